@@ -1,0 +1,20 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+
+namespace AkkaMq.Broker;
+
+/// <summary>Starts a broker node's region and gateway (/user/broker).</summary>
+public static class BrokerBootstrap
+{
+    /// <param name="nameServerRole">Cluster role of the nodes hosting the NameServer singleton.</param>
+    public static IActorRef Start(ActorSystem system, BrokerSettings settings, string nameServerRole = "nameserver")
+    {
+        var region = BrokerRegion.Start(system, settings);
+        system.Settings.InjectTopLevelFallback(ClusterSingletonProxy.DefaultConfig());
+        var nameServer = system.ActorOf(ClusterSingletonProxy.Props(
+                "/user/namesrv-singleton",
+                ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table")),
+            "broker-namesrv-proxy");
+        return system.ActorOf(BrokerGateway.Props(settings, region, nameServer), BrokerGateway.Name);
+    }
+}

@@ -1,0 +1,158 @@
+using Akka.Configuration;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Configuration;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Broker;
+
+public enum FlushDiskType { AsyncFlush, SyncFlush }
+
+public sealed record QueueLogSettings(
+    int MaxBatchMessages,
+    long MaxBatchBytes,
+    int MaxInflightWrites,
+    int MaxPendingMessages,
+    int TailMessages,
+    long TailBytes,
+    int SnapshotEvery,
+    int IndexMaxEntries,
+    int ReadBatchEvents,
+    int MaxPullMessages,
+    long MaxPullBytes,
+    int MaxFilterScan,
+    int MaxHeldPulls,
+    TimeSpan MaxSuspend);
+
+/// <summary>Broker settings, read from <c>akkamq.broker</c>; every key named as in RocketMQ where it has one.</summary>
+public sealed record BrokerSettings(
+    string BrokerClusterName,
+    string BrokerName,
+    long BrokerId,
+    IReadOnlyList<string> NamesrvAddr,
+    string BrokerIP1,
+    int ListenPort,
+    string Role,
+    bool AutoCreateTopicEnable,
+    int DefaultTopicQueueNums,
+    MessageLimits Limits,
+    FlushDiskType FlushDiskType,
+    TimeSpan RegisterNameServerPeriod,
+    string ShardRegionName,
+    TimeSpan PassivateIdleAfter,
+    QueueLogSettings Queue,
+    int ConsumerOffsetsSnapshotEvery)
+{
+    public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(BrokerSettings).Assembly, "AkkaMq.Broker.reference.conf");
+
+    public string Address => $"{BrokerIP1}:{ListenPort}";
+
+    public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
+
+    public static BrokerSettings Create(Config root)
+    {
+        var c = root.WithFallback(DefaultConfig).GetConfig("akkamq.broker");
+        var q = c.GetConfig("queue");
+        const string p = "akkamq.broker.";
+
+        var brokerName = c.GetString("brokerName");
+        var nameError = Validators.CheckBrokerName(brokerName);
+        if (nameError != null) throw new ConfigurationException($"{p}brokerName: {nameError}");
+        var clusterName = c.GetString("brokerClusterName");
+        if (Validators.CheckBrokerName(clusterName) is { } clusterError)
+            throw new ConfigurationException($"{p}brokerClusterName: {clusterError.Replace("broker name", "cluster name")}");
+        var brokerId = c.GetLong("brokerId");
+        if (brokerId < 0) throw new ConfigurationException($"{p}brokerId must be 0 (master) or a positive slave id, not {brokerId}");
+        var port = c.GetInt("listenPort");
+        if (port is < 0 or > 65535) throw new ConfigurationException($"{p}listenPort {port} is not a port number");
+
+        var flush = c.GetString("flushDiskType") switch
+        {
+            "ASYNC_FLUSH" => FlushDiskType.AsyncFlush,
+            "SYNC_FLUSH" => FlushDiskType.SyncFlush,
+            var other => throw new ConfigurationException($"{p}flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not '{other}'"),
+        };
+
+        var limits = new MessageLimits(c.GetInt("maxMessageSize"), c.GetInt("maxPropertyCount"), c.GetInt("maxPropertiesSize"));
+        if (limits.MaxMessageSize < 1) throw new ConfigurationException($"{p}maxMessageSize must be positive");
+        var queue = new QueueLogSettings(
+            Positive(q, "max-batch-messages"),
+            (long)q.GetByteSize("max-batch-bytes")!,
+            Positive(q, "max-inflight-writes"),
+            Positive(q, "max-pending-messages"),
+            Positive(q, "tail-messages"),
+            (long)q.GetByteSize("tail-bytes")!,
+            Positive(q, "snapshot-every"),
+            Positive(q, "index-max-entries"),
+            Positive(q, "read-batch-events"),
+            Positive(q, "max-pull-messages"),
+            (long)q.GetByteSize("max-pull-bytes")!,
+            Positive(q, "max-filter-scan"),
+            Positive(q, "max-held-pulls"),
+            q.GetTimeSpan("max-suspend"));
+        if (queue.MaxBatchBytes < limits.MaxMessageSize)
+            throw new ConfigurationException($"{p}queue.max-batch-bytes ({queue.MaxBatchBytes}) is smaller than {p}maxMessageSize ({limits.MaxMessageSize}): a maximum-size message could never be stored");
+        if (queue.IndexMaxEntries < 16) throw new ConfigurationException($"{p}queue.index-max-entries must be at least 16");
+
+        var queueNums = c.GetInt("defaultTopicQueueNums");
+        if (queueNums < 1) throw new ConfigurationException($"{p}defaultTopicQueueNums must be at least 1");
+
+        return new BrokerSettings(
+            clusterName,
+            brokerName,
+            brokerId,
+            ParseNamesrvAddr(c.GetString("namesrvAddr"), p + "namesrvAddr"),
+            c.GetString("brokerIP1"),
+            port,
+            c.GetString("role"),
+            c.GetBoolean("autoCreateTopicEnable"),
+            queueNums,
+            limits,
+            flush,
+            c.GetTimeSpan("registerNameServerPeriod"),
+            c.GetString("shard-region-name"),
+            c.GetTimeSpan("passivate-idle-after"),
+            queue,
+            c.GetInt("consumer-offsets.snapshot-every"));
+
+        static int Positive(Config q, string key)
+        {
+            var v = q.GetInt(key);
+            if (v < 1) throw new ConfigurationException($"akkamq.broker.queue.{key} must be at least 1, not {v}");
+            return v;
+        }
+    }
+
+    /// <summary>Parses RocketMQ's "host:port;host:port" form.</summary>
+    public static IReadOnlyList<string> ParseNamesrvAddr(string? text, string key)
+    {
+        var list = new List<string>();
+        if (string.IsNullOrWhiteSpace(text)) return list;
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(part[(colon + 1)..], out var port) || port is < 1 or > 65535)
+                throw new ConfigurationException($"{key}: '{part}' is not host:port");
+            list.Add(part);
+        }
+        return list;
+    }
+}
+
+/// <summary>Journal settings, read from <c>akkamq.store</c>.</summary>
+public sealed record StoreSettings(string DataDir, string Journal, string ConnectionString)
+{
+    public static StoreSettings Create(Config root)
+    {
+        var c = root.WithFallback(BrokerSettings.DefaultConfig).GetConfig("akkamq.store");
+        var journal = c.GetString("journal");
+        if (journal is not ("sqlite" or "postgresql"))
+            throw new ConfigurationException($"akkamq.store.journal must be sqlite or postgresql, not '{journal}'");
+        var cs = c.GetString("connection-string") ?? "";
+        if (journal == "postgresql" && string.IsNullOrWhiteSpace(cs))
+            throw new ConfigurationException("akkamq.store.connection-string is required when akkamq.store.journal = postgresql");
+        var dir = c.GetString("data-dir");
+        if (journal == "sqlite" && string.IsNullOrWhiteSpace(dir) && string.IsNullOrWhiteSpace(cs))
+            throw new ConfigurationException("akkamq.store.data-dir is empty");
+        return new StoreSettings(dir ?? "", journal, cs);
+    }
+}

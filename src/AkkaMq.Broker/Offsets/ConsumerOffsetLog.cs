@@ -1,0 +1,86 @@
+using Akka.Actor;
+using Akka.Persistence;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Store;
+
+namespace AkkaMq.Broker.Offsets;
+
+/// <summary>
+/// Committed offsets of one consumer group on one topic of a broker group. It lives in the same
+/// shard as the topic's queues, so it moves (and fails over) together with them.
+/// </summary>
+public sealed class ConsumerOffsetLog : ReceivePersistentActor
+{
+    private readonly string _group;
+    private readonly string _topic;
+    private readonly int _snapshotEvery;
+    private readonly Dictionary<int, long> _offsets = new();
+    private long _lastCommitTimestamp;
+    private int _eventsSinceSnapshot;
+
+    public static Props Props(string brokerName, string group, string topic, int snapshotEvery) =>
+        Akka.Actor.Props.Create(() => new ConsumerOffsetLog(brokerName, group, topic, snapshotEvery));
+
+    public static string PersistenceIdFor(string brokerName, string group, string topic) => $"offset|{brokerName}|{group}|{topic}";
+
+    public override string PersistenceId { get; }
+
+    public ConsumerOffsetLog(string brokerName, string group, string topic, int snapshotEvery)
+    {
+        _group = group;
+        _topic = topic;
+        _snapshotEvery = snapshotEvery;
+        PersistenceId = PersistenceIdFor(brokerName, group, topic);
+
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is not ConsumerOffsetsSnapshot s) return;
+            _offsets.Clear();
+            foreach (var kv in s.Offsets) _offsets[kv.Key] = kv.Value;
+            _lastCommitTimestamp = s.LastCommitTimestamp;
+        });
+        Recover<ConsumerOffsetsCommitted>(Apply);
+
+        Command<CommitConsumerOffsets>(m =>
+        {
+            foreach (var kv in m.Offsets)
+                if (kv.Value < 0 || kv.Key < 0)
+                {
+                    Sender.Tell(new CommitConsumerOffsetsReply(_group, _topic, ResponseCode.OffsetIllegal,
+                        $"cannot commit offset {kv.Value} for queue {kv.Key}: offsets and queue ids are never negative"));
+                    return;
+                }
+            var evt = new ConsumerOffsetsCommitted(m.Offsets, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var replyTo = Sender;
+            Persist(evt, e =>
+            {
+                Apply(e);
+                replyTo.Tell(new CommitConsumerOffsetsReply(_group, _topic, ResponseCode.Success, null));
+                if (++_eventsSinceSnapshot >= _snapshotEvery)
+                {
+                    _eventsSinceSnapshot = 0;
+                    SaveSnapshot(new ConsumerOffsetsSnapshot(new Dictionary<int, long>(_offsets), _lastCommitTimestamp));
+                }
+            });
+        });
+        Command<QueryConsumerOffset>(m =>
+        {
+            Sender.Tell(_offsets.TryGetValue(m.QueueId, out var offset)
+                ? new ConsumerOffsetReply(_group, _topic, m.QueueId, offset, ResponseCode.Success, null)
+                : new ConsumerOffsetReply(_group, _topic, m.QueueId, -1, ResponseCode.QueryNotFound,
+                    $"consumer group '{_group}' has no committed offset on {_topic}:{m.QueueId}"));
+        });
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
+    }
+
+    private void Apply(ConsumerOffsetsCommitted e)
+    {
+        foreach (var kv in e.Offsets) _offsets[kv.Key] = kv.Value;
+        _lastCommitTimestamp = e.Timestamp;
+    }
+}

@@ -1,0 +1,71 @@
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Store;
+
+namespace AkkaMq.Broker.Queue;
+
+/// <summary>
+/// Gathers the messages one pull returns, from the tail or from journal events: applies the tag
+/// filter and the count, byte and scan limits, and tracks where the next pull begins.
+/// </summary>
+public sealed class PullCollector
+{
+    private readonly PullMessage _request;
+    private readonly SubscriptionExpression _filter;
+    private readonly int _maxMessages;
+    private readonly long _maxBytes;
+    private readonly int _maxScan;
+    private readonly List<MessageExt> _found = new();
+    private long _bytes;
+    private int _scanned;
+
+    public PullCollector(PullMessage request, SubscriptionExpression filter, int maxMessages, long maxBytes, int maxScan)
+    {
+        _request = request;
+        _filter = filter;
+        _maxMessages = maxMessages;
+        _maxBytes = maxBytes;
+        _maxScan = maxScan;
+        NextOffset = request.QueueOffset;
+    }
+
+    /// <summary>The offset after the last message looked at.</summary>
+    public long NextOffset { get; private set; }
+    public bool Full { get; private set; }
+    public int FoundCount => _found.Count;
+
+    /// <summary>Offers the message at offset; returns false once the pull is complete.</summary>
+    public bool Offer(long offset, long storeTimestamp, StoredMessage m)
+    {
+        if (Full) return false;
+        if (offset < NextOffset) return true;
+        if (_filter.Matches(m.Tags))
+        {
+            // Always return at least one message, however large.
+            if (_found.Count > 0 && _bytes + m.Body.Length > _maxBytes)
+            {
+                Full = true;
+                return false;
+            }
+            _found.Add(new MessageExt(_request.Topic, _request.BrokerName, _request.QueueId, offset, m.Tags, m.Keys, m.Properties,
+                m.Body, m.BornTimestamp, storeTimestamp));
+            _bytes += m.Body.Length;
+        }
+        NextOffset = offset + 1;
+        if (_found.Count >= _maxMessages || ++_scanned >= _maxScan) Full = true;
+        return !Full;
+    }
+
+    public PullResult Failure(string error, long minOffset, long maxOffset) =>
+        new(PullStatus.NoNewMsg, _request.QueueOffset, minOffset, maxOffset, _request.Topic, _request.BrokerName, _request.QueueId,
+            Array.Empty<MessageExt>(), ResponseCode.SystemError, error);
+
+    public PullResult Result(long minOffset, long maxOffset)
+    {
+        var status = _found.Count > 0 ? PullStatus.Found
+            : NextOffset > _request.QueueOffset ? PullStatus.NoMatchedMsg
+            : PullStatus.NoNewMsg;
+        return new PullResult(status, NextOffset, minOffset, maxOffset, _request.Topic, _request.BrokerName, _request.QueueId,
+            _found, ResponseCode.Success, null);
+    }
+}

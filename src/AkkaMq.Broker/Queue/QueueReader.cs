@@ -1,0 +1,117 @@
+using Akka.Actor;
+using Akka.Persistence;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Store;
+
+namespace AkkaMq.Broker.Queue;
+
+/// <summary>
+/// Serves one read of old offsets straight from the journal (range replay by sequence number),
+/// so the QueueLog never blocks on a read. Answers the requester itself, tells its parent where
+/// the next read should start, and stops.
+/// </summary>
+internal sealed class QueueReader : ReceiveActor
+{
+    internal sealed record ReadCursor(long Offset, long SeqNr) : INoSerializationVerificationNeeded;
+
+    internal sealed record Job(
+        string PersistenceId,
+        IActorRef Journal,
+        long FromSeqNr,
+        long ToSeqNr,
+        int BatchEvents,
+        IActorRef ReplyTo,
+        long MinOffset,
+        long MaxOffset,
+        // Pull mode
+        PullCollector? Collector,
+        // Search-by-time mode
+        QueryQueueOffset? Search) : INoSerializationVerificationNeeded;
+
+    private readonly Job _job;
+    private long _nextSeqNr;
+    private long _lastSeqNrInChunk;
+    private int _eventsInChunk;
+    private long _cursorOffset = -1, _cursorSeqNr = -1;
+    private long _foundOffset = -1;
+
+    public static Props Props(Job job) => Akka.Actor.Props.Create(() => new QueueReader(job));
+
+    public QueueReader(Job job)
+    {
+        _job = job;
+        _nextSeqNr = job.FromSeqNr;
+        Receive<ReplayedMessage>(m => OnEvent(m.Persistent));
+        Receive<RecoverySuccess>(_ =>
+        {
+            var done = Done() || _eventsInChunk < _job.BatchEvents || _lastSeqNrInChunk >= _job.ToSeqNr;
+            if (done) Finish();
+            else RequestChunk();
+        });
+        Receive<ReplayMessagesFailure>(f => Fail($"journal read failed: {f.Cause.Message}"));
+        Receive<ReceiveTimeout>(_ => Fail("journal read timed out"));
+    }
+
+    protected override void PreStart()
+    {
+        Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+        RequestChunk();
+    }
+
+    private void RequestChunk()
+    {
+        _eventsInChunk = 0;
+        _job.Journal.Tell(new ReplayMessages(_nextSeqNr, _job.ToSeqNr, _job.BatchEvents, _job.PersistenceId, Self));
+    }
+
+    private bool Done() => _job.Collector?.Full == true || _foundOffset >= 0;
+
+    private void OnEvent(IPersistentRepresentation p)
+    {
+        _eventsInChunk++;
+        _lastSeqNrInChunk = p.SequenceNr;
+        _nextSeqNr = p.SequenceNr + 1;
+        if (Done() || p.Payload is not MessagesAppended e) return;
+        var msgs = e.Messages;
+        if (_job.Collector is { } c)
+        {
+            for (var i = 0; i < msgs.Count; i++)
+            {
+                if (!c.Offer(e.BaseOffset + i, e.StoreTimestamp, msgs[i])) break;
+            }
+            // Where the next pull starts: inside this event, or at the next one.
+            var end = e.BaseOffset + msgs.Count;
+            if (c.NextOffset < end) { _cursorOffset = c.NextOffset; _cursorSeqNr = p.SequenceNr; }
+            else { _cursorOffset = end; _cursorSeqNr = p.SequenceNr + 1; }
+        }
+        else if (_job.Search is { } s && e.StoreTimestamp >= s.Timestamp && msgs.Count > 0)
+        {
+            _foundOffset = e.BaseOffset;
+        }
+    }
+
+    private void Finish()
+    {
+        if (_job.Collector is { } c)
+        {
+            _job.ReplyTo.Tell(c.Result(_job.MinOffset, _job.MaxOffset));
+            if (_cursorSeqNr > 0) Context.Parent.Tell(new ReadCursor(_cursorOffset, _cursorSeqNr));
+        }
+        else if (_job.Search is { } s)
+        {
+            var offset = _foundOffset >= 0 ? _foundOffset : _job.MaxOffset;
+            _job.ReplyTo.Tell(new QueueOffsetReply(s.Topic, s.QueueId, offset, _job.MinOffset, _job.MaxOffset, -1, ResponseCode.Success, null));
+        }
+        Context.Stop(Self);
+    }
+
+    private void Fail(string error)
+    {
+        if (_job.Collector != null)
+            _job.ReplyTo.Tell(_job.Collector.Failure(error, _job.MinOffset, _job.MaxOffset));
+        else if (_job.Search is { } s)
+            _job.ReplyTo.Tell(new QueueOffsetReply(s.Topic, s.QueueId, -1, _job.MinOffset, _job.MaxOffset, -1, ResponseCode.SystemError, error));
+        Context.Stop(Self);
+    }
+}

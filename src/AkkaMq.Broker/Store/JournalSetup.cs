@@ -1,0 +1,131 @@
+using System.Data.Common;
+using Akka.Configuration;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
+using LinqToDB.Interceptors;
+using Microsoft.Data.Sqlite;
+
+namespace AkkaMq.Broker.Store;
+
+/// <summary>
+/// Configures Akka.Persistence.Sql as AkkaMq's journal and snapshot store: embedded SQLite in
+/// the data directory (WAL mode; synchronous=NORMAL for ASYNC_FLUSH, FULL for SYNC_FLUSH) or a
+/// shared PostgreSQL database.
+/// </summary>
+public sealed class JournalSetup
+{
+    public const string JournalPluginId = "akka.persistence.journal.sql";
+    public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
+
+    private JournalSetup(Config config, MultiDataOptionsSetup dataOptions, string description)
+    {
+        Config = config;
+        DataOptions = dataOptions;
+        Description = description;
+    }
+
+    /// <summary>HOCON for the journal and snapshot plugins.</summary>
+    public Config Config { get; }
+
+    /// <summary>Add to the ActorSystem's setup: carries the connection interceptor.</summary>
+    public MultiDataOptionsSetup DataOptions { get; }
+
+    public string Description { get; }
+
+    public static JournalSetup Create(StoreSettings store, FlushDiskType flush)
+    {
+        string provider, connectionString, description;
+        IInterceptor? interceptor = null;
+        int parallelism;
+        if (store.Journal == "postgresql")
+        {
+            provider = ProviderName.PostgreSQL15;
+            connectionString = store.ConnectionString;
+            parallelism = 3;
+            description = "PostgreSQL (" + RedactPassword(connectionString) + ")";
+        }
+        else
+        {
+            provider = ProviderName.SQLiteMS;
+            if (string.IsNullOrWhiteSpace(store.ConnectionString))
+            {
+                var dir = Path.GetFullPath(store.DataDir);
+                Directory.CreateDirectory(dir);
+                connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "akkamq.db"), Pooling = true }.ToString();
+                EnableWal(connectionString);
+            }
+            else connectionString = store.ConnectionString;
+            interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL");
+            // SQLite has one writer; more parallel writers only contend (and time out under load).
+            parallelism = 1;
+            description = $"SQLite ({new SqliteConnectionStringBuilder(connectionString).DataSource}, {(flush == FlushDiskType.SyncFlush ? "synchronous=FULL" : "synchronous=NORMAL")})";
+        }
+
+        var hocon = $$"""
+            akka.persistence {
+              journal {
+                plugin = "{{JournalPluginId}}"
+                sql {
+                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  connection-string = "{{Escape(connectionString)}}"
+                  provider-name = "{{provider}}"
+                  auto-initialize = on
+                  parallelism = {{parallelism}}
+                  tag-write-mode = Csv
+                }
+              }
+              snapshot-store {
+                plugin = "{{SnapshotPluginId}}"
+                sql {
+                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  connection-string = "{{Escape(connectionString)}}"
+                  provider-name = "{{provider}}"
+                  auto-initialize = on
+                }
+              }
+            }
+            """;
+        var setup = new MultiDataOptionsSetup();
+        var options = new DataOptions().UseConnectionString(provider, connectionString);
+        if (interceptor != null) options = options.UseInterceptor(interceptor);
+        setup.AddDataOptions(JournalPluginId, options);
+        setup.AddDataOptions(SnapshotPluginId, options);
+        return new JournalSetup(ConfigurationFactory.ParseString(hocon), setup, description);
+    }
+
+    private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
+
+    private static string RedactPassword(string cs) =>
+        System.Text.RegularExpressions.Regex.Replace(cs, "(?i)(password|pwd)=[^;]*", "$1=***");
+
+    /// <summary>WAL lets readers run beside the writer; the mode is stored in the file, so once is enough.</summary>
+    private static void EnableWal(string connectionString)
+    {
+        using var c = new SqliteConnection(connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        cmd.ExecuteScalar();
+    }
+
+    /// <summary>synchronous is per connection and cannot go in the connection string, so it is set on every open.</summary>
+    private sealed class SqlitePragmas(string synchronous) : ConnectionInterceptor
+    {
+        private readonly string _sql = $"PRAGMA synchronous={synchronous};";
+
+        public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection) => Run(connection);
+
+        public override Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
+        {
+            Run(connection);
+            return Task.CompletedTask;
+        }
+
+        private void Run(DbConnection connection)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = _sql;
+            cmd.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Akka.Actor;
+using Akka.Persistence;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Store;
+
+namespace AkkaMq.Broker.Topics;
+
+/// <summary>
+/// The topic configurations of one broker group (RocketMQ's topics.json), persisted in the
+/// group's shard so every node that serves the group sees the same table.
+/// </summary>
+public sealed class TopicConfigLog : ReceivePersistentActor
+{
+    private readonly string _brokerName;
+    private readonly Dictionary<string, TopicConfig> _topics = new(StringComparer.Ordinal);
+    private int _eventsSinceSnapshot;
+
+    public static Props Props(string brokerName) => Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName));
+
+    public override string PersistenceId { get; }
+
+    public TopicConfigLog(string brokerName)
+    {
+        _brokerName = brokerName;
+        PersistenceId = $"topics|{brokerName}";
+
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is not TopicConfigsSnapshot s) return;
+            _topics.Clear();
+            foreach (var t in s.Configs) _topics[t.TopicName] = t;
+        });
+        Recover<TopicConfigChanged>(e => _topics[e.Config.TopicName] = e.Config);
+
+        Command<UpdateTopicConfig>(m =>
+        {
+            var c = m.Config;
+            var error = Validators.CheckTopic(c.TopicName);
+            if (error == null && (c.ReadQueueNums < 1 || c.WriteQueueNums < 1)) error = "queue counts must be at least 1";
+            if (error == null && !Perm.IsValid(c.Perm)) error = $"perm {c.Perm} is not a valid permission (0..7)";
+            if (error == null)
+            {
+                // Message ids carry a hash of the topic; two topics with one hash on a broker would make ids ambiguous.
+                var hash = MessageId.Hash(c.TopicName);
+                foreach (var t in _topics.Keys)
+                    if (t != c.TopicName && MessageId.Hash(t) == hash)
+                        error = $"topic '{c.TopicName}' has the same id hash as the existing topic '{t}' on broker {_brokerName}; choose another name";
+            }
+            if (error != null)
+            {
+                Sender.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, null, ResponseCode.MessageIllegal, error));
+                return;
+            }
+            if (_topics.TryGetValue(c.TopicName, out var existing) && existing == c)
+            {
+                Sender.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, c, ResponseCode.Success, null));
+                return;
+            }
+            var replyTo = Sender;
+            Persist(new TopicConfigChanged(c), e =>
+            {
+                _topics[e.Config.TopicName] = e.Config;
+                replyTo.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, c, ResponseCode.Success, null));
+                if (++_eventsSinceSnapshot >= 100)
+                {
+                    _eventsSinceSnapshot = 0;
+                    SaveSnapshot(new TopicConfigsSnapshot(_topics.Values.ToList()));
+                }
+            });
+        });
+        Command<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(_brokerName, _topics.Values.ToList())));
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Client;
+
+/// <summary>
+/// Request/reply access to the NameServer and broker gateways for the Task-based facades and
+/// admin tools: asks with a timeout, trying each NameServer address in turn, and caches broker
+/// gateway references.
+/// </summary>
+public sealed class ClientContext
+{
+    private readonly ConcurrentDictionary<string, Task<IActorRef>> _gateways = new();
+    private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
+    private readonly IActorRef? _nameServerOverride;
+    private int _nameServerIndex;
+
+    public ClientContext(ActorSystem system, ClientSettings settings, IActorRef? nameServer = null)
+    {
+        System = system;
+        Settings = settings;
+        _nameServerOverride = nameServer;
+    }
+
+    public ActorSystem System { get; }
+    public ClientSettings Settings { get; }
+
+    /// <summary>Asks the NameServer, moving to the next address when one does not answer.</summary>
+    public async Task<T> AskNameServerAsync<T>(object request, CancellationToken ct = default)
+    {
+        if (_nameServerOverride != null) return await _nameServerOverride.Ask<T>(request, Settings.RequestTimeout, ct);
+        Exception? last = null;
+        for (var i = 0; i < Settings.NamesrvAddr.Count; i++)
+        {
+            var index = (Volatile.Read(ref _nameServerIndex) + i) % Settings.NamesrvAddr.Count;
+            var address = Settings.NamesrvAddr[index];
+            try
+            {
+                var reply = await System.ActorSelection(Settings.NameServerPath(address)).Ask<T>(request, Settings.RequestTimeout, ct);
+                Volatile.Write(ref _nameServerIndex, index);
+                return reply;
+            }
+            catch (AskTimeoutException e)
+            {
+                last = e;
+            }
+        }
+        throw new AkkaMqException(ResponseCode.ServiceNotAvailable,
+            $"no NameServer answered within {Settings.RequestTimeout.TotalMilliseconds} ms (tried {string.Join(", ", Settings.NamesrvAddr)}): {last?.Message}");
+    }
+
+    /// <summary>A topic's route, cached for pollNameServerInterval (and dropped after a broker failure).</summary>
+    public async Task<TopicRouteData> GetRouteAsync(string topic, bool allowAutoCreate = false, CancellationToken ct = default)
+    {
+        if (_routes.TryGetValue(topic, out var cached) && Environment.TickCount64 - cached.FetchedAt < Settings.PollNameServerInterval.TotalMilliseconds)
+            return cached.Route;
+        var route = await FetchRouteAsync(topic, allowAutoCreate, ct);
+        _routes[topic] = (route, Environment.TickCount64);
+        return route;
+    }
+
+    public void InvalidateRoute(string topic) => _routes.TryRemove(topic, out _);
+
+    /// <summary>Asks the NameServer for a topic's route, bypassing the cache.</summary>
+    public async Task<TopicRouteData> FetchRouteAsync(string topic, bool allowAutoCreate = false, CancellationToken ct = default)
+    {
+        var reply = await AskNameServerAsync<RouteInfoReply>(new GetRouteInfo(topic, allowAutoCreate), ct);
+        if (reply.Code != ResponseCode.Success || reply.Route == null)
+            throw new AkkaMqException(reply.Code, reply.Error ?? $"no route for topic '{topic}'");
+        return reply.Route;
+    }
+
+    /// <summary>Creates or updates a topic (RocketMQ's updateTopic) on a cluster, one broker group, or every broker.</summary>
+    public async Task<CreateTopicReply> CreateTopicAsync(TopicConfig config, string? clusterName = null, string? brokerName = null,
+        CancellationToken ct = default)
+    {
+        var reply = await AskNameServerAsync<CreateTopicReply>(new CreateTopic(config, clusterName, brokerName), ct);
+        if (reply.Code != ResponseCode.Success) throw new AkkaMqException(reply.Code, reply.Error ?? "topic creation failed");
+        return reply;
+    }
+
+    /// <summary>The gateway actor of a broker node; cached, and resolved again after a failure.</summary>
+    public Task<IActorRef> GatewayAsync(string address)
+    {
+        var task = _gateways.GetOrAdd(address, a => System.ActorSelection(Settings.BrokerPath(a)).ResolveOne(Settings.RequestTimeout));
+        if (task.IsFaulted || task.IsCanceled) _gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+        return Unwrap(address, task);
+    }
+
+    private async Task<IActorRef> Unwrap(string address, Task<IActorRef> task)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException)
+        {
+            _gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+            throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"no broker answered at {address}: {e.Message}");
+        }
+    }
+
+    /// <summary>Asks the gateway of the node serving a broker group.</summary>
+    public async Task<T> AskBrokerAsync<T>(string topic, string brokerName, object request, CancellationToken ct = default,
+        TimeSpan? extraTime = null)
+    {
+        var route = await GetRouteAsync(topic, false, ct);
+        var broker = route.BrokerDatas.FirstOrDefault(b => b.BrokerName == brokerName)
+                     ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no route for topic '{topic}'");
+        var address = broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
+        var gateway = await GatewayAsync(address);
+        try
+        {
+            return await gateway.Ask<T>(request, Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero), ct);
+        }
+        catch (AskTimeoutException)
+        {
+            _gateways.TryRemove(address, out _);
+            InvalidateRoute(topic);
+            throw new AkkaMqException(ResponseCode.ServiceNotAvailable,
+                $"broker '{brokerName}' at {address} did not answer within {Settings.RequestTimeout.TotalMilliseconds} ms");
+        }
+    }
+}

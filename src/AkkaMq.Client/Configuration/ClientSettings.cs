@@ -1,0 +1,67 @@
+using Akka.Configuration;
+using AkkaMq.Protocol.Configuration;
+
+namespace AkkaMq.Client;
+
+public sealed record ProducerSettings(
+    string Group,
+    TimeSpan SendMsgTimeout,
+    int RetryTimesWhenSendFailed,
+    int MaxMessageSize,
+    int MaxBatchMessages,
+    long MaxBatchBytes,
+    int MaxInflightBatchesPerBroker,
+    int MaxOutstandingSends);
+
+/// <summary>Client settings, read from <c>akkamq.client</c>.</summary>
+public sealed record ClientSettings(
+    IReadOnlyList<string> NamesrvAddr,
+    string ClusterSystemName,
+    TimeSpan PollNameServerInterval,
+    TimeSpan RequestTimeout,
+    ProducerSettings Producer)
+{
+    public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(ClientSettings).Assembly, "AkkaMq.Client.reference.conf")
+        .WithFallback(ProtocolConfig.Default);
+
+    public static ClientSettings Create(Config root)
+    {
+        var c = root.WithFallback(DefaultConfig).GetConfig("akkamq.client");
+        var p = c.GetConfig("producer");
+        var addrs = ParseAddresses(c.GetString("namesrvAddr"));
+        if (addrs.Count == 0) throw new ConfigurationException("akkamq.client.namesrvAddr is empty: name at least one NameServer as host:port");
+        var producer = new ProducerSettings(
+            p.GetString("group"),
+            p.GetTimeSpan("sendMsgTimeout"),
+            p.GetInt("retryTimesWhenSendFailed"),
+            p.GetInt("maxMessageSize"),
+            Math.Max(1, p.GetInt("max-batch-messages")),
+            (long)p.GetByteSize("max-batch-bytes")!,
+            Math.Max(1, p.GetInt("max-inflight-batches-per-broker")),
+            Math.Max(1, p.GetInt("max-outstanding-sends")));
+        if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
+        if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");
+        return new ClientSettings(addrs, c.GetString("cluster-system-name"), c.GetTimeSpan("pollNameServerInterval"),
+            c.GetTimeSpan("request-timeout"), producer);
+    }
+
+    public static IReadOnlyList<string> ParseAddresses(string? text)
+    {
+        var list = new List<string>();
+        if (string.IsNullOrWhiteSpace(text)) return list;
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(part[(colon + 1)..], out var port) || port is < 1 or > 65535)
+                throw new ConfigurationException($"akkamq.client.namesrvAddr: '{part}' is not host:port");
+            list.Add(part);
+        }
+        return list;
+    }
+
+    /// <summary>Actor path of the NameServer gateway on a node.</summary>
+    public string NameServerPath(string address) => $"akka.tcp://{ClusterSystemName}@{address}/user/namesrv";
+
+    /// <summary>Actor path of the broker gateway on a node.</summary>
+    public string BrokerPath(string address) => $"akka.tcp://{ClusterSystemName}@{address}/user/broker";
+}

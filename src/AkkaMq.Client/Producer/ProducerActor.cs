@@ -1,0 +1,440 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Client;
+
+/// <summary>
+/// The producer. Keeps topic routes from the NameServer (refreshed every pollNameServerInterval
+/// and after failures), picks a queue (round-robin, by sharding key, or the caller's), and packs
+/// concurrent sends to one broker into one <see cref="SendMessages"/> while earlier batches are in
+/// flight (auto-batching, bounded per broker). Retriable failures are sent again on another
+/// queue, preferring another broker; a broker gateway that dies fails over its in-flight sends
+/// at once. Every send ends by its deadline (sendMsgTimeout).
+/// </summary>
+public sealed class ProducerActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Send request. Done is called exactly once (for one-way sends, when handed to the wire).</summary>
+    public sealed record Send(Message Message, CommunicationMode Mode, MessageQueue? Queue, string? ShardingKey,
+        Action<SendResult?, Exception?> Done) : INoSerializationVerificationNeeded;
+
+    private sealed class PendingSend
+    {
+        public required Send Request;
+        public required long Id;
+        public required long Deadline;
+        public int Attempt;
+        public MessageQueue Queue;
+        public string? LastBroker;
+        public long BatchId;
+        public bool Finished;
+    }
+
+    private sealed class TopicRoute
+    {
+        public required TopicRouteData Data;
+        public required List<MessageQueue> WriteQueues;
+        public int Next;
+    }
+
+    private sealed class BrokerConnection
+    {
+        public required string BrokerName;
+        public required string Address;
+        public IActorRef? Gateway;
+        public bool Resolving;
+        public readonly Queue<PendingSend> Outbox = new();
+        public int InflightBatches;
+        public readonly Dictionary<long, int> BatchRemaining = new();
+    }
+
+    private sealed class Tick : INoSerializationVerificationNeeded
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed class RefreshRoutes : INoSerializationVerificationNeeded
+    {
+        public static readonly RefreshRoutes Instance = new();
+    }
+
+    private sealed record RouteRequestTimedOut(string Topic, int Attempt) : INoSerializationVerificationNeeded;
+
+    private sealed record Reresolve(string BrokerName) : INoSerializationVerificationNeeded;
+
+    private readonly ClientSettings _settings;
+    private readonly ProducerSettings _p;
+    private readonly IReadOnlyList<Func<ActorSelection>> _nameServers;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MessageLimits _limits;
+    private readonly Dictionary<string, TopicRoute> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<PendingSend>> _awaitingRoute = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _routeRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BrokerConnection> _brokers = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, PendingSend> _inflight = new();
+    private readonly PriorityQueue<PendingSend, long> _deadlines = new();
+    private int _nameServerIndex;
+    private long _nextId;
+    private long _nextBatchId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="nameServer">Overrides namesrvAddr (tests, or apps that are cluster members).</param>
+    public static Props Props(ClientSettings settings, IActorRef? nameServer = null) =>
+        Akka.Actor.Props.Create(() => new ProducerActor(settings, nameServer));
+
+    public ProducerActor(ClientSettings settings, IActorRef? nameServer)
+    {
+        _settings = settings;
+        _p = settings.Producer;
+        _limits = MessageLimits.Default with { MaxMessageSize = _p.MaxMessageSize };
+        _nameServers = nameServer != null
+            ? new Func<ActorSelection>[] { () => new ActorSelection(nameServer, "") }
+            : settings.NamesrvAddr.Select(a => (Func<ActorSelection>)(() => Context.ActorSelection(settings.NameServerPath(a)))).ToArray();
+
+        Receive<Send>(OnSend);
+        Receive<SendAcks>(OnAcks);
+        Receive<RouteInfoReply>(OnRoute);
+        Receive<RouteRequestTimedOut>(OnRouteTimeout);
+        Receive<ActorIdentity>(OnIdentity);
+        Receive<Terminated>(OnTerminated);
+        Receive<Tick>(_ => ExpireDeadlines());
+        Receive<Reresolve>(m =>
+        {
+            if (_brokers.TryGetValue(m.BrokerName, out var conn) && conn.Gateway == null && !conn.Resolving && conn.Outbox.Count > 0)
+                FlushBroker(conn);
+        });
+        Receive<RefreshRoutes>(_ =>
+        {
+            foreach (var topic in _routes.Keys) RequestRoute(topic);
+        });
+    }
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(50));
+        Timers.StartPeriodicTimer("routes", RefreshRoutes.Instance, _settings.PollNameServerInterval);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var p in _inflight.Values.ToList())
+            Finish(p, null, new AkkaMqException(ResponseCode.ServiceNotAvailable, "producer was shut down before the send completed"));
+        foreach (var list in _awaitingRoute.Values)
+            foreach (var p in list)
+                Finish(p, null, new AkkaMqException(ResponseCode.ServiceNotAvailable, "producer was shut down before the send completed"));
+    }
+
+    private static long Now => Environment.TickCount64;
+
+    private void OnSend(Send s)
+    {
+        var error = Validators.CheckMessage(s.Message, _limits);
+        if (error != null)
+        {
+            s.Done(null, new AkkaMqException(ResponseCode.MessageIllegal, error));
+            return;
+        }
+        var p = new PendingSend { Request = s, Id = ++_nextId, Deadline = Now + (long)_p.SendMsgTimeout.TotalMilliseconds };
+        _inflight[p.Id] = p;
+        _deadlines.Enqueue(p, p.Deadline);
+        Dispatch(p);
+    }
+
+    private void Dispatch(PendingSend p)
+    {
+        var topic = p.Request.Message.Topic;
+        if (p.Request.Queue is { } fixedQueue)
+        {
+            Enqueue(p, fixedQueue);
+            if (!_routes.ContainsKey(topic) && !_routeRequests.ContainsKey(topic)) RequestRoute(topic);
+            return;
+        }
+        if (!_routes.TryGetValue(topic, out var route))
+        {
+            if (!_awaitingRoute.TryGetValue(topic, out var list)) _awaitingRoute[topic] = list = new List<PendingSend>();
+            list.Add(p);
+            if (!_routeRequests.ContainsKey(topic)) RequestRoute(topic);
+            return;
+        }
+        if (route.WriteQueues.Count == 0)
+        {
+            Finish(p, null, new AkkaMqException(ResponseCode.NoPermission, $"topic '{topic}' has no writable queue"));
+            return;
+        }
+        Enqueue(p, SelectQueue(route, p));
+    }
+
+    private MessageQueue SelectQueue(TopicRoute route, PendingSend p)
+    {
+        var queues = route.WriteQueues;
+        if (p.Request.ShardingKey is { } key)
+            return queues[(int)(MessageId.Hash(key) % (uint)queues.Count)];
+        // On a retry, prefer a queue of another broker than the one that failed.
+        for (var i = 0; i < queues.Count; i++)
+        {
+            var q = queues[(int)((uint)route.Next++ % (uint)queues.Count)];
+            if (p.LastBroker == null || q.BrokerName != p.LastBroker) return q;
+        }
+        return queues[(int)((uint)route.Next++ % (uint)queues.Count)];
+    }
+
+    private void Enqueue(PendingSend p, MessageQueue queue)
+    {
+        p.Queue = queue;
+        var conn = Connection(queue.BrokerName);
+        if (conn == null)
+        {
+            // Route not known yet for a caller-chosen queue: wait for it.
+            if (!_awaitingRoute.TryGetValue(queue.Topic, out var list)) _awaitingRoute[queue.Topic] = list = new List<PendingSend>();
+            list.Add(p);
+            return;
+        }
+        conn.Outbox.Enqueue(p);
+        FlushBroker(conn);
+    }
+
+    private BrokerConnection? Connection(string brokerName)
+    {
+        if (_brokers.TryGetValue(brokerName, out var conn)) return conn;
+        foreach (var route in _routes.Values)
+            foreach (var b in route.Data.BrokerDatas)
+                if (b.BrokerName == brokerName && b.SelectAddress() is { } address)
+                    return _brokers[brokerName] = new BrokerConnection { BrokerName = brokerName, Address = address };
+        return null;
+    }
+
+    private void FlushBroker(BrokerConnection conn)
+    {
+        if (conn.Gateway == null)
+        {
+            if (!conn.Resolving)
+            {
+                conn.Resolving = true;
+                Context.ActorSelection(_settings.BrokerPath(conn.Address)).Tell(new Identify(conn.BrokerName + "|" + conn.Address));
+            }
+            return;
+        }
+        while (conn.Outbox.Count > 0 && conn.InflightBatches < _p.MaxInflightBatchesPerBroker)
+        {
+            var entries = new List<SendEntry>(Math.Min(conn.Outbox.Count, _p.MaxBatchMessages));
+            var batchId = ++_nextBatchId;
+            long bytes = 0;
+            var awaited = 0;
+            while (conn.Outbox.Count > 0 && entries.Count < _p.MaxBatchMessages)
+            {
+                var p = conn.Outbox.Peek();
+                if (p.Finished) { conn.Outbox.Dequeue(); continue; }
+                var size = p.Request.Message.Body.Length;
+                if (entries.Count > 0 && bytes + size > _p.MaxBatchBytes) break;
+                conn.Outbox.Dequeue();
+                bytes += size;
+                var oneway = p.Request.Mode == CommunicationMode.Oneway;
+                entries.Add(new SendEntry(p.Id, p.Queue.QueueId, oneway, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), p.Request.Message));
+                p.Attempt++;
+                p.LastBroker = conn.BrokerName;
+                if (oneway) Finish(p, null, null);
+                else
+                {
+                    p.BatchId = batchId;
+                    awaited++;
+                }
+            }
+            if (entries.Count == 0) break;
+            if (awaited > 0)
+            {
+                conn.BatchRemaining[batchId] = awaited;
+                conn.InflightBatches++;
+            }
+            conn.Gateway.Tell(new SendMessages(conn.BrokerName, entries), Self);
+        }
+    }
+
+    private void BatchEntryDone(PendingSend p)
+    {
+        if (p.BatchId == 0 || !_brokers.TryGetValue(p.LastBroker ?? "", out var conn)) return;
+        if (conn.BatchRemaining.TryGetValue(p.BatchId, out var left))
+        {
+            if (left <= 1)
+            {
+                conn.BatchRemaining.Remove(p.BatchId);
+                conn.InflightBatches--;
+                FlushBroker(conn);
+            }
+            else conn.BatchRemaining[p.BatchId] = left - 1;
+        }
+        p.BatchId = 0;
+    }
+
+    private static bool Retriable(ResponseCode code) => code is ResponseCode.SystemBusy or ResponseCode.ServiceNotAvailable
+        or ResponseCode.SystemError or ResponseCode.TopicNotExist or ResponseCode.NoPermission or ResponseCode.FlushDiskTimeout;
+
+    private void OnAcks(SendAcks m)
+    {
+        foreach (var ack in m.Acks)
+        {
+            if (!_inflight.TryGetValue(ack.CorrelationId, out var p) || p.Finished) continue;
+            BatchEntryDone(p);
+            if (ack.Code == ResponseCode.Success)
+            {
+                var q = p.Queue with { QueueId = ack.QueueId };
+                var result = new SendResult(ack.Status, MessageId.Encode(q.BrokerName, q.Topic, q.QueueId, ack.QueueOffset), q, ack.QueueOffset);
+                Finish(p, result, null);
+                continue;
+            }
+            if (Retriable(ack.Code) && p.Attempt <= _p.RetryTimesWhenSendFailed && Now < p.Deadline)
+            {
+                _log.Debug("Send {0} to {1} failed ({2}: {3}); retrying", p.Id, p.Queue, ack.Code, ack.Error);
+                RequestRoute(p.Request.Message.Topic);
+                Dispatch(p);
+                continue;
+            }
+            Finish(p, null, new AkkaMqException(ack.Code, ack.Error ?? "send failed"));
+        }
+    }
+
+    private void Finish(PendingSend p, SendResult? result, Exception? error)
+    {
+        if (p.Finished) return;
+        p.Finished = true;
+        _inflight.Remove(p.Id);
+        BatchEntryDone(p);
+        try { p.Request.Done(result, error); }
+        catch (Exception e) { _log.Warning("send completion callback threw: {0}", e.Message); }
+    }
+
+    private void ExpireDeadlines()
+    {
+        var now = Now;
+        while (_deadlines.TryPeek(out var p, out var deadline) && deadline <= now)
+        {
+            _deadlines.Dequeue();
+            if (p.Finished) continue;
+            var where = p.LastBroker != null ? $"broker '{p.LastBroker}' ({p.Queue})" : $"topic '{p.Request.Message.Topic}' (no route yet)";
+            if (p.LastBroker != null) RequestRoute(p.Request.Message.Topic);
+            RemoveFromRouteWait(p);
+            Finish(p, null, new AkkaMqException(ResponseCode.SendTimeout,
+                $"send to {where} was not acknowledged within {_p.SendMsgTimeout.TotalMilliseconds} ms after {p.Attempt} attempt(s)"));
+        }
+    }
+
+    private void RemoveFromRouteWait(PendingSend p)
+    {
+        if (_awaitingRoute.TryGetValue(p.Request.Message.Topic, out var list)) list.Remove(p);
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    private void RequestRoute(string topic)
+    {
+        var attempt = _routeRequests.TryGetValue(topic, out var a) ? a : 0;
+        if (_routeRequests.ContainsKey(topic)) return;
+        _routeRequests[topic] = attempt;
+        _nameServers[_nameServerIndex % _nameServers.Count]().Tell(new GetRouteInfo(topic, AllowAutoCreate: true));
+        Timers.StartSingleTimer("route-" + topic, new RouteRequestTimedOut(topic, attempt), _settings.RequestTimeout);
+    }
+
+    private void OnRouteTimeout(RouteRequestTimedOut m)
+    {
+        if (!_routeRequests.TryGetValue(m.Topic, out var attempt) || attempt != m.Attempt) return;
+        // Try the next NameServer; pending sends still end by their own deadlines.
+        _nameServerIndex++;
+        _routeRequests.Remove(m.Topic);
+        _log.Warning("NameServer did not answer the route query for {0} within {1}; trying {2}", m.Topic, _settings.RequestTimeout,
+            _settings.NamesrvAddr.Count > 0 ? _settings.NamesrvAddr[_nameServerIndex % _settings.NamesrvAddr.Count] : "it again");
+        if (_awaitingRoute.TryGetValue(m.Topic, out var waiting) && waiting.Count > 0)
+        {
+            _routeRequests[m.Topic] = attempt + 1;
+            _nameServers[_nameServerIndex % _nameServers.Count]().Tell(new GetRouteInfo(m.Topic, AllowAutoCreate: true));
+            Timers.StartSingleTimer("route-" + m.Topic, new RouteRequestTimedOut(m.Topic, attempt + 1), _settings.RequestTimeout);
+        }
+    }
+
+    private void OnRoute(RouteInfoReply m)
+    {
+        _routeRequests.Remove(m.Topic);
+        Timers.Cancel("route-" + m.Topic);
+        _awaitingRoute.Remove(m.Topic, out var waiting);
+        if (m.Code != ResponseCode.Success || m.Route == null)
+        {
+            // Keep a cached route on a failed refresh (e.g. a NameServer that just took over).
+            if (waiting == null) return;
+            foreach (var p in waiting)
+                Finish(p, null, new AkkaMqException(m.Code, m.Error ?? $"no route for topic '{m.Topic}'"));
+            return;
+        }
+        var queues = new List<MessageQueue>();
+        foreach (var q in m.Route.QueueDatas.OrderBy(q => q.BrokerName, StringComparer.Ordinal))
+        {
+            if (!Perm.IsWriteable(q.Perm)) continue;
+            for (var i = 0; i < q.WriteQueueNums; i++) queues.Add(new MessageQueue(m.Topic, q.BrokerName, i));
+        }
+        var next = _routes.TryGetValue(m.Topic, out var old) ? old.Next : Random.Shared.Next(Math.Max(1, queues.Count));
+        _routes[m.Topic] = new TopicRoute { Data = m.Route, WriteQueues = queues, Next = next };
+        foreach (var b in m.Route.BrokerDatas)
+        {
+            var address = b.SelectAddress();
+            if (address == null || !_brokers.TryGetValue(b.BrokerName, out var conn) || conn.Address == address) continue;
+            // The group is now served from another node (failover): reconnect there.
+            _log.Info("Broker {0} moved from {1} to {2}", b.BrokerName, conn.Address, address);
+            if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
+            conn.Address = address;
+            conn.Gateway = null;
+            conn.Resolving = false;
+            FlushBroker(conn);
+        }
+        if (waiting != null)
+            foreach (var p in waiting)
+                if (!p.Finished) Dispatch(p);
+    }
+
+    // ---------------------------------------------------------------- broker connections
+
+    private void OnIdentity(ActorIdentity m)
+    {
+        if (m.MessageId is not string key) return;
+        var sep = key.IndexOf('|');
+        var brokerName = key[..sep];
+        var address = key[(sep + 1)..];
+        if (!_brokers.TryGetValue(brokerName, out var conn) || conn.Address != address) return;
+        conn.Resolving = false;
+        if (m.Subject == null)
+        {
+            _log.Warning("No broker gateway answered at {0} for broker {1}", address, brokerName);
+            // Keep the outbox and ask again shortly; a route refresh may point elsewhere, and deadlines bound the wait.
+            foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
+            Timers.StartSingleTimer("reresolve-" + brokerName, new Reresolve(brokerName), TimeSpan.FromMilliseconds(500));
+            return;
+        }
+        conn.Gateway = m.Subject;
+        Context.Watch(m.Subject);
+        FlushBroker(conn);
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        foreach (var conn in _brokers.Values)
+        {
+            if (!t.ActorRef.Equals(conn.Gateway)) continue;
+            _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
+            conn.Gateway = null;
+            conn.InflightBatches = 0;
+            conn.BatchRemaining.Clear();
+            var lost = _inflight.Values.Where(p => !p.Finished && p.LastBroker == conn.BrokerName && p.BatchId != 0).ToList();
+            var queued = conn.Outbox.ToList();
+            conn.Outbox.Clear();
+            foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
+            foreach (var p in lost.Concat(queued))
+            {
+                p.BatchId = 0;
+                if (p.Request.Queue == null && p.Request.ShardingKey == null && p.Attempt <= _p.RetryTimesWhenSendFailed) Dispatch(p);
+                else if (p.Attempt > _p.RetryTimesWhenSendFailed)
+                    Finish(p, null, new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{conn.BrokerName}' at {conn.Address} became unreachable"));
+                else conn.Outbox.Enqueue(p);
+            }
+            if (conn.Outbox.Count > 0) FlushBroker(conn);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Cluster;
+using Akka.Configuration;
+using AkkaMq.Broker;
+using AkkaMq.Broker.Store;
+using AkkaMq.NameServer;
+
+namespace AkkaMq.Hosting;
+
+/// <summary>
+/// Composes and starts an AkkaMq node from HOCON: the executable, the Akka.Hosting extension and
+/// the in-process test clusters all go through here, so they run the same node.
+/// </summary>
+public static class AkkaMqNode
+{
+    /// <summary>The full configuration of a node: derived Akka settings over the user's file over all defaults.</summary>
+    public static (Config Config, JournalSetup? Journal) Compose(NodeSettings settings, Config userConfig)
+    {
+        var journal = settings.Broker != null ? JournalSetup.Create(settings.Store!, settings.Broker.FlushDiskType) : null;
+        var config = settings.ToAkkaConfig().WithFallback(userConfig);
+        if (journal != null) config = config.WithFallback(journal.Config);
+        return (config.WithFallback(NodeSettings.DefaultConfig), journal);
+    }
+
+    /// <summary>Starts a node's ActorSystem and roles (for embedding and tests; the executable uses the generic host).</summary>
+    public static ActorSystem Start(Config userConfig, params Setup[] extraSetups)
+    {
+        var settings = NodeSettings.Create(userConfig);
+        var (config, journal) = Compose(settings, userConfig);
+        var bootstrap = BootstrapSetup.Create().WithConfig(config);
+        var setup = ActorSystemSetup.Create(bootstrap);
+        if (journal != null) setup = setup.And(journal.DataOptions);
+        foreach (var s in extraSetups) setup = setup.And(s);
+        var system = ActorSystem.Create(settings.SystemName, setup);
+        StartRoles(system, settings);
+        return system;
+    }
+
+    /// <summary>Starts the actors of the node's roles in a running ActorSystem.</summary>
+    public static void StartRoles(ActorSystem system, NodeSettings settings)
+    {
+        var cluster = Cluster.Get(system);
+        if (settings.Port == 0 && settings.IsNameServer) cluster.Join(cluster.SelfAddress);
+        if (settings.NameServer != null) NameServerBootstrap.Start(system, settings.NameServer);
+        if (settings.Broker != null) BrokerBootstrap.Start(system, settings.Broker, settings.NameServer?.Role ?? "nameserver");
+    }
+
+    /// <summary>One line for the log: address, roles, broker identity and journal.</summary>
+    public static string Describe(ActorSystem system, NodeSettings settings, JournalSetup? journal)
+    {
+        var address = Cluster.Get(system).SelfAddress;
+        var text = $"AkkaMq node listening on {address.Host}:{address.Port} ({address}); roles: {string.Join(", ", settings.Roles)}";
+        if (settings.Broker is { } b)
+            text += $"; broker {b.BrokerClusterName}/{b.BrokerName}/{b.BrokerId} ({(b.BrokerId == 0 ? "master" : "slave")}), flushDiskType {b.FlushDiskType}";
+        if (journal != null) text += $"; journal {journal.Description}";
+        return text;
+    }
+}

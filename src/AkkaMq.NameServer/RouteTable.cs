@@ -1,0 +1,291 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.NameServer;
+
+/// <summary>
+/// The NameServer: a cluster singleton holding broker registrations and the topic routes derived
+/// from them. A broker group's topics are those registered by its serving node (lowest live
+/// brokerId); its route lists every live node of the group. Registrations leave on graceful
+/// unregister, when the member is removed from the cluster, when the gateway dies, or when no
+/// heartbeat came for broker-expiry.
+/// </summary>
+public sealed class RouteTable : ReceiveActor, IWithTimers
+{
+    private sealed class BrokerLiveInfo
+    {
+        public required BrokerIdentity Identity;
+        public required IActorRef Gateway;
+        public required Dictionary<string, TopicConfig> Topics;
+        public bool AutoCreateTopicEnable;
+        public int DefaultTopicQueueNums;
+        public long LastUpdate;
+    }
+
+    private sealed class PendingCreation
+    {
+        public readonly HashSet<string> Awaiting = new();
+        public readonly List<string> Done = new();
+        public readonly List<string> Errors = new();
+        public readonly List<(IActorRef ReplyTo, object Request)> Waiters = new();
+        public int Generation;
+    }
+
+    private sealed record ScanExpired : INoSerializationVerificationNeeded
+    {
+        public static readonly ScanExpired Instance = new();
+    }
+
+    private sealed record CreationTimedOut(string Topic, int Generation) : INoSerializationVerificationNeeded;
+
+    private readonly NameServerSettings _settings;
+    private readonly Func<long> _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // key: (brokerName, brokerId)
+    private readonly Dictionary<(string, long), BrokerLiveInfo> _brokers = new();
+    private readonly Dictionary<string, PendingCreation> _pending = new();
+    private int _generation;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(NameServerSettings settings, Func<long>? clock = null) =>
+        Akka.Actor.Props.Create(() => new RouteTable(settings, clock));
+
+    public RouteTable(NameServerSettings settings, Func<long>? clock)
+    {
+        _settings = settings;
+        _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        Receive<RegisterBroker>(Register);
+        Receive<UnregisterBroker>(m => RemoveWhere(b => b.Identity.BrokerName == m.BrokerName && b.Identity.BrokerId == m.BrokerId
+                                                        && b.Identity.ClusterName == m.ClusterName, "unregistered"));
+        Receive<GetRouteInfo>(GetRoute);
+        Receive<CreateTopic>(Create);
+        Receive<UpdateTopicConfigReply>(OnTopicConfigReply);
+        Receive<CreationTimedOut>(OnCreationTimeout);
+        Receive<GetBrokerClusterInfo>(_ => Sender.Tell(new BrokerClusterInfo(_brokers.Values
+            .OrderBy(b => b.Identity.ClusterName).ThenBy(b => b.Identity.BrokerName).ThenBy(b => b.Identity.BrokerId)
+            .Select(b => new BrokerRegistrationInfo(b.Identity, b.LastUpdate, b.Topics.Count)).ToList())));
+        Receive<ScanExpired>(_ =>
+        {
+            var deadline = _clock() - (long)_settings.BrokerExpiry.TotalMilliseconds;
+            RemoveWhere(b => b.LastUpdate < deadline, $"no heartbeat for {_settings.BrokerExpiry}");
+        });
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            // A new singleton asks every broker to register now rather than at its next heartbeat.
+            if (up.Member.HasRole(BrokerRole))
+                Context.ActorSelection(new RootActorPath(up.Member.Address) / "user" / "broker").Tell(RequestBrokerRegistration.Instance);
+        });
+        Receive<ClusterEvent.MemberRemoved>(m => RemoveWhere(b => b.Gateway.Path.Address.Equals(m.Member.Address), "member removed from the cluster"));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<Terminated>(t => RemoveWhere(b => b.Gateway.Equals(t.ActorRef), "broker gateway terminated"));
+    }
+
+    /// <summary>Cluster role of broker nodes, whose gateways live at /user/broker.</summary>
+    public const string BrokerRole = "broker";
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("scan", ScanExpired.Instance, _settings.ScanInterval);
+        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _log.Info("NameServer route table started at {0}", Self.Path);
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+            Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
+    private void Register(RegisterBroker m)
+    {
+        var id = m.Broker;
+        var error = Validators.CheckBrokerName(id.BrokerName);
+        if (error == null && id.BrokerId < 0) error = $"brokerId {id.BrokerId} is negative";
+        if (error == null)
+        {
+            // Message ids carry a hash of the broker name; two names with one hash would make ids ambiguous.
+            var hash = MessageId.Hash(id.BrokerName);
+            foreach (var b in _brokers.Values)
+                if (b.Identity.BrokerName != id.BrokerName && MessageId.Hash(b.Identity.BrokerName) == hash)
+                    error = $"broker name '{id.BrokerName}' has the same id hash as the registered broker '{b.Identity.BrokerName}'; rename one";
+        }
+        if (error != null)
+        {
+            _log.Warning("Refused broker registration {0}: {1}", id, error);
+            Sender.Tell(new RegisterBrokerReply(ResponseCode.SystemError, error));
+            return;
+        }
+
+        var key = (id.BrokerName, id.BrokerId);
+        if (!_brokers.TryGetValue(key, out var info) || !info.Gateway.Equals(Sender))
+        {
+            if (info != null) Context.Unwatch(info.Gateway);
+            _log.Info("Broker registered: {0} with {1} topics", id, m.Topics.Count);
+            info = new BrokerLiveInfo { Identity = id, Gateway = Sender, Topics = new Dictionary<string, TopicConfig>() };
+            _brokers[key] = info;
+            Context.Watch(Sender);
+        }
+        info.Identity = id;
+        info.Topics.Clear();
+        foreach (var t in m.Topics) info.Topics[t.TopicName] = t;
+        info.AutoCreateTopicEnable = m.AutoCreateTopicEnable;
+        info.DefaultTopicQueueNums = m.DefaultTopicQueueNums;
+        info.LastUpdate = _clock();
+        Sender.Tell(new RegisterBrokerReply(ResponseCode.Success, null));
+    }
+
+    private void RemoveWhere(Func<BrokerLiveInfo, bool> predicate, string reason)
+    {
+        List<(string, long)>? removed = null;
+        foreach (var kv in _brokers)
+            if (predicate(kv.Value)) (removed ??= new()).Add(kv.Key);
+        if (removed == null) return;
+        foreach (var key in removed)
+        {
+            var b = _brokers[key];
+            _brokers.Remove(key);
+            Context.Unwatch(b.Gateway);
+            _log.Warning("Broker removed from routes: {0} ({1})", b.Identity, reason);
+        }
+    }
+
+    /// <summary>Per broker group, the node that serves its queues: the lowest live brokerId.</summary>
+    private IEnumerable<BrokerLiveInfo> ServingNodes() =>
+        _brokers.Values.GroupBy(b => b.Identity.BrokerName).Select(g => g.MinBy(b => b.Identity.BrokerId)!);
+
+    private TopicRouteData? BuildRoute(string topic)
+    {
+        var queues = new List<QueueData>();
+        var brokers = new List<BrokerData>();
+        foreach (var serving in ServingNodes().OrderBy(b => b.Identity.BrokerName, StringComparer.Ordinal))
+        {
+            if (!serving.Topics.TryGetValue(topic, out var config)) continue;
+            queues.Add(new QueueData(serving.Identity.BrokerName, config.ReadQueueNums, config.WriteQueueNums, config.Perm));
+            var addrs = _brokers.Values.Where(b => b.Identity.BrokerName == serving.Identity.BrokerName)
+                .ToDictionary(b => b.Identity.BrokerId, b => b.Identity.Address);
+            brokers.Add(new BrokerData(serving.Identity.ClusterName, serving.Identity.BrokerName, addrs));
+        }
+        return queues.Count == 0 ? null : new TopicRouteData(queues, brokers);
+    }
+
+    private void GetRoute(GetRouteInfo m)
+    {
+        var route = BuildRoute(m.Topic);
+        if (route != null)
+        {
+            Sender.Tell(new RouteInfoReply(m.Topic, ResponseCode.Success, null, route));
+            return;
+        }
+        var topicError = Validators.CheckTopic(m.Topic);
+        if (topicError != null)
+        {
+            Sender.Tell(new RouteInfoReply(m.Topic, ResponseCode.MessageIllegal, topicError, null));
+            return;
+        }
+        if (!m.AllowAutoCreate)
+        {
+            Sender.Tell(new RouteInfoReply(m.Topic, ResponseCode.TopicNotExist, $"topic '{m.Topic}' does not exist", null));
+            return;
+        }
+        var targets = ServingNodes().Where(b => b.AutoCreateTopicEnable).ToList();
+        if (targets.Count == 0)
+        {
+            var why = _brokers.Count == 0 ? "no broker is registered" : "autoCreateTopicEnable is off on every broker";
+            Sender.Tell(new RouteInfoReply(m.Topic, ResponseCode.TopicNotExist, $"topic '{m.Topic}' does not exist and {why}", null));
+            return;
+        }
+        _log.Info("Auto-creating topic {0} on {1}", m.Topic, string.Join(",", targets.Select(t => t.Identity.BrokerName)));
+        StartCreation(m.Topic, targets.Select(t => (t, TopicConfig.Create(m.Topic, t.DefaultTopicQueueNums))), Sender, m);
+    }
+
+    private void Create(CreateTopic m)
+    {
+        var c = m.Config;
+        var error = Validators.CheckTopic(c.TopicName);
+        if (error == null && (c.WriteQueueNums < 1 || c.WriteQueueNums > _settings.MaxQueueNums))
+            error = $"writeQueueNums {c.WriteQueueNums} is outside 1..{_settings.MaxQueueNums}";
+        if (error == null && (c.ReadQueueNums < 1 || c.ReadQueueNums > _settings.MaxQueueNums))
+            error = $"readQueueNums {c.ReadQueueNums} is outside 1..{_settings.MaxQueueNums}";
+        if (error == null && !Perm.IsValid(c.Perm)) error = $"perm {c.Perm} is not a valid permission (0..7)";
+        if (error != null)
+        {
+            Sender.Tell(new CreateTopicReply(c.TopicName, ResponseCode.MessageIllegal, error, Array.Empty<string>()));
+            return;
+        }
+        var targets = ServingNodes()
+            .Where(b => (m.ClusterName == null || b.Identity.ClusterName == m.ClusterName) && (m.BrokerName == null || b.Identity.BrokerName == m.BrokerName))
+            .ToList();
+        if (targets.Count == 0)
+        {
+            var where = m.BrokerName != null ? $"broker '{m.BrokerName}'" : m.ClusterName != null ? $"cluster '{m.ClusterName}'" : "any cluster";
+            Sender.Tell(new CreateTopicReply(c.TopicName, ResponseCode.ServiceNotAvailable, $"no live broker in {where}", Array.Empty<string>()));
+            return;
+        }
+        StartCreation(c.TopicName, targets.Select(t => (t, c)), Sender, m);
+    }
+
+    private void StartCreation(string topic, IEnumerable<(BrokerLiveInfo Broker, TopicConfig Config)> targets, IActorRef replyTo, object request)
+    {
+        if (!_pending.TryGetValue(topic, out var p))
+        {
+            p = new PendingCreation { Generation = ++_generation };
+            _pending[topic] = p;
+            Timers.StartSingleTimer("create-" + topic, new CreationTimedOut(topic, p.Generation), _settings.TopicCreationTimeout);
+        }
+        p.Waiters.Add((replyTo, request));
+        foreach (var (broker, config) in targets)
+        {
+            p.Awaiting.Add(broker.Identity.BrokerName);
+            broker.Gateway.Tell(new UpdateTopicConfig(broker.Identity.BrokerName, config), Self);
+        }
+    }
+
+    private void OnTopicConfigReply(UpdateTopicConfigReply m)
+    {
+        if (m.Code == ResponseCode.Success && m.Config != null)
+            foreach (var b in _brokers.Values)
+                if (b.Identity.BrokerName == m.BrokerName) b.Topics[m.Topic] = m.Config;
+        if (!_pending.TryGetValue(m.Topic, out var p) || !p.Awaiting.Remove(m.BrokerName)) return;
+        if (m.Code == ResponseCode.Success) p.Done.Add(m.BrokerName);
+        else p.Errors.Add($"{m.BrokerName}: {m.Error}");
+        if (p.Awaiting.Count == 0) Complete(m.Topic, p);
+    }
+
+    private void OnCreationTimeout(CreationTimedOut m)
+    {
+        if (!_pending.TryGetValue(m.Topic, out var p) || p.Generation != m.Generation) return;
+        foreach (var b in p.Awaiting) p.Errors.Add($"{b}: no answer within {_settings.TopicCreationTimeout}");
+        p.Awaiting.Clear();
+        Complete(m.Topic, p);
+    }
+
+    private void Complete(string topic, PendingCreation p)
+    {
+        _pending.Remove(topic);
+        Timers.Cancel("create-" + topic);
+        var errors = string.Join("; ", p.Errors);
+        foreach (var (replyTo, request) in p.Waiters)
+        {
+            if (request is GetRouteInfo)
+            {
+                var route = BuildRoute(topic);
+                replyTo.Tell(route != null
+                    ? new RouteInfoReply(topic, ResponseCode.Success, null, route)
+                    : new RouteInfoReply(topic, ResponseCode.TopicNotExist, $"topic '{topic}' could not be created: {errors}", null));
+            }
+            else
+            {
+                var code = p.Errors.Count == 0 ? ResponseCode.Success : p.Done.Count > 0 ? ResponseCode.SystemError : ResponseCode.ServiceNotAvailable;
+                replyTo.Tell(new CreateTopicReply(topic, code, p.Errors.Count == 0 ? null : errors, p.Done.ToList()));
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using AkkaMq.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// akkamq-node: runs the roles its HOCON file names. A thin wrapper over AkkaMq.Hosting.
+var configPath = "hocon/standalone.conf";
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] is "--config" or "-c" && i + 1 < args.Length) configPath = args[++i];
+    else if (args[i] is "--help" or "-h")
+    {
+        Console.WriteLine("usage: akkamq-node [--config FILE]   (default hocon/standalone.conf)");
+        return 0;
+    }
+    else
+    {
+        Console.Error.WriteLine($"akkamq-node: unknown argument '{args[i]}' (usage: akkamq-node [--config FILE])");
+        return 2;
+    }
+}
+
+// Relative to the working directory first, then to the installed hocon/ folder.
+if (!File.Exists(configPath) && !Path.IsPathRooted(configPath) && File.Exists(Path.Combine(AppContext.BaseDirectory, configPath)))
+    configPath = Path.Combine(AppContext.BaseDirectory, configPath);
+if (!File.Exists(configPath))
+{
+    Console.Error.WriteLine($"akkamq-node: config file {configPath} not found");
+    return 2;
+}
+
+Config fileConfig;
+NodeSettings settings;
+try
+{
+    fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(configPath));
+    settings = NodeSettings.Create(fileConfig);
+}
+catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"akkamq-node: configuration error in {configPath}: {e.Message}");
+    return 2;
+}
+
+DataDirectoryLock? dataLock = null;
+try
+{
+    if (settings.Store is { Journal: "sqlite", ConnectionString: "" } store) dataLock = DataDirectoryLock.Acquire(store.DataDir);
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine($"akkamq-node: {e.Message}");
+    return 2;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddAkka(settings.SystemName, (akka, _) =>
+{
+    akka.WithAkkaMqNode(fileConfig, (system, s, journal) =>
+    {
+        Console.WriteLine(AkkaMqNode.Describe(system, s, journal));
+        if (s.Store is { Journal: "sqlite" } st) Console.WriteLine($"AkkaMq data directory: {Path.GetFullPath(st.DataDir)}");
+    });
+});
+using var host = builder.Build();
+await host.RunAsync();
+Console.WriteLine("AkkaMq node stopped");
+dataLock?.Dispose();
+return 0;

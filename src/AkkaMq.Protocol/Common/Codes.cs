@@ -1,0 +1,91 @@
+namespace AkkaMq.Protocol;
+
+/// <summary>Outcome codes of broker and NameServer requests, numbered as RocketMQ's ResponseCode.</summary>
+public enum ResponseCode
+{
+    Success = 0,
+    SystemError = 1,
+    SystemBusy = 2,
+    RequestCodeNotSupported = 3,
+    FlushDiskTimeout = 10,
+    MessageIllegal = 13,
+    ServiceNotAvailable = 14,
+    NoPermission = 16,
+    TopicNotExist = 17,
+    TopicExistAlready = 18,
+    PullNotFound = 19,
+    QueryNotFound = 22,
+    SubscriptionParseFailed = 23,
+    ConsumerGroupIllegal = 26,
+    OffsetIllegal = 27,
+    SendTimeout = 1001,
+}
+
+public enum SendStatus
+{
+    SendOk = 0,
+    FlushDiskTimeout = 1,
+}
+
+public enum PullStatus
+{
+    Found = 0,
+    NoNewMsg = 1,
+    NoMatchedMsg = 2,
+    OffsetIllegal = 3,
+}
+
+/// <summary>Queue permissions as RocketMQ's PermName bits.</summary>
+public static class Perm
+{
+    public const int Inherit = 1;
+    public const int Write = 2;
+    public const int Read = 4;
+    public const int ReadWrite = Read | Write;
+
+    public static bool IsReadable(int perm) => (perm & Read) == Read;
+    public static bool IsWriteable(int perm) => (perm & Write) == Write;
+    public static bool IsValid(int perm) => perm is >= 0 and <= 7;
+    public static string ToText(int perm) => $"{(IsReadable(perm) ? 'R' : '-')}{(IsWriteable(perm) ? 'W' : '-')}{((perm & Inherit) != 0 ? 'X' : '-')}";
+}
+
+/// <summary>A topic's queue layout on one broker group.</summary>
+public sealed record TopicConfig(string TopicName, int ReadQueueNums, int WriteQueueNums, int Perm)
+{
+    public const int DefaultQueueNums = 4;
+    public static TopicConfig Create(string topic, int queues = DefaultQueueNums) => new(topic, queues, queues, Protocol.Perm.ReadWrite);
+}
+
+/// <summary>Where a new consumer group starts when it has no committed offset.</summary>
+public enum ConsumeFromWhere
+{
+    ConsumeFromLastOffset = 0,
+    ConsumeFromFirstOffset = 1,
+    ConsumeFromTimestamp = 2,
+}
+
+/// <summary>An error reply or a client-side failure with RocketMQ's code.</summary>
+public class AkkaMqException : Exception
+{
+    public AkkaMqException(ResponseCode code, string message) : base($"{CodeName(code)}: {message}") => Code = code;
+    public ResponseCode Code { get; }
+
+    public static string CodeName(ResponseCode code) => code switch
+    {
+        ResponseCode.TopicNotExist => "TOPIC_NOT_EXIST",
+        ResponseCode.MessageIllegal => "MESSAGE_ILLEGAL",
+        ResponseCode.NoPermission => "NO_PERMISSION",
+        ResponseCode.ServiceNotAvailable => "SERVICE_NOT_AVAILABLE",
+        ResponseCode.SystemBusy => "SYSTEM_BUSY",
+        ResponseCode.SystemError => "SYSTEM_ERROR",
+        ResponseCode.FlushDiskTimeout => "FLUSH_DISK_TIMEOUT",
+        ResponseCode.QueryNotFound => "QUERY_NOT_FOUND",
+        ResponseCode.SubscriptionParseFailed => "SUBSCRIPTION_PARSE_FAILED",
+        ResponseCode.ConsumerGroupIllegal => "CONSUMER_GROUP_ILLEGAL",
+        ResponseCode.OffsetIllegal => "OFFSET_ILLEGAL",
+        ResponseCode.SendTimeout => "SEND_TIMEOUT",
+        ResponseCode.TopicExistAlready => "TOPIC_EXIST_ALREADY",
+        ResponseCode.PullNotFound => "PULL_NOT_FOUND",
+        _ => code.ToString().ToUpperInvariant(),
+    };
+}

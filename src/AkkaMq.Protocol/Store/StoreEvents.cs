@@ -1,0 +1,23 @@
+namespace AkkaMq.Protocol.Store;
+
+// Persisted formats: frozen once shipped. A change gets a new type and manifest; readers keep the old ones.
+
+/// <summary>A message as the queue log stores it; topic and queue are the log's own.</summary>
+public sealed record StoredMessage(string? Tags, string? Keys, IReadOnlyDictionary<string, string> Properties, byte[] Body, long BornTimestamp);
+
+/// <summary>One group commit: Messages got offsets BaseOffset, BaseOffset+1, ... and one store time.</summary>
+public sealed record MessagesAppended(long BaseOffset, long StoreTimestamp, IReadOnlyList<StoredMessage> Messages) : IAkkaMqMessage;
+
+/// <summary>A sparse index point: the event at SeqNr starts at Offset and was stored at StoreTimestamp.</summary>
+public readonly record struct QueueIndexEntry(long Offset, long SeqNr, long StoreTimestamp);
+
+public sealed record QueueLogSnapshot(long NextOffset, long MinOffset, long LastStoreTimestamp, int IndexStride,
+    IReadOnlyList<QueueIndexEntry> Index) : IAkkaMqMessage;
+
+public sealed record ConsumerOffsetsCommitted(IReadOnlyDictionary<int, long> Offsets, long Timestamp) : IAkkaMqMessage;
+
+public sealed record ConsumerOffsetsSnapshot(IReadOnlyDictionary<int, long> Offsets, long LastCommitTimestamp) : IAkkaMqMessage;
+
+public sealed record TopicConfigChanged(TopicConfig Config) : IAkkaMqMessage;
+
+public sealed record TopicConfigsSnapshot(IReadOnlyList<TopicConfig> Configs) : IAkkaMqMessage;
