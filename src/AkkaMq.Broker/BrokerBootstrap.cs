@@ -10,7 +10,7 @@ public static class BrokerBootstrap
     public static IActorRef Start(ActorSystem system, BrokerSettings settings, string nameServerRole = "nameserver")
     {
         var region = BrokerRegion.Start(system, settings);
-        system.Settings.InjectTopLevelFallback(ClusterSingletonProxy.DefaultConfig());
+        system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props(
                 "/user/namesrv-singleton",
                 ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table")),

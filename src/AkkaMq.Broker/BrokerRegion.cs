@@ -55,7 +55,6 @@ public static class BrokerRegion
         public string? EntityId(object message) => message switch
         {
             IBrokerShardCommand c => c.EntityId,
-            ShardRegion.StartEntity s => s.EntityId,
             _ => null,
         };
 
@@ -64,7 +63,6 @@ public static class BrokerRegion
         public string? ShardId(object message) => message switch
         {
             IBrokerShardCommand c => c.BrokerName,
-            ShardRegion.StartEntity s => ShardId(s.EntityId),
             _ => null,
         };
 

@@ -12,8 +12,7 @@ public static class NameServerBootstrap
     /// <summary>Returns the gateway (/user/namesrv).</summary>
     public static IActorRef Start(ActorSystem system, NameServerSettings settings)
     {
-        system.Settings.InjectTopLevelFallback(ClusterSingletonManager.DefaultConfig());
-        system.Settings.InjectTopLevelFallback(ClusterSingletonProxy.DefaultConfig());
+        system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         system.ActorOf(ClusterSingletonManager.Props(
                 RouteTable.Props(settings),
                 PoisonPill.Instance,

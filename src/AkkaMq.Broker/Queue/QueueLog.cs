@@ -47,6 +47,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private readonly Queue<PendingSend> _pending = new();
     private readonly List<HeldPull> _held = new();
     private readonly Dictionary<long, long> _cursors = new();
+    private readonly Queue<List<PendingSend>> _writing = new(); // batches in journal order
 
     private long _nextOffset;       // next offset to assign
     private long _committedOffset;  // offsets below this are durable and readable (RocketMQ's maxOffset)
@@ -169,6 +170,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
 
     private void Flush()
     {
+        List<MessagesAppended>? events = null;
         while (_inflightWrites < _settings.MaxInflightWrites && _pending.Count > 0)
         {
             var batch = new List<PendingSend>(Math.Min(_pending.Count, _settings.MaxBatchMessages));
@@ -191,8 +193,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             var evt = new MessagesAppended(_nextOffset, now, stored);
             _nextOffset += stored.Length;
             _inflightWrites++;
-            PersistAsync(evt, e => OnPersisted(e, batch));
+            _writing.Enqueue(batch);
+            (events ??= new()).Add(evt);
         }
+        // Handlers run in journal order, so each takes the oldest batch.
+        if (events != null) PersistAllAsync(events, e => OnPersisted(e, _writing.Dequeue()));
     }
 
     private void OnPersisted(MessagesAppended e, List<PendingSend> batch)
@@ -252,12 +257,12 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
 
     private void FailPending(string error)
     {
-        while (_pending.Count > 0)
-        {
-            var p = _pending.Dequeue();
+        var failed = new List<PendingSend>();
+        while (_writing.Count > 0) failed.AddRange(_writing.Dequeue());
+        while (_pending.Count > 0) failed.Add(_pending.Dequeue());
+        foreach (var p in failed)
             if (!p.Entry.Oneway)
                 p.Sender.Tell(new SendAcks(_brokerName, new[] { new SendAck(p.Entry.CorrelationId, ResponseCode.SystemError, error, SendStatus.SendOk, _queueId, -1) }));
-        }
     }
 
     private void StopIfDrained()
