@@ -1,0 +1,266 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Configuration;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Client.Tests;
+
+/// <summary>
+/// The producer against wire-level fakes: two remote ActorSystems named AkkaMq host a fake
+/// NameServer (/user/namesrv) and fake broker gateways (/user/broker) that forward to probes.
+/// </summary>
+public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static Config Remote(string extra = "") => ConfigurationFactory.ParseString($$"""
+        akka.loglevel = WARNING
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
+        akka.remote.dot-netty.tcp.port = 0
+        akka.actor.serialize-messages = on
+        {{extra}}
+        """).WithFallback(ClientSettings.DefaultConfig);
+
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(IActorRef target) => ReceiveAny(m => target.Forward(m));
+    }
+
+    private readonly ActorSystem _a;
+    private readonly ActorSystem _b;
+    private readonly TestProbe _nameServer;
+    private readonly TestProbe _brokerA;
+    private readonly TestProbe _brokerB;
+
+    public ProducerTests(ITestOutputHelper output) : base(Remote(), "client", output)
+    {
+        _a = ActorSystem.Create("AkkaMq", Remote());
+        _b = ActorSystem.Create("AkkaMq", Remote());
+        _nameServer = CreateTestProbe("namesrv");
+        _brokerA = CreateTestProbe("broker-a");
+        _brokerB = CreateTestProbe("broker-b");
+        _a.ActorOf(Props.Create(() => new Forwarder(_nameServer)), "namesrv");
+        _a.ActorOf(Props.Create(() => new Forwarder(_brokerA)), "broker");
+        _b.ActorOf(Props.Create(() => new Forwarder(_brokerB)), "broker");
+    }
+
+    private static string AddressOf(ActorSystem s)
+    {
+        var a = ((ExtendedActorSystem)s).Provider.DefaultAddress;
+        return $"{a.Host}:{a.Port}";
+    }
+
+    private AkkaMqProducer Producer(string extra = "") => AkkaMqProducer.Create(Sys, ClientSettings.Create(
+        ConfigurationFactory.ParseString($"""
+            akkamq.client.namesrvAddr = "{AddressOf(_a)}"
+            akkamq.client.producer.sendMsgTimeout = 1500ms
+            {extra}
+            """).WithFallback(Sys.Settings.Config)));
+
+    private TopicRouteData Route(int queuesA = 2, int queuesB = 2) => new(
+        new[] { new QueueData("broker-a", queuesA, queuesA, Perm.ReadWrite), new QueueData("broker-b", queuesB, queuesB, Perm.ReadWrite) },
+        new[]
+        {
+            new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }),
+            new BrokerData("DefaultCluster", "broker-b", new Dictionary<long, string> { [0] = AddressOf(_b) }),
+        });
+
+    private void AnswerRoutes(TopicRouteData route) => _nameServer.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
+    {
+        if (msg is GetRouteInfo g) sender.Tell(new RouteInfoReply(g.Topic, ResponseCode.Success, null, route));
+        return AutoPilot.KeepRunning;
+    }));
+
+    private static void Answer(TestProbe broker, ResponseCode code, string? error = null)
+    {
+        long next = 0;
+        broker.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
+        {
+            if (msg is SendMessages m)
+                sender.Tell(new SendAcks(m.BrokerName, m.Entries.Where(e => !e.Oneway)
+                    .Select(e => new SendAck(e.CorrelationId, code, error, SendStatus.SendOk, e.QueueId, code == ResponseCode.Success ? next++ : -1)).ToList()));
+            return AutoPilot.KeepRunning;
+        }));
+    }
+
+    protected override void AfterAll()
+    {
+        _a.Terminate().Wait();
+        _b.Terminate().Wait();
+        base.AfterAll();
+    }
+
+    [Fact]
+    public async Task Round_robin_spreads_sends_over_every_writable_queue()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.Success);
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer();
+        var used = new List<MessageQueue>();
+        for (var i = 0; i < 8; i++) used.Add((await producer.SendAsync(Message.FromText("T", "x"))).MessageQueue);
+        Assert.Equal(4, used.Distinct().Count());
+        Assert.Equal(used.Take(4), used.Skip(4));
+        var result = await producer.SendAsync(Message.FromText("T", "x"));
+        Assert.True(MessageId.TryParse(result.MsgId, out var id));
+        Assert.Equal(MessageId.Hash(result.MessageQueue.BrokerName), id.BrokerHash);
+        Assert.Equal(result.QueueOffset, id.QueueOffset);
+    }
+
+    [Fact]
+    public async Task A_retriable_failure_is_sent_again_on_another_broker()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.SystemBusy, "broker busy");
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer();
+        for (var i = 0; i < 6; i++)
+        {
+            var r = await producer.SendAsync(Message.FromText("T", "x"));
+            Assert.Equal("broker-b", r.MessageQueue.BrokerName);
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_message_is_not_retried()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.MessageIllegal, "body too large");
+        Answer(_brokerB, ResponseCode.MessageIllegal, "body too large");
+        var producer = Producer();
+        var e = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(Message.FromText("T", "x")));
+        Assert.Equal(ResponseCode.MessageIllegal, e.Code);
+        Assert.Contains("body too large", e.Message);
+    }
+
+    [Fact]
+    public async Task Retries_stop_after_retryTimesWhenSendFailed()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.SystemError, "disk on fire");
+        Answer(_brokerB, ResponseCode.SystemError, "disk on fire");
+        var producer = Producer("akkamq.client.producer.retryTimesWhenSendFailed = 2");
+        var e = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(Message.FromText("T", "x")));
+        Assert.Equal(ResponseCode.SystemError, e.Code);
+        var attempts = ReceiveEntries(_brokerA).Count + ReceiveEntries(_brokerB).Count;
+        Assert.Equal(3, attempts);
+    }
+
+    private static List<SendEntry> ReceiveEntries(TestProbe probe)
+    {
+        var list = new List<SendEntry>();
+        while (probe.HasMessages) list.AddRange(probe.ExpectMsg<SendMessages>().Entries);
+        return list;
+    }
+
+    [Fact]
+    public async Task A_silent_broker_ends_in_SEND_TIMEOUT_by_the_deadline()
+    {
+        AnswerRoutes(Route());
+        var producer = Producer();
+        var started = DateTime.UtcNow;
+        var e = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(Message.FromText("T", "x")));
+        var elapsed = DateTime.UtcNow - started;
+        Assert.Equal(ResponseCode.SendTimeout, e.Code);
+        Assert.Contains("1500 ms", e.Message);
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task The_same_sharding_key_always_goes_to_the_same_queue()
+    {
+        AnswerRoutes(Route(4, 4));
+        Answer(_brokerA, ResponseCode.Success);
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer();
+        var byKey = new Dictionary<string, HashSet<MessageQueue>>();
+        for (var i = 0; i < 60; i++)
+        {
+            var key = "order-" + (i % 6);
+            var r = await producer.SendOrderlyAsync(Message.FromText("T", "x"), key);
+            (byKey.TryGetValue(key, out var set) ? set : byKey[key] = new()).Add(r.MessageQueue);
+        }
+        Assert.All(byKey.Values, set => Assert.Single(set));
+        Assert.True(byKey.Values.Select(s => s.First()).Distinct().Count() > 1, "keys should spread over queues");
+    }
+
+    [Fact]
+    public async Task Concurrent_sends_to_one_broker_are_batched_while_a_batch_is_in_flight()
+    {
+        AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
+            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
+        var producer = Producer("akkamq.client.producer.max-inflight-batches-per-broker = 1");
+        // Resolve the route and the connection first, and hold the broker's answer.
+        var first = producer.SendAsync(Message.FromText("T", "first"));
+        var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
+        var producerRef = _brokerA.LastSender;
+        var rest = Enumerable.Range(0, 100).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
+        _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Answer(_brokerA, ResponseCode.Success);
+        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 1000)).ToList()));
+        await first;
+        await Task.WhenAll(rest);
+        Assert.Single(firstBatch.Entries);
+        // The 100 sends that arrived while the first batch was in flight travelled together.
+        var batches = 0;
+        var entries = 0;
+        while (_brokerA.HasMessages)
+        {
+            batches++;
+            entries += _brokerA.ExpectMsg<SendMessages>().Entries.Count;
+        }
+        Assert.Equal(100, entries);
+        Assert.True(batches <= 2, $"100 concurrent sends took {batches} batches");
+    }
+
+    [Fact]
+    public async Task Unknown_topic_without_auto_create_fails_with_TOPIC_NOT_EXIST()
+    {
+        _nameServer.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
+        {
+            if (msg is GetRouteInfo g) sender.Tell(new RouteInfoReply(g.Topic, ResponseCode.TopicNotExist, $"topic '{g.Topic}' does not exist", null));
+            return AutoPilot.KeepRunning;
+        }));
+        var producer = Producer();
+        var e = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(Message.FromText("Ghost", "x")));
+        Assert.Equal(ResponseCode.TopicNotExist, e.Code);
+        Assert.StartsWith("TOPIC_NOT_EXIST", e.Message);
+        Assert.Contains("Ghost", e.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_messages_fail_on_the_client_before_any_network_call()
+    {
+        var producer = Producer();
+        var empty = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(new Message("T", Array.Empty<byte>())));
+        Assert.Equal(ResponseCode.MessageIllegal, empty.Code);
+        var badTopic = await Assert.ThrowsAsync<AkkaMqException>(() => producer.SendAsync(Message.FromText("a/b", "x")));
+        Assert.Contains("'/'", badTopic.Message);
+        _nameServer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Async_and_oneway_sends_complete_by_callback_and_without_ack()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.Success);
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer();
+        var done = new TaskCompletionSource<SendResult>();
+        producer.Send(Message.FromText("T", "async"), (r, e) =>
+        {
+            if (e != null) done.SetException(e);
+            else done.SetResult(r!);
+        });
+        Assert.Equal(SendStatus.SendOk, (await done.Task).SendStatus);
+
+        producer.SendOneway(Message.FromText("T", "oneway"));
+        AwaitAssert(() =>
+        {
+            var entries = ReceiveEntries(_brokerA).Concat(ReceiveEntries(_brokerB)).ToList();
+            Assert.Contains(entries, e => e.Oneway && System.Text.Encoding.UTF8.GetString(e.Message.Body) == "oneway");
+        }, TimeSpan.FromSeconds(5));
+    }
+}
