@@ -1,0 +1,61 @@
+using AkkaMq.TestKit;
+
+namespace AkkaMq.Node.Tests;
+
+/// <summary>A malformed or contradictory config stops the node at start with a message naming the key.</summary>
+public sealed class NodeConfigTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkamq-cfg-" + Guid.NewGuid().ToString("N"));
+
+    public NodeConfigTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private async Task<(int Code, string Output)> Run(string config)
+    {
+        var file = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".conf");
+        File.WriteAllText(file, config);
+        using var node = NodeProcess.Start(file);
+        var code = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (code, node.Output);
+    }
+
+    [Theory]
+    [InlineData("akkamq.broker.flushDiskType = SOMETIMES", "akkamq.broker.flushDiskType")]
+    [InlineData("akkamq.broker.brokerId = -1", "akkamq.broker.brokerId")]
+    [InlineData("akkamq.broker.brokerName = \"bad name\"", "akkamq.broker.brokerName")]
+    [InlineData("akkamq.node.roles = [nameserver, gateway]", "akkamq.node.roles")]
+    [InlineData("akkamq.broker.listenPort = 70000", "akkamq.broker.listenPort")]
+    [InlineData("akkamq.broker.namesrvAddr = \"localhost\"", "akkamq.broker.namesrvAddr")]
+    [InlineData("akkamq.broker { listenPort = 19999, namesrvAddr = \"127.0.0.1:19998\" }", "does not list this node")]
+    [InlineData("akkamq.broker.maxMessageSize = 8388608", "max-batch-bytes")]
+    [InlineData("akkamq.store.journal = mongodb", "akkamq.store.journal")]
+    [InlineData("akkamq { broker { brokerName = ", "configuration error")]
+    public async Task Bad_configs_stop_the_node_naming_the_key(string config, string expected)
+    {
+        var (code, output) = await Run($"akkamq.store.data-dir = \"{_dir}/data\"\n" + config);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public async Task A_second_node_on_the_same_data_directory_is_refused()
+    {
+        var port = NodeProcess.FreePort();
+        var config = Path.Combine(_dir, "a.conf");
+        File.WriteAllText(config, $"""
+            akkamq.broker {"{"} listenPort = {port}, namesrvAddr = "127.0.0.1:{port}" {"}"}
+            akkamq.store.data-dir = "{_dir}/shared"
+            """);
+        using var first = NodeProcess.Start(config);
+        await first.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        var other = NodeProcess.FreePort();
+        var (code, output) = await Run($"akkamq.broker {{ listenPort = {other}, namesrvAddr = \"127.0.0.1:{other}\" }}\nakkamq.store.data-dir = \"{_dir}/shared\"");
+        Assert.Equal(2, code);
+        Assert.Contains("in use by another AkkaMq node", output);
+        Assert.False(first.HasExited);
+    }
+}
