@@ -15,11 +15,21 @@ namespace AkkaMq.Broker;
 /// </summary>
 public static class BrokerRegion
 {
+    // No ':' in role names: Akka.Cluster.Hosting writes roles into HOCON unquoted.
+    private const string IdRolePrefix = "broker-id-";
+
     /// <summary>Cluster role naming a node's broker group, so allocation can find the group's nodes.</summary>
-    public static string GroupRole(string brokerName) => $"broker-group:{brokerName}";
+    public static string GroupRole(string brokerName) => $"broker-group-{brokerName}";
 
     /// <summary>Cluster role carrying a node's brokerId within its group.</summary>
-    public static string IdRole(long brokerId) => $"broker-id:{brokerId}";
+    public static string IdRole(long brokerId) => IdRolePrefix + brokerId;
+
+    public static long? BrokerIdOf(IEnumerable<string> roles)
+    {
+        foreach (var role in roles)
+            if (role.StartsWith(IdRolePrefix, StringComparison.Ordinal) && long.TryParse(role.AsSpan(IdRolePrefix.Length), out var id)) return id;
+        return null;
+    }
 
     public static IActorRef Start(ActorSystem system, BrokerSettings settings)
     {
@@ -115,16 +125,9 @@ public sealed class BrokerGroupAllocationStrategy : IShardAllocationStrategy, IA
             var member = _cluster.State.Members.FirstOrDefault(m => m.Address.Equals(address));
             if (member == null || member.Status != MemberStatus.Up || !member.HasRole(groupRole)) continue;
             if (_cluster.State.Unreachable.Contains(member)) continue;
-            var id = BrokerIdOf(member);
+            var id = BrokerRegion.BrokerIdOf(member.Roles) ?? long.MaxValue - 1;
             if (id < bestId) { bestId = id; best = region; }
         }
         return best;
-    }
-
-    private static long BrokerIdOf(Member member)
-    {
-        foreach (var role in member.Roles)
-            if (role.StartsWith("broker-id:", StringComparison.Ordinal) && long.TryParse(role.AsSpan(10), out var id)) return id;
-        return long.MaxValue - 1;
     }
 }
