@@ -42,4 +42,27 @@ public sealed class EndToEndSmokeTests : IAsyncLifetime
         }
         Assert.Equal(200, bodies.Count);
     }
+
+    [Fact]
+    public async Task A_new_group_starts_from_first_last_or_a_timestamp_and_then_from_its_commit()
+    {
+        var producer = AkkaMqProducer.Create(_client);
+        var consumer = AkkaMqPullConsumer.Create(_client, "start-group");
+        await consumer.Context.CreateTopicAsync(TopicConfig.Create("StartTopic", 1));
+        var q = (await consumer.FetchSubscribeMessageQueuesAsync("StartTopic")).Single();
+        for (var i = 0; i < 3; i++) await producer.SendAsync(Message.FromText("StartTopic", $"early {i}"), q);
+        var cut = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1;
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() <= cut) await Task.Yield();
+        for (var i = 0; i < 2; i++) await producer.SendAsync(Message.FromText("StartTopic", $"late {i}"), q);
+
+        Assert.Equal(0, await consumer.FetchStartOffsetAsync(q, ConsumeFromWhere.ConsumeFromFirstOffset));
+        Assert.Equal(5, await consumer.FetchStartOffsetAsync(q, ConsumeFromWhere.ConsumeFromLastOffset));
+        Assert.Equal(3, await consumer.FetchStartOffsetAsync(q, ConsumeFromWhere.ConsumeFromTimestamp, cut));
+        Assert.Equal(-1, await consumer.FetchConsumeOffsetAsync(q));
+
+        await consumer.UpdateConsumeOffsetAsync(q, 4);
+        Assert.Equal(4, await consumer.FetchStartOffsetAsync(q, ConsumeFromWhere.ConsumeFromFirstOffset));
+        var held = await consumer.PullBlockIfNotFoundAsync(q, "*", 5, 10, TimeSpan.FromMilliseconds(300));
+        Assert.Equal(PullStatus.NoNewMsg, held.Status);
+    }
 }

@@ -110,6 +110,20 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_caller_chosen_queue_is_used_as_given()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.Success);
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer();
+        var target = new MessageQueue("T", "broker-b", 1);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(target, (await producer.SendAsync(Message.FromText("T", "x"), target)).MessageQueue);
+        Assert.All(ReceiveEntries(_brokerB), e => Assert.Equal(1, e.QueueId));
+        Assert.Empty(ReceiveEntries(_brokerA));
+    }
+
+    [Fact]
     public async Task A_retriable_failure_is_sent_again_on_another_broker()
     {
         AnswerRoutes(Route());

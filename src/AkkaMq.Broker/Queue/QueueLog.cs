@@ -82,11 +82,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
-            case SnapshotOffer { Snapshot: QueueLogSnapshot s }:
+            case SnapshotOffer { Snapshot: QueueLogSnapshot s } offer:
                 _nextOffset = _committedOffset = s.NextOffset;
                 _minOffset = s.MinOffset;
                 _lastStoreTimestamp = s.LastStoreTimestamp;
-                _index.Restore(s.Index, s.IndexStride);
+                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
                 break;
             case MessagesAppended e:
                 Apply(e, LastSequenceNr);

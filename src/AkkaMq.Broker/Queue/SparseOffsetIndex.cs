@@ -25,12 +25,14 @@ public sealed class SparseOffsetIndex
     public int Count => _entries.Count;
     public IReadOnlyList<QueueIndexEntry> Entries => _entries;
 
-    public void Restore(IReadOnlyList<QueueIndexEntry> entries, int stride)
+    /// <summary>Restores a snapshot taken when the last event had sequence number atSeqNr.</summary>
+    public void Restore(IReadOnlyList<QueueIndexEntry> entries, int stride, long atSeqNr)
     {
         _entries.Clear();
         _entries.AddRange(entries);
         Stride = Math.Max(1, stride);
-        _eventsSinceEntry = 0;
+        // Events after the last entry still count towards the next one.
+        _eventsSinceEntry = _entries.Count == 0 ? long.MaxValue / 2 : Math.Max(0, atSeqNr - _entries[^1].SeqNr);
     }
 
     /// <summary>Records an event (in sequence order) that starts at offset.</summary>
@@ -41,9 +43,12 @@ public sealed class SparseOffsetIndex
         _entries.Add(new QueueIndexEntry(offset, seqNr, storeTimestamp));
         if (_entries.Count <= _maxEntries) return;
         // Keep the first entry and every second one after it.
+        var newestKept = (_entries.Count - 1) % 2 == 0;
         var kept = 0;
         for (var i = 0; i < _entries.Count; i += 2) _entries[kept++] = _entries[i];
         _entries.RemoveRange(kept, _entries.Count - kept);
+        // If the entry just added was dropped, the last kept one is a whole old stride back.
+        if (!newestKept) _eventsSinceEntry = Stride;
         Stride *= 2;
     }
 

@@ -35,7 +35,7 @@ public readonly record struct MessageId(uint BrokerHash, uint TopicHash, int Que
         if (text == null || text.Length != 32) return false;
         Span<byte> b = stackalloc byte[16];
         for (var i = 0; i < 16; i++)
-            if (!byte.TryParse(text.AsSpan(i * 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out b[i])) return false;
+            if (!byte.TryParse(text.AsSpan(i * 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out b[i])) return false;
         id = new MessageId(
             BinaryPrimitives.ReadUInt32BigEndian(b),
             BinaryPrimitives.ReadUInt32BigEndian(b[4..]),

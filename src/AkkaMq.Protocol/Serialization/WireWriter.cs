@@ -113,7 +113,7 @@ public ref struct WireReader
 
     private void Need(int n)
     {
-        if (n < 0 || _pos + n > _data.Length)
+        if (n < 0 || n > _data.Length - _pos)
             throw new FormatException($"corrupt AkkaMq payload: needs {n} more bytes at position {_pos} of {_data.Length}");
     }
 
@@ -132,6 +132,7 @@ public ref struct WireReader
         while (true)
         {
             var b = ReadByte();
+            if (shift == 63 && b > 1) throw new FormatException("corrupt AkkaMq payload: varint too long (over 64 bits)");
             result |= (ulong)(b & 0x7F) << shift;
             if ((b & 0x80) == 0) return result;
             shift += 7;
@@ -145,7 +146,12 @@ public ref struct WireReader
         return (long)(v >> 1) ^ -(long)(v & 1);
     }
 
-    public int ReadVarInt() => checked((int)ReadVarLong());
+    public int ReadVarInt()
+    {
+        var v = ReadVarLong();
+        if (v is < int.MinValue or > int.MaxValue) throw new FormatException($"corrupt AkkaMq payload: {v} does not fit a 32-bit field");
+        return (int)v;
+    }
 
     public int ReadLength()
     {
@@ -168,8 +174,8 @@ public ref struct WireReader
     {
         var n = ReadVarULong();
         if (n == 0) return null;
-        var len = checked((int)(n - 1));
-        Need(len);
+        if (n - 1 > (ulong)(_data.Length - _pos)) throw new FormatException($"corrupt AkkaMq payload: needs {n - 1} more bytes at position {_pos} of {_data.Length}");
+        var len = (int)(n - 1);
         var s = Encoding.UTF8.GetString(_data.Slice(_pos, len));
         _pos += len;
         return s;
