@@ -24,17 +24,19 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopped;
     private bool _logClosed;
+    private volatile bool _muted;
 
     private NodeProcess(Process process, string dir, int port, string flush, StreamWriter log)
     {
         _process = process;
+        Pid = process.Id;
         Directory = dir;
         Port = port;
         FlushDiskType = flush;
         _log = log;
     }
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
     public int Port { get; }
     public string Address => $"127.0.0.1:{Port}";
     public string Directory { get; }
@@ -42,8 +44,8 @@ public sealed class NodeProcess : IAsyncDisposable
     public string LogPath => Path.Combine(Directory, "node.log");
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the node and waits until its broker is registered (or it exits, or the timeout passes).</summary>
-    public static async Task<NodeProcess> StartAsync(string? nodeDll, string flushDiskType, TimeSpan readyTimeout, CancellationToken ct)
+    /// <summary>Starts the node process (see <see cref="WaitReadyAsync"/>).</summary>
+    public static NodeProcess Start(string? nodeDll, string flushDiskType)
     {
         var dll = LocateNodeDll(nodeDll);
         var port = FreePort();
@@ -105,26 +107,49 @@ public sealed class NodeProcess : IAsyncDisposable
         NodeRegistry.Track(node);
         Console.Error.WriteLine($"akkamq bench: started node pid {process.Id} on 127.0.0.1:{port} ({flushDiskType}), data {dataDir}");
 
+        return node;
+    }
+
+    /// <summary>
+    /// Waits until the node logs that its broker registered with the NameServer, or (once it
+    /// listens) until probe answers true, e.g. a NameServer query listing a broker. Fails with the
+    /// tail of the node's output if it exits or the timeout passes.
+    /// </summary>
+    public async Task WaitReadyAsync(TimeSpan timeout, Func<CancellationToken, Task<bool>>? probe, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        var exited = _process.WaitForExitAsync(cts.Token);
+        var probing = probe == null ? Task.Delay(Timeout.Infinite, cts.Token) : ProbeAsync(probe, cts.Token);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(readyTimeout);
-            var exited = process.WaitForExitAsync(timeout.Token);
-            var first = await Task.WhenAny(node._ready.Task, exited, Task.Delay(Timeout.Infinite, timeout.Token));
-            ct.ThrowIfCancellationRequested();
-            if (first != node._ready.Task)
-            {
-                var why = process.HasExited ? $"exited with code {process.ExitCode}" : $"was not ready within {readyTimeout.TotalSeconds:0} s";
-                node.PrintLogTail(40);
-                throw new CliException($"the node {why} (its output is above)");
-            }
+            await Task.WhenAny(_ready.Task, exited, probing);
         }
-        catch
+        finally
         {
-            await node.DisposeAsync();
-            throw;
+            await cts.CancelAsync();
         }
-        return node;
+        ct.ThrowIfCancellationRequested();
+        if (_ready.Task.IsCompleted || probing.IsCompletedSuccessfully) return;
+        var why = _process.HasExited ? $"exited with code {_process.ExitCode}" : $"was not ready within {timeout.TotalSeconds:0} s";
+        PrintLogTail(40);
+        throw new CliException($"the node (pid {Pid}) {why}; its last output is above");
+    }
+
+    private async Task ProbeAsync(Func<CancellationToken, Task<bool>> probe, CancellationToken ct)
+    {
+        await _listening.Task.WaitAsync(ct);
+        while (true)
+        {
+            try
+            {
+                if (await probe(ct)) return;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(1000, ct);
+        }
     }
 
     private void OnLine(string? line, string stream)
@@ -137,9 +162,12 @@ public sealed class NodeProcess : IAsyncDisposable
         if (line.Contains(ListeningMarker, StringComparison.Ordinal)) _listening.TrySetResult();
         if (line.Contains(ReadyMarker, StringComparison.Ordinal)) _ready.TrySetResult();
         // Node trouble during a run is worth seeing next to the numbers.
-        if (line.StartsWith("[ERROR]", StringComparison.Ordinal) || stream == "err" && line.Length > 0)
+        if (!_muted && (line.StartsWith("[ERROR]", StringComparison.Ordinal) || stream == "err" && line.Length > 0))
             Console.Error.WriteLine("node: " + line);
     }
+
+    /// <summary>Stops echoing the node's errors to stderr (teardown: clients disconnecting is expected).</summary>
+    public void Mute() => _muted = true;
 
     /// <summary>Peak resident set size of the node (VmHWM from /proc), in MiB; NaN when unknown.</summary>
     public double PeakRssMb()

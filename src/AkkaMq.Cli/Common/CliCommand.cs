@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace AkkaMq.Cli.Common;
 
@@ -19,15 +20,25 @@ public abstract class CliCommand : Command
             }
             catch (CliException e)
             {
-                Console.Error.WriteLine($"akkamq {Name}: {e.Message}");
+                Console.Error.WriteLine($"{CommandPath(parseResult)}: {e.Message}");
                 return e.ExitCode;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"akkamq {Name}: interrupted");
+                Console.Error.WriteLine($"{CommandPath(parseResult)}: interrupted");
                 return 130;
             }
         });
+    }
+
+    /// <summary>"akkamq bench produce": the command as typed, for error messages.</summary>
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = parseResult.CommandResult; r != null; r = r.Parent)
+            if (r is CommandResult c) names.Add(c.Command is RootCommand ? "akkamq" : c.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     protected abstract Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken ct);

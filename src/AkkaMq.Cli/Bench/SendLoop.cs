@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using AkkaMq.Client;
+using AkkaMq.Protocol;
+
+namespace AkkaMq.Cli.Bench;
+
+public enum SendMode { Sync, Async, Oneway }
+
+/// <summary>Live counters of a send run, read by the progress reporter.</summary>
+public sealed class SendCounters
+{
+    public long Completed;
+    public long Errors;
+    public string? FirstError;
+
+    public void Fail(Exception e)
+    {
+        Interlocked.Increment(ref Errors);
+        Interlocked.CompareExchange(ref FirstError, e.GetBaseException().Message, null);
+    }
+}
+
+public readonly record struct SendRun(long Completed, long Errors, double Seconds, bool Truncated);
+
+/// <summary>
+/// Closed-loop sending: exactly `inflight` sends outstanding, each completion starting the next,
+/// until `count` completed (or the deadline). Sync: `inflight` workers awaiting SendAsync; async:
+/// `inflight` callback chains over Send(msg, callback); latency = send call to ack. Oneway: one
+/// thread calling SendOneway (no ack, no latency); the rate of calls is what is measured.
+/// </summary>
+public static class SendLoop
+{
+    public static Task<SendRun> RunAsync(AkkaMqProducer producer, string topic, byte[] body, SendMode mode, int inflight, long count,
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct) => mode switch
+    {
+        SendMode.Sync => SyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct),
+        SendMode.Async => AsyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct),
+        _ => OnewayAsync(producer, topic, body, count, counters, deadline, ct),
+    };
+
+    private static async Task<SendRun> SyncAsync(AkkaMqProducer producer, string topic, byte[] body, int inflight, long count,
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct)
+    {
+        long next = -1;
+        var start = Stopwatch.GetTimestamp();
+
+        async Task Worker()
+        {
+            while (!ct.IsCancellationRequested && Stopwatch.GetTimestamp() < deadline)
+            {
+                if (Interlocked.Increment(ref next) >= count) break;
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    await producer.SendAsync(new Message(topic, body), ct).ConfigureAwait(false);
+                    latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    counters.Fail(e);
+                }
+                Interlocked.Increment(ref counters.Completed);
+            }
+        }
+
+        var workers = new Task[Math.Max(1, (int)Math.Min(inflight, count))];
+        for (var i = 0; i < workers.Length; i++) workers[i] = Task.Run(Worker, CancellationToken.None);
+        await Task.WhenAll(workers);
+        ct.ThrowIfCancellationRequested();
+        return Finish(start, count, counters);
+    }
+
+    private static async Task<SendRun> AsyncAsync(AkkaMqProducer producer, string topic, byte[] body, int inflight, long count,
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct)
+    {
+        long next = -1;
+        var chains = Math.Max(1, (int)Math.Min(inflight, count));
+        var active = chains;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = Stopwatch.GetTimestamp();
+
+        void StartNext()
+        {
+            if (ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline || Interlocked.Increment(ref next) >= count)
+            {
+                if (Interlocked.Decrement(ref active) == 0) done.TrySetResult();
+                return;
+            }
+            var t0 = Stopwatch.GetTimestamp();
+            producer.Send(new Message(topic, body), (_, error) =>
+            {
+                if (error == null) latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
+                else counters.Fail(error);
+                Interlocked.Increment(ref counters.Completed);
+                StartNext(); // runs on a thread-pool thread: no recursion on one stack
+            });
+        }
+
+        for (var i = 0; i < chains; i++) StartNext();
+        await done.Task;
+        ct.ThrowIfCancellationRequested();
+        return Finish(start, count, counters);
+    }
+
+    private static async Task<SendRun> OnewayAsync(AkkaMqProducer producer, string topic, byte[] body, long count,
+        SendCounters counters, long deadline, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await Task.Factory.StartNew(() =>
+        {
+            for (long i = 0; i < count; i++)
+            {
+                if ((i & 1023) == 0 && (ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline)) break;
+                producer.SendOneway(new Message(topic, body));
+                Interlocked.Increment(ref counters.Completed);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        ct.ThrowIfCancellationRequested();
+        return Finish(start, count, counters);
+    }
+
+    private static SendRun Finish(long start, long count, SendCounters counters)
+    {
+        var secs = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+        var completed = Volatile.Read(ref counters.Completed);
+        return new SendRun(completed, Volatile.Read(ref counters.Errors), secs, completed < count);
+    }
+}
