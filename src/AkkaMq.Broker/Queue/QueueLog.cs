@@ -326,14 +326,18 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             replyTo.Tell(c.Result(_minOffset, _committedOffset));
             return;
         }
-        var from = _cursors.TryGetValue(offset, out var hinted) ? hinted : _index.FloorSeqNrForOffset(offset);
-        StartReader(c, null, from, replyTo);
+        var exact = _cursors.TryGetValue(offset, out var hinted);
+        var from = exact ? hinted : _index.FloorSeqNrForOffset(offset);
+        // Fetch about as many events as the pull needs (plus the index's slack), not a fixed large chunk.
+        var perEvent = Math.Max(1, _committedOffset / Math.Max(1, LastSequenceNr));
+        var events = (Math.Min(m.MaxMsgNums, _settings.MaxPullMessages) + perEvent - 1) / perEvent + 1 + (exact ? 0 : _index.Stride);
+        StartReader(c, null, from, replyTo, (int)Math.Min(events, _settings.ReadBatchEvents));
     }
 
-    private void StartReader(PullCollector? collector, QueryQueueOffset? search, long fromSeqNr, IActorRef replyTo)
+    private void StartReader(PullCollector? collector, QueryQueueOffset? search, long fromSeqNr, IActorRef replyTo, int batchEvents)
     {
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
-        Context.ActorOf(QueueReader.Props(new QueueReader.Job(PersistenceId, journal, fromSeqNr, LastSequenceNr, _settings.ReadBatchEvents,
+        Context.ActorOf(QueueReader.Props(new QueueReader.Job(PersistenceId, journal, fromSeqNr, LastSequenceNr, batchEvents,
             replyTo, _minOffset, _committedOffset, collector, search)));
     }
 
@@ -416,7 +420,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                             return;
                         }
                 }
-                StartReader(null, m, _index.FloorSeqNrForTimestamp(m.Timestamp), Sender);
+                StartReader(null, m, _index.FloorSeqNrForTimestamp(m.Timestamp), Sender, Math.Min(_index.Stride + 1, _settings.ReadBatchEvents));
                 break;
         }
     }

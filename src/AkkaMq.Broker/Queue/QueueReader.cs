@@ -62,7 +62,9 @@ internal sealed class QueueReader : ReceiveActor
     private void RequestChunk()
     {
         _eventsInChunk = 0;
-        _job.Journal.Tell(new ReplayMessages(_nextSeqNr, _job.ToSeqNr, _job.BatchEvents, _job.PersistenceId, Self));
+        // Bound the range itself: the SQL journal reads a whole replay batch of rows before it applies max.
+        var to = Math.Min(_job.ToSeqNr, _nextSeqNr + _job.BatchEvents - 1);
+        _job.Journal.Tell(new ReplayMessages(_nextSeqNr, to, _job.BatchEvents, _job.PersistenceId, Self));
     }
 
     private bool Done() => _job.Collector?.Full == true || _foundOffset >= 0;

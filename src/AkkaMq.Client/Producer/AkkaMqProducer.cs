@@ -59,10 +59,15 @@ public sealed class AkkaMqProducer : IAsyncDisposable
         }));
     }
 
-    /// <summary>One-way send: no acknowledgement, no retry; the fastest and the least safe.</summary>
+    /// <summary>
+    /// One-way send: no acknowledgement, no retry; the fastest and the least safe. Waits at most
+    /// sendMsgTimeout for a free slot when max-outstanding-sends are pending.
+    /// </summary>
     public void SendOneway(Message message)
     {
-        _outstanding.Wait();
+        if (!_outstanding.Wait(Settings.Producer.SendMsgTimeout))
+            throw new AkkaMqException(ResponseCode.SystemBusy,
+                $"{Settings.Producer.MaxOutstandingSends} sends are outstanding; none completed within {Settings.Producer.SendMsgTimeout.TotalMilliseconds} ms");
         Actor.Tell(new ProducerActor.Send(message, CommunicationMode.Oneway, null, null, (_, _) => _outstanding.Release()));
     }
 
