@@ -121,9 +121,15 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
                 foreach (var r in list) r.Tell(m);
         });
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Values.ToList())));
+        Receive<RefreshTopicsAgain>(_ =>
+        {
+            if (_awaitingTopics.Count > 0) _region.Tell(new GetTopicConfigs(BrokerName));
+            else Timers.Cancel("topics-refresh");
+        });
         Receive<TopicConfigs>(m =>
         {
             ReplaceTopics(m);
+            Timers.Cancel("topics-refresh");
             if (_awaitingTopics.Count > 0)
             {
                 var retry = _awaitingTopics.ToList();
@@ -166,14 +172,29 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 
     /// <summary>
     /// A topic unknown here may have been created through another node of this group a moment
-    /// ago: refresh the table once (at most every second) before refusing.
+    /// ago: refresh the table (at most every second) before refusing. While a refresh is pending
+    /// (e.g. the group's shard is moving after a failover) requests wait for it instead of being
+    /// refused; the client's own deadline bounds the wait.
     /// </summary>
     private bool AwaitTopicRefresh(string topic, object message)
     {
-        if (_topics.ContainsKey(topic) || DateTime.UtcNow - _lastTopicRefresh < TimeSpan.FromSeconds(1)) return false;
-        if (_awaitingTopics.Count == 0) _region.Tell(new GetTopicConfigs(BrokerName));
+        if (_topics.ContainsKey(topic)) return false;
+        if (_awaitingTopics.Count == 0 && DateTime.UtcNow - _lastTopicRefresh < TimeSpan.FromSeconds(1)) return false;
+        if (_awaitingTopics.Count >= MaxAwaitingTopicRefresh) return false;
+        if (_awaitingTopics.Count == 0)
+        {
+            _region.Tell(new GetTopicConfigs(BrokerName));
+            Timers.StartPeriodicTimer("topics-refresh", RefreshTopicsAgain.Instance, TimeSpan.FromSeconds(1));
+        }
         _awaitingTopics.Add((message, Sender));
         return true;
+    }
+
+    private const int MaxAwaitingTopicRefresh = 10_000;
+
+    private sealed class RefreshTopicsAgain : INoSerializationVerificationNeeded
+    {
+        public static readonly RefreshTopicsAgain Instance = new();
     }
 
     private Failure? CheckQueue(string brokerName, string topic, int queueId, bool read)

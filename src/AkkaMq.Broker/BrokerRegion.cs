@@ -104,13 +104,26 @@ public sealed class BrokerGroupAllocationStrategy : IShardAllocationStrategy, IA
     {
         if (rebalanceInProgress.Count > 0) return Task.FromResult<IImmutableSet<string>>(ImmutableHashSet<string>.Empty);
         foreach (var (region, shards) in currentShardAllocations)
+        {
+            // Only move shards away from a healthy node (a lower brokerId came back). A shard on an
+            // unreachable node waits for downing: a hand-off to a dead node would stall for handoff-timeout.
+            if (!IsHealthy(region)) continue;
             foreach (var shard in shards)
             {
                 var best = Preferred(shard, currentShardAllocations.Keys);
                 if (best != null && !best.Equals(region))
                     return Task.FromResult<IImmutableSet<string>>(ImmutableHashSet.Create(shard));
             }
+        }
         return Task.FromResult<IImmutableSet<string>>(ImmutableHashSet<string>.Empty);
+    }
+
+    private bool IsHealthy(IActorRef region)
+    {
+        if (_cluster == null) return false;
+        var address = region.Path.Address.HasLocalScope ? _cluster.SelfAddress : region.Path.Address;
+        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.Equals(address));
+        return member is { Status: MemberStatus.Up } && !_cluster.State.Unreachable.Contains(member);
     }
 
     private IActorRef? Preferred(string brokerName, IEnumerable<IActorRef> regions)

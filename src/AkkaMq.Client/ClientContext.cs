@@ -102,14 +102,38 @@ public sealed class ClientContext
         }
     }
 
-    /// <summary>Asks the gateway of the node serving a broker group.</summary>
+    /// <summary>
+    /// Asks the gateway of the node serving a broker group. When it does not answer, the route is
+    /// fetched again and, if the group is now served elsewhere (failover), the request goes there once.
+    /// </summary>
     public async Task<T> AskBrokerAsync<T>(string topic, string brokerName, object request, CancellationToken ct = default,
         TimeSpan? extraTime = null)
     {
-        var route = await GetRouteAsync(topic, false, ct);
+        var address = await ServingAddressAsync(topic, brokerName, fresh: false, ct);
+        try
+        {
+            return await AskGatewayAsync<T>(address, request, extraTime, ct);
+        }
+        catch (AkkaMqException e) when (e.Code == ResponseCode.ServiceNotAvailable)
+        {
+            InvalidateRoute(topic);
+            var moved = await ServingAddressAsync(topic, brokerName, fresh: true, ct);
+            if (moved == address) throw;
+            return await AskGatewayAsync<T>(moved, request, extraTime, ct);
+        }
+    }
+
+    private async Task<string> ServingAddressAsync(string topic, string brokerName, bool fresh, CancellationToken ct)
+    {
+        var route = fresh ? await FetchRouteAsync(topic, false, ct) : await GetRouteAsync(topic, false, ct);
+        if (fresh) _routes[topic] = (route, Environment.TickCount64);
         var broker = route.BrokerDatas.FirstOrDefault(b => b.BrokerName == brokerName)
                      ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no route for topic '{topic}'");
-        var address = broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
+        return broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
+    }
+
+    private async Task<T> AskGatewayAsync<T>(string address, object request, TimeSpan? extraTime, CancellationToken ct)
+    {
         var gateway = await GatewayAsync(address);
         try
         {
@@ -118,9 +142,8 @@ public sealed class ClientContext
         catch (AskTimeoutException)
         {
             _gateways.TryRemove(address, out _);
-            InvalidateRoute(topic);
             throw new AkkaMqException(ResponseCode.ServiceNotAvailable,
-                $"broker '{brokerName}' at {address} did not answer within {Settings.RequestTimeout.TotalMilliseconds} ms");
+                $"broker at {address} did not answer within {(Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero)).TotalMilliseconds} ms");
         }
     }
 }

@@ -24,7 +24,10 @@ public static class AkkaMqNode
     }
 
     /// <summary>Starts a node's ActorSystem and roles (for embedding and tests; the executable uses the generic host).</summary>
-    public static ActorSystem Start(Config userConfig, params Setup[] extraSetups)
+    public static ActorSystem Start(Config userConfig, params Setup[] extraSetups) => Start(userConfig, null, extraSetups);
+
+    /// <summary>As <see cref="Start(Config, Setup[])"/>, joining the cluster at joinTo (tests on port 0, where seeds cannot be named).</summary>
+    public static ActorSystem Start(Config userConfig, Address? joinTo, params Setup[] extraSetups)
     {
         var settings = NodeSettings.Create(userConfig);
         var (config, journal) = Compose(settings, userConfig);
@@ -33,15 +36,17 @@ public static class AkkaMqNode
         if (journal != null) setup = setup.And(journal.DataOptions);
         foreach (var s in extraSetups) setup = setup.And(s);
         var system = ActorSystem.Create(settings.SystemName, setup);
-        StartRoles(system, settings);
+        if (joinTo != null) Cluster.Get(system).Join(joinTo);
+        StartRoles(system, settings, joinSelf: joinTo == null);
         return system;
     }
 
     /// <summary>Starts the actors of the node's roles in a running ActorSystem.</summary>
-    public static void StartRoles(ActorSystem system, NodeSettings settings)
+    public static void StartRoles(ActorSystem system, NodeSettings settings, bool joinSelf = true)
     {
+        // On port 0 a NameServer node cannot list itself as seed; it starts the cluster itself.
         var cluster = Cluster.Get(system);
-        if (settings.Port == 0 && settings.IsNameServer) cluster.Join(cluster.SelfAddress);
+        if (joinSelf && settings.Port == 0 && settings.IsNameServer) cluster.Join(cluster.SelfAddress);
         if (settings.NameServer != null) NameServerBootstrap.Start(system, settings.NameServer);
         if (settings.Broker != null) BrokerBootstrap.Start(system, settings.Broker, settings.NameServer?.Role ?? "nameserver");
     }

@@ -13,7 +13,7 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
 {
     private readonly bool _ownsDataDir;
 
-    private AkkaMqTestNode(ActorSystem system, string dataDir, bool ownsDataDir, NodeSettings settings)
+    internal AkkaMqTestNode(ActorSystem system, string dataDir, bool ownsDataDir, NodeSettings settings)
     {
         System = system;
         DataDir = dataDir;
@@ -53,7 +53,8 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
                 akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                 akka.cluster.run-coordinated-shutdown-when-down = off
-                """));
+                """))
+            .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
         var settings = NodeSettings.Create(config);
         var system = AkkaMqNode.Start(config);
         return new AkkaMqTestNode(system, dataDir, owns, settings);
@@ -81,7 +82,8 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
                 akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                 akka.cluster.run-coordinated-shutdown-when-down = off
-                """));
+                """))
+            .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
         var settings = NodeSettings.Create(config);
         // Port 0 leaves seed-nodes empty; join the NameServer node explicitly.
         var system = AkkaMqNode.Start(config);

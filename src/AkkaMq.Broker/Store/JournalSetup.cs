@@ -54,7 +54,14 @@ public sealed class JournalSetup
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "akkamq.db"), Pooling = true }.ToString();
                 EnableWal(connectionString);
             }
-            else connectionString = store.ConnectionString;
+            else
+            {
+                connectionString = store.ConnectionString;
+                var source = new SqliteConnectionStringBuilder(connectionString);
+                if (source.Mode != SqliteOpenMode.Memory && !source.DataSource.Contains("mode=memory", StringComparison.Ordinal)
+                    && source.DataSource != ":memory:")
+                    EnableWal(connectionString);
+            }
             interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL");
             // SQLite has one writer; more parallel writers only contend (and time out under load).
             parallelism = 1;
