@@ -16,18 +16,21 @@ namespace AkkaMq.TestKit;
 /// </summary>
 public sealed class AkkaMqTestCluster : IAsyncDisposable
 {
-    /// <summary>Fast failure handling for tests: a dead node is downed about 3-4 s after it stops answering.</summary>
+    /// <summary>
+    /// Fast failure handling for tests: a dead node is downed about 6-8 s after it stops answering.
+    /// Shorter pauses get live nodes downed when the 2-core test machine is busy (heartbeats late by >1 s).
+    /// </summary>
     public const string FastFailureDetection = """
-        akka.cluster.failure-detector.heartbeat-interval = 500ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 1500ms
+        akka.cluster.failure-detector.heartbeat-interval = 1s
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 4s
         akka.cluster.split-brain-resolver.active-strategy = keep-majority
-        akka.cluster.split-brain-resolver.stable-after = 2s
+        akka.cluster.split-brain-resolver.stable-after = 3s
         akka.cluster.down-removal-margin = 1s
         akka.cluster.sharding.retry-interval = 500ms
         akka.cluster.sharding.rebalance-interval = 2s
         akka.cluster.singleton.hand-over-retry-interval = 500ms
-        akka.remote.watch-failure-detector.heartbeat-interval = 500ms
-        akka.remote.watch-failure-detector.acceptable-heartbeat-pause = 2s
+        akka.remote.watch-failure-detector.heartbeat-interval = 1s
+        akka.remote.watch-failure-detector.acceptable-heartbeat-pause = 4s
         akka.remote.retry-gate-closed-for = 500ms
         """;
 
@@ -70,6 +73,11 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
         var settings = NodeSettings.Create(config);
         var system = AkkaMqNode.Start(config, join);
         spec.Node = new AkkaMqTestNode(system, spec.DataDir, false, settings);
+        // One node at a time: nodes that join in the same instant can disagree on which is oldest,
+        // and the singletons (NameServer, shard coordinator) then wait on each other.
+        var up = new TaskCompletionSource();
+        Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+        if (!up.Task.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"{spec.Name} did not become Up within 30 s");
         return spec.Node;
     }
 
@@ -134,6 +142,18 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
     {
         // Test nodes don't run CoordinatedShutdown on Terminate, so no Leave reaches the others.
         await node.System.Terminate();
+    }
+
+    /// <summary>Waits until the surviving nodes have removed a killed node from the cluster (it was downed).</summary>
+    public async Task WaitUntilRemovedAsync(AkkaMqTestNode node, TimeSpan timeout)
+    {
+        var address = Cluster.Get(node.System).SelfAddress;
+        var deadline = DateTime.UtcNow + timeout;
+        while (Nodes.Any(n => Cluster.Get(n.System).State.Members.Any(m => m.Address.Equals(address))))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{address} was not removed from the cluster within {timeout}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Leaves the cluster and stops (CoordinatedShutdown), as a SIGTERM would.</summary>
