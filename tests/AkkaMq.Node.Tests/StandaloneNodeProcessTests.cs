@@ -23,13 +23,18 @@ public sealed class StandaloneNodeProcessTests : IDisposable
     {
         _output = output;
         Directory.CreateDirectory(_dir);
-        // The shipped standalone config, with only the port and data directory moved for the test.
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
         _configFile = Path.Combine(_dir, "node.conf");
+    }
+
+    /// <summary>The shipped standalone config, with only the port, data directory and flush mode set for the test.</summary>
+    private void WriteConfig(string flushDiskType)
+    {
+        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
         File.WriteAllText(_configFile, standalone + $"""
 
             akkamq.broker.listenPort = {_port}
             akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
+            akkamq.broker.flushDiskType = {flushDiskType}
             akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"
             """);
     }
@@ -89,9 +94,12 @@ public sealed class StandaloneNodeProcessTests : IDisposable
         Assert.Equal(Topic, m.Topic);
     }
 
-    [Fact]
-    public async Task Acknowledged_messages_survive_SIGKILL_and_restart()
+    [Theory]
+    [InlineData("ASYNC_FLUSH")]
+    [InlineData("SYNC_FLUSH")]
+    public async Task Acknowledged_messages_survive_SIGKILL_and_restart(string flushDiskType)
     {
+        WriteConfig(flushDiskType);
         const int count = 10_000;
         var expected = Enumerable.Range(0, count).Select(Make).ToList();
         var acked = new ConcurrentDictionary<string, SendResult>();
@@ -99,6 +107,7 @@ public sealed class StandaloneNodeProcessTests : IDisposable
 
         using (var node = await StartNode())
         {
+            Assert.Contains(flushDiskType == "SYNC_FLUSH" ? "synchronous=FULL" : "synchronous=NORMAL", node.Output);
             var client = Client();
             try
             {
