@@ -39,45 +39,32 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
     /// Starts a standalone node (nameserver + broker). extraHocon overrides anything (e.g. broker
     /// settings); dataDir reuses a journal (for restart tests), otherwise a fresh temp dir is used.
     /// </summary>
-    public static AkkaMqTestNode StartStandalone(string? extraHocon = null, string? dataDir = null, bool serializeMessages = true)
-    {
-        var owns = dataDir == null;
-        dataDir ??= Path.Combine(Path.GetTempPath(), "akkamq-test-" + Guid.NewGuid().ToString("N"));
-        var config = ConfigurationFactory.ParseString(extraHocon ?? "")
-            .WithFallback(ConfigurationFactory.ParseString($$"""
-                akkamq.node.roles = [nameserver, broker]
-                akkamq.node.loglevel = WARNING
-                akkamq.broker.brokerIP1 = "127.0.0.1"
-                akkamq.broker.listenPort = 0
-                akkamq.store.data-dir = "{{dataDir.Replace("\\", "/")}}"
-                akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
-                akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-                akka.cluster.run-coordinated-shutdown-when-down = off
-                """))
-            .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
-        var settings = NodeSettings.Create(config);
-        var system = AkkaMqNode.Start(config);
-        return new AkkaMqTestNode(system, dataDir, owns, settings);
-    }
+    public static AkkaMqTestNode StartStandalone(string? extraHocon = null, string? dataDir = null, bool serializeMessages = true) =>
+        Start("akkamq.node.roles = [nameserver, broker]", extraHocon, dataDir, serializeMessages, joinTo: null);
 
     /// <summary>
     /// Starts a broker-only node that joins the cluster of the NameServer node at namesrvAddr
     /// (host:port of a running test node).
     /// </summary>
     public static AkkaMqTestNode StartBroker(string namesrvAddr, string brokerName, long brokerId = 0, string? extraHocon = null,
-        string? dataDir = null, bool serializeMessages = true)
+        string? dataDir = null, bool serializeMessages = true) =>
+        Start($$"""
+            akkamq.node.roles = [broker]
+            akkamq.broker.brokerName = "{{brokerName}}"
+            akkamq.broker.brokerId = {{brokerId}}
+            akkamq.broker.namesrvAddr = "{{namesrvAddr}}"
+            """, extraHocon, dataDir, serializeMessages, joinTo: namesrvAddr);
+
+    private static AkkaMqTestNode Start(string roleHocon, string? extraHocon, string? dataDir, bool serializeMessages, string? joinTo)
     {
         var owns = dataDir == null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "akkamq-test-" + Guid.NewGuid().ToString("N"));
         var config = ConfigurationFactory.ParseString(extraHocon ?? "")
+            .WithFallback(ConfigurationFactory.ParseString(roleHocon))
             .WithFallback(ConfigurationFactory.ParseString($$"""
-                akkamq.node.roles = [broker]
                 akkamq.node.loglevel = WARNING
-                akkamq.broker.brokerName = "{{brokerName}}"
-                akkamq.broker.brokerId = {{brokerId}}
                 akkamq.broker.brokerIP1 = "127.0.0.1"
                 akkamq.broker.listenPort = 0
-                akkamq.broker.namesrvAddr = "{{namesrvAddr}}"
                 akkamq.store.data-dir = "{{dataDir.Replace("\\", "/")}}"
                 akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
@@ -85,9 +72,9 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
                 """))
             .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
         var settings = NodeSettings.Create(config);
-        // Port 0 leaves seed-nodes empty; join the NameServer node explicitly.
-        var system = AkkaMqNode.Start(config);
-        Akka.Cluster.Cluster.Get(system).Join(Akka.Actor.Address.Parse($"akka.tcp://{settings.SystemName}@{namesrvAddr}"));
+        // Port 0 leaves seed-nodes empty: a broker-only node joins the NameServer node explicitly.
+        var join = joinTo == null ? null : Akka.Actor.Address.Parse($"akka.tcp://{settings.SystemName}@{joinTo}");
+        var system = AkkaMqNode.Start(config, join);
         return new AkkaMqTestNode(system, dataDir, owns, settings);
     }
 
