@@ -148,8 +148,19 @@ public sealed record StoreSettings(string DataDir, string Journal, string Connec
         if (journal is not ("sqlite" or "postgresql"))
             throw new ConfigurationException($"akkamq.store.journal must be sqlite or postgresql, not '{journal}'");
         var cs = c.GetString("connection-string") ?? "";
+        // Akka's HOCON parser does not resolve ${?VAR} from the environment, so a secret-bearing
+        // connection string can instead be named by an environment variable.
+        var env = c.GetString("connection-string-env")?.Trim() ?? "";
+        if (env.Length > 0)
+        {
+            if (!string.IsNullOrWhiteSpace(cs))
+                throw new ConfigurationException("akkamq.store.connection-string and akkamq.store.connection-string-env are both set: set only one");
+            cs = Environment.GetEnvironmentVariable(env) ?? "";
+            if (string.IsNullOrWhiteSpace(cs))
+                throw new ConfigurationException($"akkamq.store.connection-string-env names the environment variable {env}, which is not set or empty");
+        }
         if (journal == "postgresql" && string.IsNullOrWhiteSpace(cs))
-            throw new ConfigurationException("akkamq.store.connection-string is required when akkamq.store.journal = postgresql");
+            throw new ConfigurationException("akkamq.store.connection-string (or connection-string-env) is required when akkamq.store.journal = postgresql");
         var dir = c.GetString("data-dir");
         if (journal == "sqlite" && string.IsNullOrWhiteSpace(dir) && string.IsNullOrWhiteSpace(cs))
             throw new ConfigurationException("akkamq.store.data-dir is empty");
