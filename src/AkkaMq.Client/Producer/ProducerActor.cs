@@ -64,6 +64,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
 
     private sealed record Reresolve(string BrokerName) : INoSerializationVerificationNeeded;
 
+    private sealed record IdentifyTimedOut(string BrokerName, string Address) : INoSerializationVerificationNeeded;
+
     private readonly ClientSettings _settings;
     private readonly ProducerSettings _p;
     private readonly IReadOnlyList<Func<ActorSelection>> _nameServers;
@@ -75,6 +77,9 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, BrokerConnection> _brokers = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingSend> _inflight = new();
     private readonly PriorityQueue<PendingSend, long> _deadlines = new();
+    // Brokers that could not be reached lately: new sends avoid them while another broker has queues.
+    private readonly Dictionary<string, long> _unavailableUntil = new(StringComparer.Ordinal);
+    private const long UnavailableMillis = 3000;
     private int _nameServerIndex;
     private long _nextId;
     private long _nextBatchId;
@@ -101,6 +106,15 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         Receive<ActorIdentity>(OnIdentity);
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => ExpireDeadlines());
+        Receive<IdentifyTimedOut>(m =>
+        {
+            // A dead node does not answer Identify at all.
+            if (!_brokers.TryGetValue(m.BrokerName, out var conn) || conn.Address != m.Address || !conn.Resolving) return;
+            conn.Resolving = false;
+            _log.Warning("Broker {0} at {1} did not answer within {2}; sending around it", m.BrokerName, m.Address, _settings.RequestTimeout);
+            RouteAround(conn);
+            foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
+        });
         Receive<Reresolve>(m =>
         {
             if (_brokers.TryGetValue(m.BrokerName, out var conn) && conn.Gateway == null && !conn.Resolving && conn.Outbox.Count > 0)
@@ -172,7 +186,13 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         var queues = route.WriteQueues;
         if (p.Request.ShardingKey is { } key)
             return queues[(int)(MessageId.Hash(key) % (uint)queues.Count)];
-        // On a retry, prefer a queue of another broker than the one that failed.
+        // Prefer a queue of a broker that is reachable and, on a retry, not the one that failed.
+        var now = Now;
+        for (var i = 0; i < queues.Count; i++)
+        {
+            var q = queues[(int)((uint)route.Next++ % (uint)queues.Count)];
+            if ((p.LastBroker == null || q.BrokerName != p.LastBroker) && !IsUnavailable(q.BrokerName, now)) return q;
+        }
         for (var i = 0; i < queues.Count; i++)
         {
             var q = queues[(int)((uint)route.Next++ % (uint)queues.Count)];
@@ -214,6 +234,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             {
                 conn.Resolving = true;
                 Context.ActorSelection(_settings.BrokerPath(conn.Address)).Tell(new Identify(conn.BrokerName + "|" + conn.Address));
+                Timers.StartSingleTimer("identify-" + conn.BrokerName, new IdentifyTimedOut(conn.BrokerName, conn.Address), _settings.RequestTimeout);
             }
             return;
         }
@@ -268,6 +289,30 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         p.BatchId = 0;
     }
 
+    private bool IsUnavailable(string brokerName, long now) =>
+        _unavailableUntil.TryGetValue(brokerName, out var until) && until > now;
+
+    /// <summary>
+    /// A broker can't be reached: avoid it for a while and send what waits for it elsewhere,
+    /// unless the caller fixed the queue (explicit queue or sharding key, where order matters).
+    /// </summary>
+    private void RouteAround(BrokerConnection conn)
+    {
+        _unavailableUntil[conn.BrokerName] = Now + UnavailableMillis;
+        var waiting = conn.Outbox.ToList();
+        conn.Outbox.Clear();
+        foreach (var p in waiting)
+        {
+            if (p.Finished) continue;
+            if (p.Request.Queue == null && p.Request.ShardingKey == null)
+            {
+                p.LastBroker = conn.BrokerName;
+                Dispatch(p);
+            }
+            else conn.Outbox.Enqueue(p);
+        }
+    }
+
     private static bool Retriable(ResponseCode code) => code is ResponseCode.SystemBusy or ResponseCode.ServiceNotAvailable
         or ResponseCode.SystemError or ResponseCode.TopicNotExist or ResponseCode.NoPermission or ResponseCode.FlushDiskTimeout;
 
@@ -312,7 +357,9 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         {
             _deadlines.Dequeue();
             if (p.Finished) continue;
-            var where = p.LastBroker != null ? $"broker '{p.LastBroker}' ({p.Queue})" : $"topic '{p.Request.Message.Topic}' (no route yet)";
+            var where = p.LastBroker != null ? $"broker '{p.LastBroker}' ({p.Queue})"
+                : p.Queue.BrokerName != null ? $"broker '{p.Queue.BrokerName}' ({p.Queue}, its gateway was not reached)"
+                : $"topic '{p.Request.Message.Topic}' (no route yet)";
             if (p.LastBroker != null) RequestRoute(p.Request.Message.Topic);
             RemoveFromRouteWait(p);
             Finish(p, null, new AkkaMqException(ResponseCode.SendTimeout,
@@ -385,6 +432,13 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             conn.Resolving = false;
             FlushBroker(conn);
         }
+        foreach (var conn in _brokers.Values)
+        {
+            // A group that left this topic's route (its node died): send its queued messages elsewhere.
+            var listed = m.Route.BrokerDatas.Any(b => b.BrokerName == conn.BrokerName && b.SelectAddress() != null);
+            var usesTopic = conn.Outbox.Any(p => p.Request.Message.Topic == m.Topic);
+            if (!listed && usesTopic) RouteAround(conn);
+        }
         if (waiting != null)
             foreach (var p in waiting)
                 if (!p.Finished) Dispatch(p);
@@ -403,11 +457,13 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         if (m.Subject == null)
         {
             _log.Warning("No broker gateway answered at {0} for broker {1}", address, brokerName);
+            RouteAround(conn);
             // Keep the outbox and ask again shortly; a route refresh may point elsewhere, and deadlines bound the wait.
             foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
             Timers.StartSingleTimer("reresolve-" + brokerName, new Reresolve(brokerName), TimeSpan.FromMilliseconds(500));
             return;
         }
+        Timers.Cancel("identify-" + brokerName);
         conn.Gateway = m.Subject;
         Context.Watch(m.Subject);
         FlushBroker(conn);
@@ -419,6 +475,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         {
             if (!t.ActorRef.Equals(conn.Gateway)) continue;
             _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
+            _unavailableUntil[conn.BrokerName] = Now + UnavailableMillis;
             conn.Gateway = null;
             conn.InflightBatches = 0;
             conn.BatchRemaining.Clear();

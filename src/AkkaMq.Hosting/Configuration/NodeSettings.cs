@@ -48,6 +48,10 @@ public sealed record NodeSettings(
         var ns = roles.Contains(NameServerRole) ? NameServerSettings.Create(root) : null;
         var broker = roles.Contains(BrokerRole) ? BrokerSettings.Create(root) : null;
         var store = broker != null ? StoreSettings.Create(root) : null;
+        if (broker is { BrokerId: > 0 } && store is { Journal: "sqlite" })
+            throw new ConfigurationException(
+                $"akkamq.broker.brokerId = {broker.BrokerId} (a slave) needs a journal shared with its master (akkamq.store.journal = postgresql): " +
+                "with a local SQLite journal it would serve its group from a different log when the master is down");
 
         string host;
         int port;
