@@ -8,6 +8,7 @@ using AkkaMq.TestKit;
 namespace AkkaMq.Cluster.Tests;
 
 /// <summary>Broker failures in an in-process cluster built with AkkaMq.TestKit.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class FailoverTests : IAsyncLifetime
 {
     private readonly ITestOutputHelper _output;
@@ -34,7 +35,7 @@ public sealed class FailoverTests : IAsyncLifetime
         _cluster.StartNameServer();
         var master = _cluster.StartBroker("broker-a", 0, _database);
         _cluster.StartBroker("broker-a", 1, _database);
-        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(30));
+        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
         await _cluster.CreateTopicAsync(TopicConfig.Create("Orders", 4));
         await _cluster.WaitForRouteAsync("Orders", r => r.BrokerDatas.Single().BrokerAddrs.Count == 2, TimeSpan.FromSeconds(10));
 

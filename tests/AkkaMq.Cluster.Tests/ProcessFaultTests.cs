@@ -17,6 +17,7 @@ namespace AkkaMq.Cluster.Tests;
 /// every acknowledged message must be readable afterwards. Set AKKAMQ_PROCFAULT_LOGS=DIR to keep
 /// each node's output in DIR/NAME.log.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ProcessFaultTests : IAsyncLifetime
 {
     private const string Topic = "FaultTopic";

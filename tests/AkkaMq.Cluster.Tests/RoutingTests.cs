@@ -7,6 +7,7 @@ using AkkaMq.TestKit;
 namespace AkkaMq.Cluster.Tests;
 
 /// <summary>Routes across broker groups, and a broker group's loss and return, in-process.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class RoutingTests : IAsyncLifetime
 {
     private readonly ITestOutputHelper _output;
@@ -29,7 +30,7 @@ public sealed class RoutingTests : IAsyncLifetime
         _cluster.StartNameServer();
         _cluster.StartBroker("broker-a");
         var b = _cluster.StartBroker("broker-b");
-        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(30));
+        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
 
         // A topic created on the cluster gets queues on both groups, and routes name who serves each.
         var created = await _cluster.CreateTopicAsync(TopicConfig.Create("Span", 4), clusterName: "DefaultCluster");
