@@ -44,8 +44,6 @@ public sealed record BrokerSettings(
 {
     public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(BrokerSettings).Assembly, "AkkaMq.Broker.reference.conf");
 
-    public string Address => $"{BrokerIP1}:{ListenPort}";
-
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
     public static BrokerSettings Create(Config root)
@@ -100,7 +98,7 @@ public sealed record BrokerSettings(
             clusterName,
             brokerName,
             brokerId,
-            ParseNamesrvAddr(c.GetString("namesrvAddr"), p + "namesrvAddr"),
+            AkkaMq.Protocol.Configuration.NamesrvAddr.Parse(c.GetString("namesrvAddr"), p + "namesrvAddr"),
             c.GetString("brokerIP1"),
             port,
             c.GetString("role"),
@@ -120,21 +118,6 @@ public sealed record BrokerSettings(
             if (v < 1) throw new ConfigurationException($"akkamq.broker.queue.{key} must be at least 1, not {v}");
             return v;
         }
-    }
-
-    /// <summary>Parses RocketMQ's "host:port;host:port" form.</summary>
-    public static IReadOnlyList<string> ParseNamesrvAddr(string? text, string key)
-    {
-        var list = new List<string>();
-        if (string.IsNullOrWhiteSpace(text)) return list;
-        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var colon = part.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(part[(colon + 1)..], out var port) || port is < 1 or > 65535)
-                throw new ConfigurationException($"{key}: '{part}' is not host:port");
-            list.Add(part);
-        }
-        return list;
     }
 }
 

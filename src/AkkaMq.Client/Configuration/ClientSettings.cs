@@ -28,7 +28,7 @@ public sealed record ClientSettings(
     {
         var c = root.WithFallback(DefaultConfig).GetConfig("akkamq.client");
         var p = c.GetConfig("producer");
-        var addrs = ParseAddresses(c.GetString("namesrvAddr"));
+        var addrs = AkkaMq.Protocol.Configuration.NamesrvAddr.Parse(c.GetString("namesrvAddr"), "akkamq.client.namesrvAddr");
         if (addrs.Count == 0) throw new ConfigurationException("akkamq.client.namesrvAddr is empty: name at least one NameServer as host:port");
         var producer = new ProducerSettings(
             p.GetString("group"),
@@ -43,20 +43,6 @@ public sealed record ClientSettings(
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");
         return new ClientSettings(addrs, c.GetString("cluster-system-name"), c.GetTimeSpan("pollNameServerInterval"),
             c.GetTimeSpan("request-timeout"), producer);
-    }
-
-    public static IReadOnlyList<string> ParseAddresses(string? text)
-    {
-        var list = new List<string>();
-        if (string.IsNullOrWhiteSpace(text)) return list;
-        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var colon = part.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(part[(colon + 1)..], out var port) || port is < 1 or > 65535)
-                throw new ConfigurationException($"akkamq.client.namesrvAddr: '{part}' is not host:port");
-            list.Add(part);
-        }
-        return list;
     }
 
     /// <summary>Actor path of the NameServer gateway on a node.</summary>

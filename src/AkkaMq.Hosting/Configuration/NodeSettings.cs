@@ -67,7 +67,7 @@ public sealed record NodeSettings(
         }
         if (string.IsNullOrWhiteSpace(host)) throw new ConfigurationException(broker != null ? "akkamq.broker.brokerIP1 is empty" : "akkamq.namesrv.listenIP is empty");
 
-        var namesrv = BrokerSettings.ParseNamesrvAddr(root.GetString("akkamq.broker.namesrvAddr"), "akkamq.broker.namesrvAddr");
+        var namesrv = AkkaMq.Protocol.Configuration.NamesrvAddr.Parse(root.GetString("akkamq.broker.namesrvAddr"), "akkamq.broker.namesrvAddr");
         var self = $"{host}:{port}";
         if (ns != null && port != 0 && !namesrv.Contains(self))
             throw new ConfigurationException(

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AkkaMq.Protocol;
 
 /// <summary>Limits a message must respect; the broker's values come from its HOCON settings.</summary>
@@ -87,6 +85,4 @@ public static class Validators
     /// <summary>Splits RocketMQ-style space separated keys.</summary>
     public static string[] SplitKeys(string? keys) =>
         string.IsNullOrWhiteSpace(keys) ? Array.Empty<string>() : keys.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-
-    internal static int Utf8Length(string s) => Encoding.UTF8.GetByteCount(s);
 }
