@@ -33,6 +33,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     private readonly TestProbe _nameServer;
     private readonly TestProbe _brokerA;
     private readonly TestProbe _brokerB;
+    private readonly IActorRef _gatewayA;
 
     public ProducerTests(ITestOutputHelper output) : base(Remote(), "client", output)
     {
@@ -42,7 +43,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         _brokerA = CreateTestProbe("broker-a");
         _brokerB = CreateTestProbe("broker-b");
         _a.ActorOf(Props.Create(() => new Forwarder(_nameServer)), "namesrv");
-        _a.ActorOf(Props.Create(() => new Forwarder(_brokerA)), "broker");
+        _gatewayA = _a.ActorOf(Props.Create(() => new Forwarder(_brokerA)), "broker");
         _b.ActorOf(Props.Create(() => new Forwarder(_brokerB)), "broker");
     }
 
@@ -135,6 +136,38 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
             var r = await producer.SendAsync(Message.FromText("T", "x"));
             Assert.Equal("broker-b", r.MessageQueue.BrokerName);
         }
+    }
+
+    [Fact]
+    public async Task An_ack_from_an_earlier_attempt_on_another_broker_names_that_broker()
+    {
+        AnswerRoutes(Route(queuesA: 2, queuesB: 2));
+        // Broker-b stays silent; broker-a's gateway dies with the send in flight, so the producer
+        // sends it again on broker-b. Broker-a's queue had stored the first attempt.
+        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 10s");
+        var sends = Enumerable.Range(0, 4).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
+        var toA = new List<(SendEntry Entry, IActorRef Producer)>();
+        AwaitAssert(() =>
+        {
+            while (_brokerA.HasMessages) foreach (var e in _brokerA.ExpectMsg<SendMessages>().Entries) toA.Add((e, _brokerA.LastSender));
+            Assert.NotEmpty(toA);
+        }, TimeSpan.FromSeconds(5));
+        Watch(_gatewayA);
+        Sys.Stop(_gatewayA);
+        ExpectTerminated(_gatewayA);
+        var resent = new List<SendEntry>();
+        AwaitAssert(() =>
+        {
+            while (_brokerB.HasMessages) resent.AddRange(_brokerB.ExpectMsg<SendMessages>().Entries);
+            Assert.Superset(toA.Select(t => t.Entry.CorrelationId).ToHashSet(), resent.Select(e => e.CorrelationId).ToHashSet());
+        }, TimeSpan.FromSeconds(5));
+        var (first, to) = toA[0];
+        to.Tell(new SendAcks("broker-a", new[] { new SendAck(first.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, first.QueueId, 5) }));
+        var done = await Task.WhenAny(sends);
+        var r = await done;
+        Assert.Equal("broker-a", r.MessageQueue.BrokerName);
+        Assert.Equal(first.QueueId, r.MessageQueue.QueueId);
+        Assert.Equal(5, r.QueueOffset);
     }
 
     [Fact]

@@ -321,14 +321,18 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         foreach (var ack in m.Acks)
         {
             if (!_inflight.TryGetValue(ack.CorrelationId, out var p) || p.Finished) continue;
-            BatchEntryDone(p);
             if (ack.Code == ResponseCode.Success)
             {
-                var q = p.Queue with { QueueId = ack.QueueId };
+                // The ack names where the message was stored. After a failover re-send it can come
+                // from an earlier attempt's broker, not the one p.Queue points at now.
+                var q = new MessageQueue(p.Request.Message.Topic, m.BrokerName, ack.QueueId);
                 var result = new SendResult(ack.Status, MessageId.Encode(q.BrokerName, q.Topic, q.QueueId, ack.QueueOffset), q, ack.QueueOffset);
                 Finish(p, result, null);
                 continue;
             }
+            // A failure of an earlier attempt on another broker: the attempt in flight answers for itself.
+            if (m.BrokerName != p.LastBroker) continue;
+            BatchEntryDone(p);
             if (Retriable(ack.Code) && p.Attempt <= _p.RetryTimesWhenSendFailed && Now < p.Deadline)
             {
                 _log.Debug("Send {0} to {1} failed ({2}: {3}); retrying", p.Id, p.Queue, ack.Code, ack.Error);
