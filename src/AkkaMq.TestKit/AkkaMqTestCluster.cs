@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.Remote;
+using Akka.Remote.Transport;
 using AkkaMq.Hosting;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.NameServer;
@@ -35,6 +37,13 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
         akka.remote.retry-gate-closed-for = 500ms
         """;
 
+    /// <summary>
+    /// Every node and client of a test cluster runs Akka.Remote's throttler adapter, so a test can
+    /// blackhole the traffic between two nodes (<see cref="PartitionAsync"/>). It changes the
+    /// address protocol to akka.trttl.tcp; AkkaMq builds its paths from config, so nothing else changes.
+    /// </summary>
+    public const string Throttler = "akka.remote.dot-netty.tcp.applied-adapters = [trttl]";
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "akkamq-cluster-" + Guid.NewGuid().ToString("N"));
     private readonly List<NodeSpec> _specs = new();
     private readonly string _extraHocon;
@@ -59,7 +68,8 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
     public string NamesrvAddr => string.Join(";", NameServers.Select(n => n.Address));
 
     /// <summary>Config for a client ActorSystem that talks to this cluster, with fast remote death watch.</summary>
-    public Config ClientConfig() => ConfigurationFactory.ParseString(FastFailureDetection).WithFallback(AkkaMqTestNode.ClientConfigFor(NamesrvAddr));
+    public Config ClientConfig() => ConfigurationFactory.ParseString(FastFailureDetection + "\n" + Throttler)
+        .WithFallback(AkkaMqTestNode.ClientConfigFor(NamesrvAddr));
 
     private Address? JoinTarget()
     {
@@ -96,7 +106,9 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
             akka.actor.serialize-messages = on
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.coordinated-shutdown.run-by-actor-system-terminate = off
-            akka.cluster.run-coordinated-shutdown-when-down = off
+            # A downed node stops, as in production: the minority side of a partition serves nothing.
+            akka.cluster.run-coordinated-shutdown-when-down = on
+            {{Throttler}}
             """))
         .WithFallback(ConfigurationFactory.ParseString(FastFailureDetection))
         .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
@@ -143,6 +155,46 @@ public sealed class AkkaMqTestCluster : IAsyncDisposable
     {
         // Test nodes don't run CoordinatedShutdown on Terminate, so no Leave reaches the others.
         await node.System.Terminate();
+    }
+
+    /// <summary>
+    /// Cuts the network between every node of one side and every node of the other, both ways
+    /// (Akka.Remote's throttler in blackhole mode): heartbeats stop, the nodes become unreachable
+    /// to each other and the split brain resolver downs the smaller side.
+    /// </summary>
+    public Task PartitionAsync(IEnumerable<AkkaMqTestNode> sideA, IEnumerable<AkkaMqTestNode> sideB) =>
+        ThrottleAsync(sideA, sideB, Blackhole.Instance);
+
+    /// <summary>Restores the traffic cut by <see cref="PartitionAsync"/>.</summary>
+    public Task HealAsync(IEnumerable<AkkaMqTestNode> sideA, IEnumerable<AkkaMqTestNode> sideB) =>
+        ThrottleAsync(sideA, sideB, Unthrottled.Instance);
+
+    private static async Task ThrottleAsync(IEnumerable<AkkaMqTestNode> sideA, IEnumerable<AkkaMqTestNode> sideB, ThrottleMode mode)
+    {
+        var a = sideA.ToList();
+        var b = sideB.ToList();
+        var commands = new List<Task<bool>>();
+        foreach (var x in a)
+        foreach (var y in b)
+        {
+            if (!x.System.WhenTerminated.IsCompleted)
+                commands.Add(Transport(x.System).ManagementCommand(
+                    new SetThrottle(Cluster.Get(y.System).SelfAddress, ThrottleTransportAdapter.Direction.Both, mode)));
+            if (!y.System.WhenTerminated.IsCompleted)
+                commands.Add(Transport(y.System).ManagementCommand(
+                    new SetThrottle(Cluster.Get(x.System).SelfAddress, ThrottleTransportAdapter.Direction.Both, mode)));
+        }
+        var results = await Task.WhenAll(commands);
+        if (results.Any(ok => !ok)) throw new InvalidOperationException("the throttler refused a command: is akka.remote.dot-netty.tcp.applied-adapters = [trttl] set?");
+    }
+
+    private static RemoteTransport Transport(ActorSystem system) => ((RemoteActorRefProvider)((ExtendedActorSystem)system).Provider).Transport;
+
+    /// <summary>Waits until a node has been downed and its ActorSystem has stopped (the split brain resolver's verdict).</summary>
+    public static async Task WaitUntilTerminatedAsync(AkkaMqTestNode node, TimeSpan timeout)
+    {
+        if (await Task.WhenAny(node.System.WhenTerminated, Task.Delay(timeout)) != node.System.WhenTerminated)
+            throw new TimeoutException($"{node.Address} did not stop within {timeout}");
     }
 
     /// <summary>Waits until the surviving nodes have removed a killed node from the cluster (it was downed).</summary>

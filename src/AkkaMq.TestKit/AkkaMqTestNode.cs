@@ -73,7 +73,7 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
             .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
         var settings = NodeSettings.Create(config);
         // Port 0 leaves seed-nodes empty: a broker-only node joins the NameServer node explicitly.
-        var join = joinTo == null ? null : Akka.Actor.Address.Parse($"akka.tcp://{settings.SystemName}@{joinTo}");
+        var join = joinTo == null ? null : Akka.Actor.Address.Parse($"{settings.RemoteProtocol}://{settings.SystemName}@{joinTo}");
         var system = AkkaMqNode.Start(config, join);
         return new AkkaMqTestNode(system, dataDir, owns, settings);
     }

@@ -171,6 +171,46 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task When_a_groups_gateway_dies_sends_go_through_another_node_of_the_group()
+    {
+        // broker-a has a master (system _a) and a slave (its own system): any node of the group
+        // forwards into the group's shard, so the producer need not wait for a new route.
+        using var slaveSystem = ActorSystem.Create("AkkaMq", Remote());
+        var slave = CreateTestProbe("broker-a-slave");
+        slaveSystem.ActorOf(Props.Create(() => new Forwarder(slave)), "broker");
+        var route = new TopicRouteData(new[] { new QueueData("broker-a", 2, 2, Perm.ReadWrite) },
+            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a), [1] = AddressOf(slaveSystem) }) });
+        AnswerRoutes(route);
+        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 10s");
+        var queue = new MessageQueue("T", "broker-a", 1);
+        var first = producer.SendAsync(Message.FromText("T", "first"), queue);
+        _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
+        Watch(_gatewayA);
+        Sys.Stop(_gatewayA);
+        ExpectTerminated(_gatewayA);
+
+        // The in-flight send and a new one reach the slave's gateway, still addressed to broker-a.
+        var second = producer.SendAsync(Message.FromText("T", "second"), queue);
+        var entries = new List<SendEntry>();
+        IActorRef? producerRef = null;
+        AwaitAssert(() =>
+        {
+            while (slave.HasMessages)
+            {
+                var m = slave.ExpectMsg<SendMessages>();
+                Assert.Equal("broker-a", m.BrokerName);
+                entries.AddRange(m.Entries);
+                producerRef = slave.LastSender;
+            }
+            Assert.Equal(2, entries.Count);
+        }, TimeSpan.FromSeconds(10));
+        producerRef!.Tell(new SendAcks("broker-a", entries.Select((e, i) => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 1, 10 + i)).ToList()));
+        Assert.Equal(queue, (await first).MessageQueue);
+        Assert.Equal(queue, (await second).MessageQueue);
+        await slaveSystem.Terminate();
+    }
+
+    [Fact]
     public async Task A_refused_message_is_not_retried()
     {
         AnswerRoutes(Route());

@@ -42,12 +42,15 @@ public sealed record ClientSettings(
         if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");
         return new ClientSettings(addrs, c.GetString("cluster-system-name"), c.GetTimeSpan("pollNameServerInterval"),
-            c.GetTimeSpan("request-timeout"), producer);
+            c.GetTimeSpan("request-timeout"), producer) { RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root) };
     }
 
+    /// <summary>Protocol of the cluster's remote addresses (from the transport's config).</summary>
+    public string RemoteProtocol { get; init; } = AkkaMq.Protocol.Configuration.RemoteProtocol.Default;
+
     /// <summary>Actor path of the NameServer gateway on a node.</summary>
-    public string NameServerPath(string address) => $"akka.tcp://{ClusterSystemName}@{address}/user/namesrv";
+    public string NameServerPath(string address) => $"{RemoteProtocol}://{ClusterSystemName}@{address}/user/namesrv";
 
     /// <summary>Actor path of the broker gateway on a node.</summary>
-    public string BrokerPath(string address) => $"akka.tcp://{ClusterSystemName}@{address}/user/broker";
+    public string BrokerPath(string address) => $"{RemoteProtocol}://{ClusterSystemName}@{address}/user/broker";
 }

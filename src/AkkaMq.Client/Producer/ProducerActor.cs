@@ -43,6 +43,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     {
         public required string BrokerName;
         public required string Address;
+        // Every node of the group, by brokerId: any of them forwards into the group's shard.
+        public List<string> Addresses = new();
         public IActorRef? Gateway;
         public bool Resolving;
         public readonly Queue<PendingSend> Outbox = new();
@@ -79,6 +81,9 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     private readonly PriorityQueue<PendingSend, long> _deadlines = new();
     // Brokers that could not be reached lately: new sends avoid them while another broker has queues.
     private readonly Dictionary<string, long> _unavailableUntil = new(StringComparer.Ordinal);
+    // Node addresses whose gateway failed lately: a route still naming them (the NameServer has not
+    // seen the node removed yet) does not pull the connection back there.
+    private readonly Dictionary<string, long> _failedAddressUntil = new(StringComparer.Ordinal);
     private const long UnavailableMillis = 3000;
     private int _nameServerIndex;
     private long _nextId;
@@ -114,6 +119,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             _log.Warning("Broker {0} at {1} did not answer within {2}; sending around it", m.BrokerName, m.Address, _settings.RequestTimeout);
             RouteAround(conn);
             foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
+            if (SwitchToAnotherNode(conn) && conn.Outbox.Count > 0) FlushBroker(conn);
         });
         Receive<Reresolve>(m =>
         {
@@ -222,7 +228,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         foreach (var route in _routes.Values)
             foreach (var b in route.Data.BrokerDatas)
                 if (b.BrokerName == brokerName && b.SelectAddress() is { } address)
-                    return _brokers[brokerName] = new BrokerConnection { BrokerName = brokerName, Address = address };
+                    return _brokers[brokerName] = new BrokerConnection { BrokerName = brokerName, Address = address, Addresses = AddressesOf(b) };
         return null;
     }
 
@@ -288,6 +294,34 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         }
         p.BatchId = 0;
     }
+
+    private static List<string> AddressesOf(BrokerData b) => b.BrokerAddrs.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
+
+    /// <summary>
+    /// The gateway at conn.Address is gone. Another node of the same group forwards into the
+    /// group's shard wherever it lives, so send there at once instead of waiting until the
+    /// NameServer drops the dead node; the region holds the sends until the shard has moved.
+    /// </summary>
+    private bool SwitchToAnotherNode(BrokerConnection conn)
+    {
+        _failedAddressUntil[conn.Address] = Now + UnavailableMillis;
+        var now = Now;
+        var start = conn.Addresses.IndexOf(conn.Address);
+        for (var i = 1; i < conn.Addresses.Count; i++)
+        {
+            var next = conn.Addresses[(start + i + conn.Addresses.Count) % conn.Addresses.Count];
+            if (next == conn.Address || AddressFailed(next, now)) continue;
+            _log.Info("Broker {0}: gateway at {1} is gone; sending through {2} of the same group", conn.BrokerName, conn.Address, next);
+            if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
+            conn.Address = next;
+            conn.Gateway = null;
+            conn.Resolving = false;
+            return true;
+        }
+        return false;
+    }
+
+    private bool AddressFailed(string address, long now) => _failedAddressUntil.TryGetValue(address, out var until) && until > now;
 
     private bool IsUnavailable(string brokerName, long now) =>
         _unavailableUntil.TryGetValue(brokerName, out var until) && until > now;
@@ -424,10 +458,15 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         }
         var next = _routes.TryGetValue(m.Topic, out var old) ? old.Next : Random.Shared.Next(Math.Max(1, queues.Count));
         _routes[m.Topic] = new TopicRoute { Data = m.Route, WriteQueues = queues, Next = next };
+        var now = Now;
         foreach (var b in m.Route.BrokerDatas)
         {
             var address = b.SelectAddress();
-            if (address == null || !_brokers.TryGetValue(b.BrokerName, out var conn) || conn.Address == address) continue;
+            if (address == null || !_brokers.TryGetValue(b.BrokerName, out var conn)) continue;
+            conn.Addresses = AddressesOf(b);
+            if (conn.Address == address) continue;
+            // Still listed but failed a moment ago: stay on the node that answers until the route drops it.
+            if (AddressFailed(address, now) && conn.Addresses.Contains(conn.Address)) continue;
             // The group is now served from another node (failover): reconnect there.
             _log.Info("Broker {0} moved from {1} to {2}", b.BrokerName, conn.Address, address);
             if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
@@ -461,7 +500,9 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         if (m.Subject == null)
         {
             _log.Warning("No broker gateway answered at {0} for broker {1}", address, brokerName);
+            Timers.Cancel("identify-" + brokerName);
             RouteAround(conn);
+            SwitchToAnotherNode(conn);
             // Keep the outbox and ask again shortly; a route refresh may point elsewhere, and deadlines bound the wait.
             foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);
             Timers.StartSingleTimer("reresolve-" + brokerName, new Reresolve(brokerName), TimeSpan.FromMilliseconds(500));
@@ -483,6 +524,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             conn.Gateway = null;
             conn.InflightBatches = 0;
             conn.BatchRemaining.Clear();
+            SwitchToAnotherNode(conn);
             var lost = _inflight.Values.Where(p => !p.Finished && p.LastBroker == conn.BrokerName && p.BatchId != 0).ToList();
             var queued = conn.Outbox.ToList();
             conn.Outbox.Clear();

@@ -76,8 +76,12 @@ public sealed record NodeSettings(
         if (ns == null && namesrv.Count == 0)
             throw new ConfigurationException("akkamq.broker.namesrvAddr is empty: a node without the nameserver role must know where the NameServers are");
 
-        return new NodeSettings(roles, systemName, host, port, namesrv, node.GetString("loglevel"), ns, broker, store);
+        return new NodeSettings(roles, systemName, host, port, namesrv, node.GetString("loglevel"), ns, broker, store)
+            { RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root) };
     }
+
+    /// <summary>Protocol of this cluster's remote addresses ("akka.tcp" unless transport adapters are applied).</summary>
+    public string RemoteProtocol { get; init; } = AkkaMq.Protocol.Configuration.RemoteProtocol.Default;
 
     /// <summary>Cluster roles: the AkkaMq roles plus the broker group and id markers used by shard allocation.</summary>
     public IReadOnlyList<string> ClusterRoles
@@ -100,7 +104,7 @@ public sealed record NodeSettings(
     /// </summary>
     public Config ToAkkaConfig()
     {
-        var seeds = Port == 0 ? "" : string.Join(", ", NamesrvAddr.Select(a => $"\"akka.tcp://{SystemName}@{a}\""));
+        var seeds = Port == 0 ? "" : string.Join(", ", NamesrvAddr.Select(a => $"\"{RemoteProtocol}://{SystemName}@{a}\""));
         var roles = string.Join(", ", ClusterRoles.Select(r => $"\"{r}\""));
         return ConfigurationFactory.ParseString($$"""
             akka {
