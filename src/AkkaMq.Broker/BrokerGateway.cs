@@ -35,6 +35,15 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private readonly Dictionary<string, TopicConfig> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<IActorRef>> _topicUpdateRequesters = new(StringComparer.Ordinal);
     private readonly List<(object Message, IActorRef Sender)> _awaitingTopics = new();
+    private readonly List<(object Message, IActorRef Sender, DateTime At)> _heldForFailover = new();
+    // This group's members and which nodes are unreachable, from cluster events.
+    private readonly Dictionary<Address, Member> _groupMembers = new();
+    private readonly HashSet<Address> _unreachable = new();
+    private bool _servingNodeUnreachable;
+    // After the serving node is back or gone: hold until the group's shard answers again, since the
+    // region may still route to the removed node for a moment.
+    private bool _awaitingShard;
+    private bool HoldingForFailover => _servingNodeUnreachable || _awaitingShard;
     private bool _registered;
     private DateTime _lastTopicRefresh = DateTime.MinValue;
 
@@ -63,8 +72,16 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         }
     }
 
+    private sealed class ExpireHeld : INoSerializationVerificationNeeded
+    {
+        public static readonly ExpireHeld Instance = new();
+    }
+
     protected override void PreStart()
     {
+        if (_settings.FailoverHoldTimeout > TimeSpan.Zero)
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+                typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Self.Tell(LoadTopics.Instance);
         Timers.StartPeriodicTimer("load", LoadTopics.Instance, TimeSpan.FromSeconds(2));
     }
@@ -88,6 +105,12 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 
     private void Serving()
     {
+        Receive<ClusterEvent.CurrentClusterState>(OnClusterState);
+        Receive<ClusterEvent.IMemberEvent>(OnMemberEvent);
+        Receive<ClusterEvent.IReachabilityEvent>(OnReachabilityEvent);
+        Receive<ExpireHeld>(_ => ExpireHeldRequests());
+        Receive<IAkkaMqMessage>(m => HoldingForFailover && IsClientRequest(m), HoldForFailover);
+        Receive<ProbeShard>(_ => _region.Tell(new GetTopicConfigs(BrokerName)));
         Receive<SendMessages>(OnSend);
         Receive<PullMessage>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, read: true, group: m.ConsumerGroup,
             fail: e => PullResult.Failed(m, e.Code, e.Error)));
@@ -129,6 +152,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<TopicConfigs>(m =>
         {
             ReplaceTopics(m);
+            if (_awaitingShard) ShardAnswers();
             Timers.Cancel("topics-refresh");
             if (_awaitingTopics.Count > 0)
             {
@@ -162,8 +186,139 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private void Register() =>
         _nameServer.Tell(new RegisterBroker(Identity, _topics.Values.ToList(), _settings.AutoCreateTopicEnable, _settings.DefaultTopicQueueNums));
 
+    // ---------------------------------------------------------------- failover hold
+
+    private static bool IsClientRequest(object m) =>
+        m is SendMessages or PullMessage or QueryQueueOffset or CommitConsumerOffsets or QueryConsumerOffset;
+
+    private bool IsGroupMember(Member m) => m.HasRole(BrokerRegion.GroupRole(BrokerName));
+
+    private void OnClusterState(ClusterEvent.CurrentClusterState s)
+    {
+        _groupMembers.Clear();
+        _unreachable.Clear();
+        foreach (var m in s.Members) if (IsGroupMember(m)) _groupMembers[m.Address] = m;
+        foreach (var m in s.Unreachable) _unreachable.Add(m.Address);
+        UpdateServingNode();
+    }
+
+    private void OnMemberEvent(ClusterEvent.IMemberEvent e)
+    {
+        if (e is ClusterEvent.MemberRemoved r)
+        {
+            _groupMembers.Remove(r.Member.Address);
+            _unreachable.Remove(r.Member.Address);
+        }
+        else if (IsGroupMember(e.Member)) _groupMembers[e.Member.Address] = e.Member;
+        UpdateServingNode();
+    }
+
+    private void OnReachabilityEvent(ClusterEvent.IReachabilityEvent e)
+    {
+        if (e is ClusterEvent.UnreachableMember u) _unreachable.Add(u.Member.Address);
+        else if (e is ClusterEvent.ReachableMember r) _unreachable.Remove(r.Member.Address);
+        UpdateServingNode();
+    }
+
+    /// <summary>
+    /// The group is served by its lowest live brokerId. While that node is unreachable, requests
+    /// forwarded into the region would go to it and be lost if it is dead; held here, they go on
+    /// once it answers again or is removed and the group's shard has moved (the region buffers them).
+    /// </summary>
+    private void UpdateServingNode()
+    {
+        Member? serving = null;
+        var best = long.MaxValue;
+        foreach (var m in _groupMembers.Values)
+        {
+            if (m.Status is not (MemberStatus.Up or MemberStatus.Leaving)) continue;
+            var id = BrokerRegion.BrokerIdOf(m.Roles) ?? long.MaxValue - 1;
+            if (id < best) { best = id; serving = m; }
+        }
+        var unreachable = serving != null && _unreachable.Contains(serving.Address);
+        if (unreachable == _servingNodeUnreachable) return;
+        _servingNodeUnreachable = unreachable;
+        if (unreachable)
+        {
+            _log.Warning("Broker {0}: serving node {1} is unreachable; holding client requests for up to {2}",
+                BrokerName, serving!.Address, _settings.FailoverHoldTimeout);
+            Timers.StartPeriodicTimer("expire-held", ExpireHeld.Instance, TimeSpan.FromMilliseconds(500));
+            return;
+        }
+        // Reachable again, or removed (the shard is moving): go on once the group's shard answers.
+        _awaitingShard = true;
+        _region.Tell(new GetTopicConfigs(BrokerName));
+        Timers.StartPeriodicTimer("probe-shard", ProbeShard.Instance, TimeSpan.FromMilliseconds(250));
+    }
+
+    private sealed class ProbeShard : INoSerializationVerificationNeeded
+    {
+        public static readonly ProbeShard Instance = new();
+    }
+
+    private void ShardAnswers()
+    {
+        _awaitingShard = false;
+        Timers.Cancel("probe-shard");
+        Timers.Cancel("expire-held");
+        _log.Info("Broker {0}: the group's queues answer again; passing on {1} held requests", BrokerName, _heldForFailover.Count);
+        // In arrival order and ahead of anything newer in the mailbox.
+        Stash.Prepend(_heldForFailover.Select(h => new Envelope(h.Message, h.Sender)).ToList());
+        _heldForFailover.Clear();
+        Stash.UnstashAll();
+    }
+
+    private const int MaxHeldForFailover = 10_000;
+
+    private void HoldForFailover(IAkkaMqMessage m)
+    {
+        if (_heldForFailover.Count >= MaxHeldForFailover)
+        {
+            Refuse(m, Sender, $"broker '{BrokerName}' is failing over and {MaxHeldForFailover} requests already wait; retry");
+            return;
+        }
+        _heldForFailover.Add((m, Sender, DateTime.UtcNow));
+    }
+
+    private void ExpireHeldRequests()
+    {
+        var cutoff = DateTime.UtcNow - _settings.FailoverHoldTimeout;
+        var expired = 0;
+        while (expired < _heldForFailover.Count && _heldForFailover[expired].At < cutoff) expired++;
+        for (var i = 0; i < expired; i++)
+            Refuse(_heldForFailover[i].Message, _heldForFailover[i].Sender,
+                $"broker '{BrokerName}' is failing over: its serving node stayed unreachable for {_settings.FailoverHoldTimeout}");
+        _heldForFailover.RemoveRange(0, expired);
+    }
+
+    /// <summary>Answers a client request with SERVICE_NOT_AVAILABLE (retriable) in the shape its sender expects.</summary>
+    private void Refuse(object m, IActorRef to, string error)
+    {
+        const ResponseCode code = ResponseCode.ServiceNotAvailable;
+        switch (m)
+        {
+            case SendMessages s:
+                var acks = s.Entries.Where(e => !e.Oneway).Select(e => new SendAck(e.CorrelationId, code, error, SendStatus.SendOk, e.QueueId, -1)).ToList();
+                if (acks.Count > 0) to.Tell(new SendAcks(BrokerName, acks));
+                break;
+            case PullMessage p:
+                to.Tell(PullResult.Failed(p, code, error));
+                break;
+            case QueryQueueOffset q:
+                to.Tell(new QueueOffsetReply(q.Topic, q.QueueId, -1, -1, -1, -1, code, error));
+                break;
+            case CommitConsumerOffsets c:
+                to.Tell(new CommitConsumerOffsetsReply(c.ConsumerGroup, c.Topic, code, error));
+                break;
+            case QueryConsumerOffset q:
+                to.Tell(new ConsumerOffsetReply(q.ConsumerGroup, q.Topic, q.QueueId, -1, code, error));
+                break;
+        }
+    }
+
     protected override void PostStop()
     {
+        if (_settings.FailoverHoldTimeout > TimeSpan.Zero) Cluster.Get(Context.System).Unsubscribe(Self);
         // Leave the routes at once instead of waiting for the NameServer to notice.
         _nameServer.Tell(new UnregisterBroker(_settings.BrokerClusterName, BrokerName, _settings.BrokerId));
     }

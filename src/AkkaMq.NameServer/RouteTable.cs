@@ -254,7 +254,8 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
             foreach (var b in _brokers.Values)
                 if (b.Identity.BrokerName == m.BrokerName) b.Topics[m.Topic] = m.Config;
         if (!_pending.TryGetValue(m.Topic, out var p) || !p.Awaiting.Remove(m.BrokerName)) return;
-        if (m.Code == ResponseCode.Success) p.Done.Add(m.BrokerName);
+        // A second request for a pending topic asks its brokers again; report each broker once.
+        if (m.Code == ResponseCode.Success) { if (!p.Done.Contains(m.BrokerName)) p.Done.Add(m.BrokerName); }
         else p.Errors.Add($"{m.BrokerName}: {m.Error}");
         if (p.Awaiting.Count == 0) Complete(m.Topic, p);
     }

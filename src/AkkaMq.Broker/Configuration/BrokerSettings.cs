@@ -46,6 +46,9 @@ public sealed record BrokerSettings(
 
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
+    /// <summary>How long the gateway holds client requests while the group's serving node is unreachable (0 = not at all).</summary>
+    public TimeSpan FailoverHoldTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public static BrokerSettings Create(Config root)
     {
         var c = root.WithFallback(DefaultConfig).GetConfig("akkamq.broker");
@@ -110,7 +113,10 @@ public sealed record BrokerSettings(
             c.GetString("shard-region-name"),
             c.GetTimeSpan("passivate-idle-after"),
             queue,
-            c.GetInt("consumer-offsets.snapshot-every"));
+            c.GetInt("consumer-offsets.snapshot-every"))
+        {
+            FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
+        };
 
         static int Positive(Config q, string key)
         {
