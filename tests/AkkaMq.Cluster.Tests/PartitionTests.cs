@@ -8,25 +8,10 @@ using AkkaMq.TestKit;
 namespace AkkaMq.Cluster.Tests;
 
 /// <summary>Network partitions in an in-process cluster, cut and healed with AkkaMq.TestKit.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class PartitionTests : IAsyncLifetime
+public sealed class PartitionTests : InProcessClusterTest
 {
-    private readonly ITestOutputHelper _output;
     // A generous stable-after, so a healed partition is healed before the resolver acts.
-    private readonly AkkaMqTestCluster _cluster = new("akka.cluster.split-brain-resolver.stable-after = 10s");
-    private ActorSystem? _client;
-    private string? _database;
-
-    public PartitionTests(ITestOutputHelper output) => _output = output;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_client != null) await _client.Terminate();
-        await _cluster.DisposeAsync();
-        if (_database != null) Postgres.DropDatabase(Postgres.DatabaseName(_database));
-    }
+    public PartitionTests(ITestOutputHelper output) : base(output, "akka.cluster.split-brain-resolver.stable-after = 10s") { }
 
     private static bool Unreachable(AkkaMqTestNode observer, AkkaMqTestNode node) =>
         Akka.Cluster.Cluster.Get(observer.System).State.Unreachable.Any(m => m.Address.Equals(Akka.Cluster.Cluster.Get(node.System).SelfAddress));
@@ -34,56 +19,53 @@ public sealed class PartitionTests : IAsyncLifetime
     [Fact]
     public async Task A_partition_healed_before_the_resolver_acts_downs_nobody_and_the_broker_serves_again()
     {
-        var ns = _cluster.StartNameServer();
-        var a = _cluster.StartBroker("broker-a");
-        var b = _cluster.StartBroker("broker-b");
-        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
-        await _cluster.CreateTopicAsync(TopicConfig.Create("Cut", 2), clusterName: "DefaultCluster");
-        _client = ActorSystem.Create("client", _cluster.ClientConfig());
-        var producer = AkkaMqProducer.Create(_client);
+        var ns = Cluster.StartNameServer();
+        var a = Cluster.StartBroker("broker-a");
+        var b = Cluster.StartBroker("broker-b");
+        await Cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
+        await Cluster.CreateTopicAsync(TopicConfig.Create("Cut", 2), clusterName: "DefaultCluster");
+        var producer = AkkaMqProducer.Create(Client);
         var onB = new MessageQueue("Cut", "broker-b", 0);
         var before = await producer.SendAsync(Message.FromText("Cut", "before the cut"), onB);
 
-        await _cluster.PartitionAsync(new[] { b }, new[] { ns, a });
+        await Cluster.PartitionAsync(new[] { b }, new[] { ns, a });
         var cut = Stopwatch.StartNew();
         await AwaitAsync(() => Unreachable(ns, b) && Unreachable(b, ns), TimeSpan.FromSeconds(30), "broker-b unreachable from both sides");
-        _output.WriteLine($"broker-b unreachable {cut.Elapsed.TotalSeconds:F1} s after the cut; healing");
-        await _cluster.HealAsync(new[] { b }, new[] { ns, a });
+        Output.WriteLine($"broker-b unreachable {cut.Elapsed.TotalSeconds:F1} s after the cut; healing");
+        await Cluster.HealAsync(new[] { b }, new[] { ns, a });
         await AwaitAsync(() => !Unreachable(ns, b) && !Unreachable(b, ns) && !Unreachable(a, b), TimeSpan.FromSeconds(30), "broker-b reachable again");
-        _output.WriteLine($"reachable again {cut.Elapsed.TotalSeconds:F1} s after the cut");
+        Output.WriteLine($"reachable again {cut.Elapsed.TotalSeconds:F1} s after the cut");
 
         // Nobody was downed: all three are still Up members and broker-b serves its queues.
         Assert.False(b.System.WhenTerminated.IsCompleted, "broker-b was downed although the partition healed");
         Assert.Equal(3, Akka.Cluster.Cluster.Get(ns.System).State.Members.Count(m => m.Status == MemberStatus.Up));
         var after = await producer.SendAsync(Message.FromText("Cut", "after the heal"), onB);
         Assert.Equal(before.QueueOffset + 1, after.QueueOffset);
-        var route = await _cluster.WaitForRouteAsync("Cut", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
+        var route = await Cluster.WaitForRouteAsync("Cut", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
         Assert.Equal(b.Address, route.BrokerDatas.Single(x => x.BrokerName == "broker-b").SelectAddress());
     }
 
     [PostgresFact]
     public async Task A_master_cut_off_from_the_majority_is_downed_its_slave_serves_and_the_master_returns()
     {
-        _database = Postgres.CreateDatabase();
-        var ns = _cluster.StartNameServer();
-        var master = _cluster.StartBroker("broker-a", 0, _database);
-        var slave = _cluster.StartBroker("broker-a", 1, _database);
-        var b = _cluster.StartBroker("broker-b");
-        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
-        await _cluster.CreateTopicAsync(TopicConfig.Create("Orders", 2), clusterName: "DefaultCluster");
-        await _cluster.WaitForRouteAsync("Orders", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
-        _client = ActorSystem.Create("client", _cluster.ClientConfig());
-        var producer = AkkaMqProducer.Create(_client);
+                var ns = Cluster.StartNameServer();
+        var master = Cluster.StartBroker("broker-a", 0, Database);
+        var slave = Cluster.StartBroker("broker-a", 1, Database);
+        var b = Cluster.StartBroker("broker-b");
+        await Cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
+        await Cluster.CreateTopicAsync(TopicConfig.Create("Orders", 2), clusterName: "DefaultCluster");
+        await Cluster.WaitForRouteAsync("Orders", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
+        var producer = AkkaMqProducer.Create(Client);
         var onA = new MessageQueue("Orders", "broker-a", 0);
         var acked = new List<SendResult>();
         for (var i = 0; i < 50; i++) acked.Add(await producer.SendAsync(Message.FromText("Orders", $"before {i}", keys: $"before-{i}"), onA));
 
         // The master alone is the minority (1 of 4): it downs itself and stops; the other three down it.
-        await _cluster.PartitionAsync(new[] { master }, new[] { ns, slave, b });
+        await Cluster.PartitionAsync(new[] { master }, new[] { ns, slave, b });
         var cut = Stopwatch.StartNew();
         await AkkaMqTestCluster.WaitUntilTerminatedAsync(master, TimeSpan.FromSeconds(60));
-        _output.WriteLine($"the master stopped itself {cut.Elapsed.TotalSeconds:F1} s after the cut");
-        await _cluster.WaitForRouteAsync("Orders", r => r.BrokerDatas.Single(x => x.BrokerName == "broker-a").SelectAddress() == slave.Address,
+        Output.WriteLine($"the master stopped itself {cut.Elapsed.TotalSeconds:F1} s after the cut");
+        await Cluster.WaitForRouteAsync("Orders", r => r.BrokerDatas.Single(x => x.BrokerName == "broker-a").SelectAddress() == slave.Address,
             TimeSpan.FromSeconds(30));
 
         // The slave serves broker-a's queue from the shared journal: offsets continue without a gap.
@@ -92,23 +74,23 @@ public sealed class PartitionTests : IAsyncLifetime
         while (first == null)
         {
             try { first = await producer.SendAsync(Message.FromText("Orders", "after 0", keys: "after-0"), onA); }
-            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { _output.WriteLine($"while failing over: {e.Message}"); }
+            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { Output.WriteLine($"while failing over: {e.Message}"); }
         }
-        _output.WriteLine($"first ack from the slave {cut.Elapsed.TotalSeconds:F1} s after the cut");
+        Output.WriteLine($"first ack from the slave {cut.Elapsed.TotalSeconds:F1} s after the cut");
         Assert.Equal(acked[^1].QueueOffset + 1, first.QueueOffset);
         acked.Add(first);
         for (var i = 1; i < 50; i++) acked.Add(await producer.SendAsync(Message.FromText("Orders", $"after {i}", keys: $"after-{i}"), onA));
 
         // The master comes back (a new incarnation, the partition long gone): it joins, registers,
         // and takes broker-a's shard back from the slave, continuing the same log.
-        var returned = _cluster.Restart(master);
-        await _cluster.WaitForRouteAsync("Orders", r => r.BrokerDatas.Single(x => x.BrokerName == "broker-a").SelectAddress() == returned.Address,
+        var returned = Cluster.Restart(master);
+        await Cluster.WaitForRouteAsync("Orders", r => r.BrokerDatas.Single(x => x.BrokerName == "broker-a").SelectAddress() == returned.Address,
             TimeSpan.FromSeconds(60));
         var back = await SendUntilOkAsync(producer, Message.FromText("Orders", "back", keys: "back"), onA, TimeSpan.FromSeconds(60));
         Assert.Equal(acked[^1].QueueOffset + 1, back.QueueOffset);
         acked.Add(back);
 
-        var consumer = AkkaMqPullConsumer.Create(_client, "check");
+        var consumer = AkkaMqPullConsumer.Create(Client, "check");
         var pulled = await consumer.PullAsync(onA, "*", 0, 1000);
         Assert.Equal(PullStatus.Found, pulled.Status);
         Assert.Equal(acked.Select(r => r.QueueOffset), pulled.Messages.Select(m => m.QueueOffset));
@@ -121,7 +103,7 @@ public sealed class PartitionTests : IAsyncLifetime
         while (true)
         {
             try { return await producer.SendAsync(m, q); }
-            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { _output.WriteLine($"retrying: {e.Message}"); }
+            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { Output.WriteLine($"retrying: {e.Message}"); }
         }
     }
 

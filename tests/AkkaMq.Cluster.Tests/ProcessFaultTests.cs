@@ -214,21 +214,7 @@ public sealed class ProcessFaultTests : IAsyncLifetime
     /// <summary>Reads every queue from offset 0: each acknowledged message must be at its acknowledged position.</summary>
     private async Task AssertEveryAckedMessageIsStoredAsync(AkkaMqPullConsumer consumer, SendRecorder rec, string[] names)
     {
-        var seen = new Dictionary<string, List<(MessageQueue Q, long Offset)>>();
-        foreach (var q in await consumer.FetchSubscribeMessageQueuesAsync(Topic))
-        {
-            var offset = 0L;
-            while (true)
-            {
-                var r = await consumer.PullAsync(q, "*", offset, 1000);
-                if (r.Status != PullStatus.Found) break;
-                foreach (var m in r.Messages)
-                {
-                    Assert.Equal(offset++, m.QueueOffset);
-                    (seen.TryGetValue(m.Keys!, out var list) ? list : seen[m.Keys!] = new()).Add((q, m.QueueOffset));
-                }
-            }
-        }
+        var seen = await QueueReads.ReadAllByKeyAsync(consumer, Topic);
         var lost = rec.Acked.Where(kv => !seen.TryGetValue(kv.Key, out var at) || !at.Contains((kv.Value.MessageQueue, kv.Value.QueueOffset)))
             .Select(kv => kv.Key).ToList();
         var duplicates = seen.Values.Sum(l => l.Count - 1);

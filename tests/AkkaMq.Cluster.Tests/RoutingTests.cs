@@ -7,40 +7,26 @@ using AkkaMq.TestKit;
 namespace AkkaMq.Cluster.Tests;
 
 /// <summary>Routes across broker groups, and a broker group's loss and return, in-process.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class RoutingTests : IAsyncLifetime
+public sealed class RoutingTests : InProcessClusterTest
 {
-    private readonly ITestOutputHelper _output;
-    private readonly AkkaMqTestCluster _cluster = new();
-    private ActorSystem? _client;
-
-    public RoutingTests(ITestOutputHelper output) => _output = output;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_client != null) await _client.Terminate();
-        await _cluster.DisposeAsync();
-    }
+    public RoutingTests(ITestOutputHelper output) : base(output) { }
 
     [Fact]
     public async Task With_local_journals_producers_route_around_a_dead_group_and_its_messages_return_with_it()
     {
-        _cluster.StartNameServer();
-        _cluster.StartBroker("broker-a");
-        var b = _cluster.StartBroker("broker-b");
-        await _cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
+        Cluster.StartNameServer();
+        Cluster.StartBroker("broker-a");
+        var b = Cluster.StartBroker("broker-b");
+        await Cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
 
         // A topic created on the cluster gets queues on both groups, and routes name who serves each.
-        var created = await _cluster.CreateTopicAsync(TopicConfig.Create("Span", 4), clusterName: "DefaultCluster");
+        var created = await Cluster.CreateTopicAsync(TopicConfig.Create("Span", 4), clusterName: "DefaultCluster");
         Assert.Equal(new[] { "broker-a", "broker-b" }, created.Brokers.OrderBy(x => x));
-        var route = await _cluster.WaitForRouteAsync("Span", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
+        var route = await Cluster.WaitForRouteAsync("Span", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
         Assert.All(route.QueueDatas, q => Assert.Equal(4, q.WriteQueueNums));
         Assert.Equal(b.Address, route.BrokerDatas.Single(x => x.BrokerName == "broker-b").SelectAddress());
 
-        _client = ActorSystem.Create("client", _cluster.ClientConfig());
-        var producer = AkkaMqProducer.Create(_client);
+        var producer = AkkaMqProducer.Create(Client);
         var onB = new List<SendResult>();
         for (var i = 0; i < 80; i++)
         {
@@ -49,10 +35,10 @@ public sealed class RoutingTests : IAsyncLifetime
         }
         Assert.NotEmpty(onB);
 
-        await _cluster.KillAsync(b);
+        await Cluster.KillAsync(b);
         var killed = Stopwatch.StartNew();
-        await _cluster.WaitForRouteAsync("Span", r => r.QueueDatas.All(q => q.BrokerName == "broker-a"), TimeSpan.FromSeconds(30));
-        _output.WriteLine($"broker-b left the routes {killed.Elapsed.TotalSeconds:F1} s after it died");
+        await Cluster.WaitForRouteAsync("Span", r => r.QueueDatas.All(q => q.BrokerName == "broker-a"), TimeSpan.FromSeconds(30));
+        Output.WriteLine($"broker-b left the routes {killed.Elapsed.TotalSeconds:F1} s after it died");
 
         // Producers keep succeeding on broker-a once they have the new route.
         var errors = 0;
@@ -69,18 +55,18 @@ public sealed class RoutingTests : IAsyncLifetime
             catch (AkkaMqException e)
             {
                 errors++;
-                _output.WriteLine($"send error while routes converge: {e.Message}");
+                Output.WriteLine($"send error while routes converge: {e.Message}");
                 Assert.True(DateTime.UtcNow < deadline, "sends did not recover on broker-a");
             }
         }
-        _output.WriteLine($"{errors} send errors after broker-b died, then 40 sends in a row on broker-a");
+        Output.WriteLine($"{errors} send errors after broker-b died, then 40 sends in a row on broker-a");
 
         // broker-b comes back with its own journal (after the cluster has downed its old incarnation):
         // it registers again and its messages are readable.
-        await _cluster.WaitUntilRemovedAsync(b, TimeSpan.FromSeconds(30));
-        _cluster.Restart(b);
-        await _cluster.WaitForRouteAsync("Span", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(30));
-        var consumer = AkkaMqPullConsumer.Create(_client, "after-return");
+        await Cluster.WaitUntilRemovedAsync(b, TimeSpan.FromSeconds(30));
+        Cluster.Restart(b);
+        await Cluster.WaitForRouteAsync("Span", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(30));
+        var consumer = AkkaMqPullConsumer.Create(Client, "after-return");
         foreach (var sent in onB)
         {
             var r = await consumer.PullAsync(sent.MessageQueue, "*", sent.QueueOffset, 1);
