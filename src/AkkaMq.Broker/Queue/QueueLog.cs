@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
 
@@ -24,7 +27,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         private Stop() { }
     }
 
-    private readonly record struct PendingSend(SendEntry Entry, IActorRef Sender);
+    private readonly record struct PendingSend(SendEntry Entry, IActorRef Sender, long ArrivedAt);
 
     private sealed class HeldPull
     {
@@ -44,6 +47,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MessageTail _tail;
     private readonly SparseOffsetIndex _index;
+    private readonly MessageKeyIndex _keys;
+    private readonly BrokerStats _stats;
+    private readonly TopicStats _topicStats;
+    private readonly QueueStats _queueStats;
     private readonly Queue<PendingSend> _pending = new();
     private readonly List<HeldPull> _held = new();
     private readonly Dictionary<long, long> _cursors = new();
@@ -71,6 +78,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         _settings = settings;
         _tail = new MessageTail(settings.TailMessages, settings.TailBytes);
         _index = new SparseOffsetIndex(settings.IndexMaxEntries);
+        _keys = new MessageKeyIndex(settings.KeyIndexMaxKeys, settings.KeyIndexMaxOffsetsPerKey);
+        _stats = BrokerStatsExtension.For(Context.System);
+        _topicStats = _stats.Topic(topic);
+        _queueStats = _stats.Queue(topic, queueId);
         PersistenceId = PersistenceIdFor(brokerName, topic, queueId);
     }
 
@@ -88,11 +99,19 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 _lastStoreTimestamp = s.LastStoreTimestamp;
                 _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
                 break;
+            case SnapshotOffer { Snapshot: QueueLogKeyedSnapshot s } offer:
+                _nextOffset = _committedOffset = s.NextOffset;
+                _minOffset = s.MinOffset;
+                _lastStoreTimestamp = s.LastStoreTimestamp;
+                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
+                _keys.Restore(s.Keys);
+                break;
             case MessagesAppended e:
                 Apply(e, LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 _nextOffset = _committedOffset;
+                BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
                 if (_committedOffset > 0)
                     _log.Debug("Queue {0} recovered: offsets {1}..{2}, {3} journal events", PersistenceId, _minOffset, _committedOffset, LastSequenceNr);
                 break;
@@ -103,7 +122,12 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         var msgs = e.Messages;
         _index.Add(e.BaseOffset, seqNr, e.StoreTimestamp);
-        for (var i = 0; i < msgs.Count; i++) _tail.Append(e.BaseOffset + i, e.StoreTimestamp, msgs[i]);
+        for (var i = 0; i < msgs.Count; i++)
+        {
+            var m = msgs[i];
+            _tail.Append(e.BaseOffset + i, e.StoreTimestamp, m);
+            if (m.Keys != null) _keys.Add(m.Keys, e.BaseOffset + i);
+        }
         _committedOffset = e.BaseOffset + msgs.Count;
         _lastStoreTimestamp = e.StoreTimestamp;
     }
@@ -120,6 +144,9 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 break;
             case QueryQueueOffset m:
                 OnQueryOffset(m);
+                break;
+            case QueryMessageKey m:
+                Sender.Tell(new MessageKeyOffsets(_topic, _queueId, m.Key, _keys.Lookup(m.Key, m.MaxNum), ResponseCode.Success, null));
                 break;
             case QueueReader.ReadCursor c:
                 if (_cursors.Count >= 64) _cursors.Clear();
@@ -156,7 +183,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             Reply(Sender, m.Entries, ResponseCode.SystemBusy, why);
             return;
         }
-        foreach (var e in m.Entries) _pending.Enqueue(new PendingSend(e, Sender));
+        var now = Stopwatch.GetTimestamp();
+        foreach (var e in m.Entries) _pending.Enqueue(new PendingSend(e, Sender, now));
         Flush();
     }
 
@@ -204,6 +232,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         _inflightWrites--;
         Apply(e, LastSequenceNr);
+        BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
+        long bytes = 0;
+        for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length;
+        BrokerStats.AddIn(_topicStats, e.Messages.Count, bytes);
+        _stats.RecordSendLatency(_topic, batch[0].ArrivedAt);
         AckBatch(batch, e.BaseOffset);
         if (_held.Count > 0) WakeHeldPulls();
         if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) SaveQueueSnapshot();
@@ -218,7 +251,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         IActorRef? to = null;
         for (var i = 0; i < batch.Count; i++)
         {
-            var (entry, sender) = batch[i];
+            var (entry, sender, _) = batch[i];
             if (!ReferenceEquals(sender, to))
             {
                 if (acks is { Count: > 0 }) to!.Tell(new SendAcks(_brokerName, acks));
@@ -234,7 +267,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private void SaveQueueSnapshot()
     {
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(new QueueLogSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray()));
+        SaveSnapshot(new QueueLogKeyedSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray(),
+            _keys.ToEntries()));
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
@@ -278,7 +312,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private PullCollector Collect(PullMessage m, SubscriptionExpression filter, long offset)
     {
         var max = Math.Min(m.MaxMsgNums, _settings.MaxPullMessages);
-        return new PullCollector(m with { QueueOffset = offset }, filter, max, _settings.MaxPullBytes, _settings.MaxFilterScan);
+        // Admin reads are not deliveries: they leave the metrics alone.
+        var counted = m.ConsumerGroup != AdminNames.ToolsConsumerGroup;
+        return new PullCollector(m with { QueueOffset = offset }, filter, max, _settings.MaxPullBytes, _settings.MaxFilterScan,
+            counted ? _stats : null, _topicStats, _queueStats);
     }
 
     private void OnPull(PullMessage m)
