@@ -46,8 +46,8 @@ public sealed class BrokerStats : IExtension, IDisposable
     {
         BootTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         _meter = new Meter(MeterName);
-        _meter.CreateObservableCounter("akkamq_messages_in", () => TopicMeasurements(s => s.MessagesInTotal), "messages", "Messages stored, per topic");
-        _meter.CreateObservableCounter("akkamq_messages_out", () => TopicMeasurements(s => s.MessagesOutTotal), "messages", "Messages delivered to pulls, per topic");
+        _meter.CreateObservableCounter("akkamq_messages_in", () => TopicMeasurements(s => s.MessagesInTotal), null, "Messages stored, per topic");
+        _meter.CreateObservableCounter("akkamq_messages_out", () => TopicMeasurements(s => s.MessagesOutTotal), null, "Messages delivered to pulls, per topic");
         _meter.CreateObservableCounter("akkamq_throughput_in", () => TopicMeasurements(s => s.BytesInTotal), "bytes", "Body bytes stored, per topic");
         _meter.CreateObservableCounter("akkamq_throughput_out", () => TopicMeasurements(s => s.BytesOutTotal), "bytes", "Body bytes delivered, per topic");
         _meter.CreateObservableGauge("akkamq_consumer_lag_messages", () => GroupMeasurements(GroupFigure.Lag), "messages",
