@@ -50,11 +50,11 @@ public sealed class BrokerStats : IExtension, IDisposable
         _meter.CreateObservableCounter("akkamq_messages_out", () => TopicMeasurements(s => s.MessagesOutTotal), null, "Messages delivered to pulls, per topic");
         _meter.CreateObservableCounter("akkamq_throughput_in", () => TopicMeasurements(s => s.BytesInTotal), "bytes", "Body bytes stored, per topic");
         _meter.CreateObservableCounter("akkamq_throughput_out", () => TopicMeasurements(s => s.BytesOutTotal), "bytes", "Body bytes delivered, per topic");
-        _meter.CreateObservableGauge("akkamq_consumer_lag_messages", () => GroupMeasurements(GroupFigure.Lag), "messages",
+        _meter.CreateObservableGauge("akkamq_consumer_lag_messages", () => GroupMeasurements(GroupFigure.Lag), null,
             "Stored messages a consumer group has not committed, per group and topic");
-        _meter.CreateObservableGauge("akkamq_consumer_ready_messages", () => GroupMeasurements(GroupFigure.Ready), "messages",
+        _meter.CreateObservableGauge("akkamq_consumer_ready_messages", () => GroupMeasurements(GroupFigure.Ready), null,
             "Stored messages not yet delivered to the group");
-        _meter.CreateObservableGauge("akkamq_consumer_inflight_messages", () => GroupMeasurements(GroupFigure.Inflight), "messages",
+        _meter.CreateObservableGauge("akkamq_consumer_inflight_messages", () => GroupMeasurements(GroupFigure.Inflight), null,
             "Messages delivered to the group but not committed");
         _rpcLatency = _meter.CreateHistogram<double>("akkamq_rpc_latency", "ms", "Broker-side latency of send (append to durable ack) and pull requests");
     }
