@@ -42,7 +42,8 @@ public sealed class NodeHttpServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{http.Hostname}:{http.Port}");
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(BrokerStats.MeterName, ClientMetrics.MeterName, NodeMetrics.MeterName)
-            .AddPrometheusExporter());
+            // A scrape reads the instruments now, not a cached answer from an earlier scrape.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
 
         // The node's own client: its NameServer list and system name, whatever akkamq.client says.
