@@ -28,6 +28,8 @@ public abstract class AdminCommandBase : CliCommand
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DictionaryKeyPolicy = null,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Bodies and keys stay readable ("{"id":42}", not \u0022); stdout is not embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     protected AdminCommandBase(string name, string description) : base(name, description) { }
