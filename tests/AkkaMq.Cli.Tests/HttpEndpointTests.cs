@@ -71,6 +71,7 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
         {
             var producer = AkkaMqProducer.Create(client);
             var perQueue = new[] { 30, 20 };
+            var beforeQueue1 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (var q = 0; q < 2; q++)
                 for (var i = 0; i < perQueue[q]; i++)
                     await producer.SendAsync(new Message(topic, new byte[100], keys: $"m-{q}-{i}"), new MessageQueue(topic, "broker-a", q));
@@ -100,6 +101,9 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
             Assert.Equal(20, Sample(scrape, "akkamq_consumer_lag_messages", ("consumer_group", group), ("topic", topic)));
             Assert.Equal(20, Sample(scrape, "akkamq_consumer_inflight_messages", ("consumer_group", group), ("topic", topic)));
             Assert.Equal(0, Sample(scrape, "akkamq_consumer_ready_messages", ("consumer_group", group), ("topic", topic)));
+            // The oldest uncommitted message is queue 1's first, stored after beforeQueue1.
+            var lagLatency = Sample(scrape, "akkamq_consumer_lag_latency_milliseconds", ("consumer_group", group), ("topic", topic));
+            Assert.InRange(lagLatency!.Value, 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - beforeQueue1 + 1);
             Assert.True(Sample(scrape, "akkamq_rpc_latency_milliseconds_count", ("request_code", "pull_message"), ("topic", topic)) >= 2);
             var progress = await _http.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/progress?topic={topic}");
             Assert.Equal(20, progress.GetProperty("diffTotal").GetInt64());
@@ -108,6 +112,7 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
             scrape = await Scrape();
             Assert.Equal(0, Sample(scrape, "akkamq_consumer_lag_messages", ("consumer_group", group), ("topic", topic)));
             Assert.Equal(0, Sample(scrape, "akkamq_consumer_inflight_messages", ("consumer_group", group), ("topic", topic)));
+            Assert.Equal(0, Sample(scrape, "akkamq_consumer_lag_latency_milliseconds", ("consumer_group", group), ("topic", topic)));
             progress = await _http.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/progress?topic={topic}");
             Assert.Equal(0, progress.GetProperty("diffTotal").GetInt64());
 

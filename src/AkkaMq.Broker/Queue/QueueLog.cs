@@ -130,6 +130,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         }
         _committedOffset = e.BaseOffset + msgs.Count;
         _lastStoreTimestamp = e.StoreTimestamp;
+        BrokerStats.Stored(_queueStats, e.BaseOffset, e.StoreTimestamp);
     }
 
     protected override void OnCommand(object message)

@@ -22,6 +22,42 @@ public sealed class QueueStats
     /// <summary>Per consumer group, the offset after the last message delivered by a pull.</summary>
     internal readonly ConcurrentDictionary<string, long> Delivered = new(StringComparer.Ordinal);
     public long MaxOffsetValue => Volatile.Read(ref MaxOffset);
+
+    // The last BatchCapacity group commits (base offset, store time), oldest first from _head:
+    // a message's store time is its batch's, so the lag latency needs no journal read.
+    private const int BatchCapacity = 4096;
+    private readonly long[] _batchOffsets = new long[BatchCapacity];
+    private readonly long[] _batchTimes = new long[BatchCapacity];
+    private int _head, _count;
+
+    internal void AddBatch(long baseOffset, long storeTimestamp)
+    {
+        lock (_batchOffsets)
+        {
+            var i = (_head + _count) % BatchCapacity;
+            _batchOffsets[i] = baseOffset;
+            _batchTimes[i] = storeTimestamp;
+            if (_count < BatchCapacity) _count++;
+            else _head = (_head + 1) % BatchCapacity;
+        }
+    }
+
+    /// <summary>Store time of the message at offset; for an offset older than the remembered batches, the oldest one's (a lower bound on its age).</summary>
+    internal long StoreTimeAt(long offset)
+    {
+        lock (_batchOffsets)
+        {
+            if (_count == 0) return -1;
+            int lo = 0, hi = _count - 1, found = 0;
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (_batchOffsets[(_head + mid) % BatchCapacity] <= offset) { found = mid; lo = mid + 1; }
+                else hi = mid - 1;
+            }
+            return _batchTimes[(_head + found) % BatchCapacity];
+        }
+    }
 }
 
 /// <summary>
@@ -56,6 +92,8 @@ public sealed class BrokerStats : IExtension, IDisposable
             "Stored messages not yet delivered to the group");
         _meter.CreateObservableGauge("akkamq_consumer_inflight_messages", () => GroupMeasurements(GroupFigure.Inflight), null,
             "Messages delivered to the group but not committed");
+        _meter.CreateObservableGauge("akkamq_consumer_lag_latency", LagLatencyMeasurements, "ms",
+            "Age of the oldest message a consumer group has not committed, per group and topic (0 without lag)");
         _rpcLatency = _meter.CreateHistogram<double>("akkamq_rpc_latency", "ms", "Broker-side latency of send (append to durable ack) and pull requests");
     }
 
@@ -95,6 +133,8 @@ public sealed class BrokerStats : IExtension, IDisposable
         Volatile.Write(ref q.MaxOffset, maxOffset);
         Volatile.Write(ref q.LastStoreTimestamp, lastStoreTimestamp);
     }
+
+    public static void Stored(QueueStats q, long baseOffset, long storeTimestamp) => q.AddBatch(baseOffset, storeTimestamp);
 
     public static void Delivered(QueueStats q, string group, long nextOffset) =>
         q.Delivered.AddOrUpdate(group, nextOffset, (_, old) => Math.Max(old, nextOffset));
@@ -143,6 +183,27 @@ public sealed class BrokerStats : IExtension, IDisposable
             }
             if (known)
                 yield return new Measurement<long>(sum, new KeyValuePair<string, object?>("consumer_group", group),
+                    new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("broker_name", _brokerName));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> LagLatencyMeasurements()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var ((group, topic), offsets) in _committed)
+        {
+            long oldest = 0;
+            var known = false;
+            foreach (var (queueId, committed) in offsets)
+            {
+                if (!_queues.TryGetValue((topic, queueId), out var q)) continue;
+                known = true;
+                if (committed >= Volatile.Read(ref q.MaxOffset)) continue;
+                var stored = q.StoreTimeAt(committed);
+                if (stored > 0) oldest = Math.Max(oldest, now - stored);
+            }
+            if (known)
+                yield return new Measurement<long>(oldest, new KeyValuePair<string, object?>("consumer_group", group),
                     new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("broker_name", _brokerName));
         }
     }
