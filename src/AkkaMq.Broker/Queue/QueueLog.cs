@@ -62,6 +62,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private long _lastStoreTimestamp;
     private int _inflightWrites;
     private int _eventsSinceSnapshot;
+    private long _messagesSinceSnapshot;
     private long _nextHeldId;
     private bool _stopping;
 
@@ -240,7 +241,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         _stats.RecordSendLatency(_topic, batch[0].ArrivedAt);
         AckBatch(batch, e.BaseOffset);
         if (_held.Count > 0) WakeHeldPulls();
-        if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) SaveQueueSnapshot();
+        _messagesSinceSnapshot += e.Messages.Count;
+        // A snapshot copies the whole key index: wait until at least an eighth of its size in new
+        // messages arrived, so its cost per stored message stays bounded whatever the batch size.
+        if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _messagesSinceSnapshot >= _keys.Count / 8) SaveQueueSnapshot();
         if (_pending.Count > 0) Flush();
         else if (_stopping) StopIfDrained();
     }
@@ -268,6 +272,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private void SaveQueueSnapshot()
     {
         _eventsSinceSnapshot = 0;
+        _messagesSinceSnapshot = 0;
         SaveSnapshot(new QueueLogKeyedSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray(),
             _keys.ToEntries()));
     }
