@@ -69,7 +69,16 @@ builder.Services.AddAkka(settings.SystemName, (akka, _) =>
 });
 builder.Services.AddAkkaMqNodeHttp(fileConfig);
 using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (NodeHttpBindException e)
+{
+    Console.Error.WriteLine($"akkamq-node: {e.Message}");
+    dataLock?.Dispose();
+    return 2;
+}
 Console.WriteLine("AkkaMq node stopped");
 dataLock?.Dispose();
 return 0;

@@ -13,7 +13,15 @@ public sealed class NodeHttpHostedService(ActorSystem system, NodeSettings setti
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!http.Enabled) return;
-        _server = await NodeHttpServer.StartAsync(system, settings, http);
+        try
+        {
+            _server = await NodeHttpServer.StartAsync(system, settings, http);
+        }
+        catch (IOException e)
+        {
+            // Port taken or address not local: name the setting instead of a Kestrel stack trace.
+            throw new NodeHttpBindException($"the HTTP endpoint cannot bind {http.Hostname}:{http.Port} (akkamq.node.http): {e.Message}", e);
+        }
         Console.WriteLine($"AkkaMq HTTP endpoint listening on {_server.Url} (/health, /metrics, /api)");
     }
 
@@ -22,6 +30,8 @@ public sealed class NodeHttpHostedService(ActorSystem system, NodeSettings setti
         if (_server != null) await _server.DisposeAsync();
     }
 }
+
+public sealed class NodeHttpBindException(string message, Exception inner) : Exception(message, inner);
 
 public static class NodeHttpServiceCollectionExtensions
 {
