@@ -27,10 +27,18 @@ public static class AkkaMqCli
         new BenchCommand(),
     };
 
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
+        var parsed = Build().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Bad arguments: one line naming the problem and exit code 2, not a page of help.
+            var command = parsed.CommandResult.Command is RootCommand ? "akkamq" : $"akkamq {parsed.CommandResult.Command.Name}";
+            await Console.Error.WriteLineAsync($"{command}: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see {command} --help)");
+            return 2;
+        }
         // Ctrl+C / SIGTERM cancel the running command; give it time to stop a node it started.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) };
-        return Build().Parse(args).InvokeAsync(invocation);
+        return await parsed.InvokeAsync(invocation);
     }
 }

@@ -173,12 +173,13 @@ public sealed class AdminCommandTests : IClassFixture<NodeFixture>
         var unknownTopic = await NodeFixture.CliProcess("topicStatus", "-t", "NoSuchTopic", "-n", _node.NamesrvAddr);
         CliAssert.OneLineError(unknownTopic, "TOPIC_NOT_EXIST", "NoSuchTopic");
 
-        var badArgs = await _node.Cli("updateTopic", "-t", "X", "-r", "0");
-        Assert.NotEqual(0, badArgs.ExitCode);
-        Assert.Contains("--readQueueNums must be at least 1", badArgs.Err);
+        var badArgs = await NodeFixture.CliProcess("updateTopic", "-t", "X", "-r", "0");
+        CliAssert.OneLineError(badArgs, "akkamq updateTopic: --readQueueNums must be at least 1");
+        Assert.Equal(2, badArgs.ExitCode);
         var missing = await _node.Cli("queryMsgByKey", "-t", "X");
-        Assert.NotEqual(0, missing.ExitCode);
-        Assert.Contains("--msgKey", missing.Err);
+        CliAssert.OneLineError(missing, "akkamq queryMsgByKey:", "--msgKey");
+        Assert.Equal(2, missing.ExitCode);
+        CliAssert.OneLineError(await _node.Cli("topicStatus", "-t", "X", "--bogus"), "--bogus");
         CliAssert.OneLineError(await _node.Cli("updateTopic", "-t", "bad topic!"), "MESSAGE_ILLEGAL");
         CliAssert.OneLineError(await _node.Cli("brokerStatus", "-b", "127.0.0.1:2"), "no broker is registered at 127.0.0.1:2");
 
