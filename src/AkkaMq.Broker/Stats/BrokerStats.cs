@@ -137,7 +137,7 @@ public sealed class BrokerStats : IExtension, IDisposable
     public static void Stored(QueueStats q, long baseOffset, long storeTimestamp) => q.AddBatch(baseOffset, storeTimestamp);
 
     public static void Delivered(QueueStats q, string group, long nextOffset) =>
-        q.Delivered.AddOrUpdate(group, nextOffset, (_, old) => Math.Max(old, nextOffset));
+        q.Delivered.AddOrUpdate(group, static (_, n) => n, static (_, old, n) => Math.Max(old, n), nextOffset);
 
     public void Committed(string group, string topic, IReadOnlyDictionary<int, long> offsets) => _committed[(group, topic)] = offsets;
 
