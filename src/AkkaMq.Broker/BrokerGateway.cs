@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
 
@@ -44,6 +46,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     // region may still route to the removed node for a moment.
     private bool _awaitingShard;
     private bool HoldingForFailover => _servingNodeUnreachable || _awaitingShard;
+    private readonly Dictionary<string, List<IActorRef>> _topicDeleteRequesters = new(StringComparer.Ordinal);
+    private readonly BrokerStats _stats;
+    // Put/get totals sampled every second; TPS is taken over the last TpsWindow samples (brokerStatus, clusterList).
+    private readonly Queue<(long At, long Put, long Get)> _tpsSamples = new();
+    private const int TpsWindow = 10;
     private bool _registered;
     private DateTime _lastTopicRefresh = DateTime.MinValue;
 
@@ -58,6 +65,8 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _settings = settings;
         _region = region;
         _nameServer = nameServer;
+        _stats = BrokerStatsExtension.For(Context.System);
+        _stats.SetBrokerName(settings.BrokerName);
         Loading();
     }
 
@@ -84,6 +93,35 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
                 typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Self.Tell(LoadTopics.Instance);
         Timers.StartPeriodicTimer("load", LoadTopics.Instance, TimeSpan.FromSeconds(2));
+        Timers.StartPeriodicTimer("tps", SampleTps.Instance, TimeSpan.FromSeconds(1));
+        OnSampleTps();
+    }
+
+    private sealed class SampleTps : INoSerializationVerificationNeeded
+    {
+        public static readonly SampleTps Instance = new();
+    }
+
+    private void OnSampleTps()
+    {
+        _tpsSamples.Enqueue((Environment.TickCount64, _stats.MsgPutTotal, _stats.MsgGetTotal));
+        while (_tpsSamples.Count > TpsWindow + 1) _tpsSamples.Dequeue();
+    }
+
+    private BrokerRuntimeInfo RuntimeInfo()
+    {
+        var (at, put, get) = _tpsSamples.Peek();
+        var seconds = Math.Max(1, Environment.TickCount64 - at) / 1000.0;
+        long putTotal = _stats.MsgPutTotal, getTotal = _stats.MsgGetTotal;
+        var extra = new Dictionary<string, string>
+        {
+            ["brokerRole"] = _settings.BrokerId == 0 ? "ASYNC_MASTER" : "SLAVE",
+            ["flushDiskType"] = _settings.FlushDiskType == FlushDiskType.SyncFlush ? "SYNC_FLUSH" : "ASYNC_FLUSH",
+            ["autoCreateTopicEnable"] = _settings.AutoCreateTopicEnable ? "true" : "false",
+            ["registered"] = _registered ? "true" : "false",
+        };
+        return new BrokerRuntimeInfo(Identity, _stats.BootTimestamp, putTotal, getTotal, (putTotal - put) / seconds, (getTotal - get) / seconds,
+            _topics.Count, extra, ResponseCode.Success, null);
     }
 
     // The topic table lives in the group's shard; until it answers, requests wait.
@@ -144,6 +182,38 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
                 foreach (var r in list) r.Tell(m);
         });
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Values.ToList())));
+        Receive<SampleTps>(_ => OnSampleTps());
+        Receive<GetBrokerRuntimeInfo>(m => Sender.Tell(m.BrokerName == BrokerName
+            ? RuntimeInfo()
+            : new BrokerRuntimeInfo(Identity, _stats.BootTimestamp, 0, 0, 0, 0, 0, new Dictionary<string, string>(), ResponseCode.SystemError,
+                $"this node serves broker '{BrokerName}', not '{m.BrokerName}'")));
+        Receive<GetConsumerOffsets>(m => Forward(m, m.BrokerName, m.Topic, 0, read: true, group: m.ConsumerGroup,
+            fail: e => new ConsumerOffsets(m.ConsumerGroup, m.Topic, new Dictionary<int, long>(), -1, e.Code, e.Error)));
+        Receive<QueryMessageKey>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, read: true, group: null,
+            fail: e => new MessageKeyOffsets(m.Topic, m.QueueId, m.Key, Array.Empty<long>(), e.Code, e.Error)));
+        Receive<DeleteTopicInBroker>(m =>
+        {
+            if (m.BrokerName != BrokerName)
+            {
+                Sender.Tell(new DeleteTopicReply(m.Topic, ResponseCode.SystemError, $"this node serves broker '{BrokerName}', not '{m.BrokerName}'",
+                    Array.Empty<string>()));
+                return;
+            }
+            if (!_topicDeleteRequesters.TryGetValue(m.Topic, out var list))
+                _topicDeleteRequesters[m.Topic] = list = new List<IActorRef>();
+            list.Add(Sender);
+            _region.Tell(m, Self);
+        });
+        Receive<DeleteTopicReply>(m =>
+        {
+            if (m.Code == ResponseCode.Success)
+            {
+                _topics.Remove(m.Topic);
+                Register(); // the NameServer's copy of this group's topics is replaced by the new list
+            }
+            if (_topicDeleteRequesters.Remove(m.Topic, out var list))
+                foreach (var r in list) r.Tell(m);
+        });
         Receive<RefreshTopicsAgain>(_ =>
         {
             if (_awaitingTopics.Count > 0) _region.Tell(new GetTopicConfigs(BrokerName));

@@ -132,6 +132,10 @@ public sealed class ClientContext
         return broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
     }
 
+    /// <summary>Asks the broker gateway of the node at address (admin requests about that node).</summary>
+    public Task<T> AskGatewayAtAsync<T>(string address, object request, CancellationToken ct = default) =>
+        AskGatewayAsync<T>(address, request, null, ct);
+
     private async Task<T> AskGatewayAsync<T>(string address, object request, TimeSpan? extraTime, CancellationToken ct)
     {
         var gateway = await GatewayAsync(address);

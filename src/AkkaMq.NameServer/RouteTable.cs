@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
 
@@ -70,6 +71,27 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         Receive<GetBrokerClusterInfo>(_ => Sender.Tell(new BrokerClusterInfo(_brokers.Values
             .OrderBy(b => b.Identity.ClusterName).ThenBy(b => b.Identity.BrokerName).ThenBy(b => b.Identity.BrokerId)
             .Select(b => new BrokerRegistrationInfo(b.Identity, b.LastUpdate, b.Topics.Count)).ToList())));
+        Receive<GetAllTopicList>(_ =>
+        {
+            var topics = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var serving in ServingNodes())
+                foreach (var t in serving.Topics.Keys)
+                {
+                    if (!topics.TryGetValue(t, out var brokers)) topics[t] = brokers = new List<string>();
+                    brokers.Add(serving.Identity.BrokerName);
+                }
+            Sender.Tell(new TopicList(topics.Select(kv => new TopicListEntry(kv.Key, kv.Value.Order(StringComparer.Ordinal).ToList())).ToList()));
+        });
+        Receive<DeleteTopicInNameServer>(m =>
+        {
+            // Brokers re-register without the topic once they dropped it; this clears the routes at once.
+            var removed = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var b in _brokers.Values)
+                if (b.Topics.Remove(m.Topic)) removed.Add(b.Identity.BrokerName);
+            Sender.Tell(removed.Count > 0
+                ? new DeleteTopicReply(m.Topic, ResponseCode.Success, null, removed.ToList())
+                : new DeleteTopicReply(m.Topic, ResponseCode.TopicNotExist, $"topic '{m.Topic}' does not exist", Array.Empty<string>()));
+        });
         Receive<ScanExpired>(_ =>
         {
             var deadline = _clock() - (long)_settings.BrokerExpiry.TotalMilliseconds;

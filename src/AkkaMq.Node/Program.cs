@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.Hosting;
 using AkkaMq.Hosting;
+using AkkaMq.Hosting.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ try
 {
     fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(configPath));
     settings = NodeSettings.Create(fileConfig);
+    NodeHttpSettings.Create(fileConfig);
 }
 catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or InvalidOperationException)
 {
@@ -65,8 +67,18 @@ builder.Services.AddAkka(settings.SystemName, (akka, _) =>
         if (s.Store is { Journal: "sqlite" } st) Console.WriteLine($"AkkaMq data directory: {Path.GetFullPath(st.DataDir)}");
     });
 });
+builder.Services.AddAkkaMqNodeHttp(fileConfig);
 using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (NodeHttpBindException e)
+{
+    Console.Error.WriteLine($"akkamq-node: {e.Message}");
+    dataLock?.Dispose();
+    return 2;
+}
 Console.WriteLine("AkkaMq node stopped");
 dataLock?.Dispose();
 return 0;

@@ -36,11 +36,32 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.store { journal = postgresql, connection-string-env = AKKAMQ_TEST_SURELY_UNSET_VARIABLE }", "AKKAMQ_TEST_SURELY_UNSET_VARIABLE, which is not set")]
     [InlineData("akkamq.store { journal = postgresql, connection-string = \"Host=127.0.0.1\", connection-string-env = AKKAMQ_PG_CONNECTION }", "both set")]
     [InlineData("akkamq { broker { brokerName = ", "configuration error")]
+    [InlineData("akkamq.broker { listenPort = 19997, namesrvAddr = \"127.0.0.1:19997\" }\nakkamq.node.http.port = 70000", "akkamq.node.http.port 70000")]
     public async Task Bad_configs_stop_the_node_naming_the_key(string config, string expected)
     {
         var (code, output) = await Run($"akkamq.store.data-dir = \"{_dir}/data\"\n" + config);
         Assert.Equal(2, code);
         Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public async Task An_http_port_in_use_stops_the_node_naming_the_setting()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var httpPort = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var port = NodeProcess.FreePort();
+            var (code, output) = await Run($"akkamq.broker {{ listenPort = {port}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
+                                           $"akkamq.store.data-dir = \"{_dir}/http\"\nakkamq.node.http {{ enabled = on, port = {httpPort} }}");
+            Assert.Equal(2, code);
+            Assert.Contains($"the HTTP endpoint cannot bind 127.0.0.1:{httpPort} (akkamq.node.http)", output);
+        }
+        finally
+        {
+            taken.Stop();
+        }
     }
 
     [Fact]

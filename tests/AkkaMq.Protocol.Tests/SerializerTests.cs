@@ -172,7 +172,7 @@ internal static class Samples
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
 
     /// <summary>One instance of every sample, built once (for tests that only look at types and manifests).</summary>
-    public static readonly Lazy<IReadOnlyList<object>> Instances = new(() => All.Values.Select(f => f()).ToList());
+    public static readonly Lazy<IReadOnlyList<object>> Instances = new(() => All.Values.Concat(AdminSamples.All.Values).Select(f => f()).ToList());
 
     public static object Get(string name) => All[name]();
 }
@@ -1005,7 +1005,7 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(31, messageTypes.Count);
+        Assert.Equal(31 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
         Assert.Equal(31, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));

@@ -21,7 +21,9 @@ public sealed record QueueLogSettings(
     long MaxPullBytes,
     int MaxFilterScan,
     int MaxHeldPulls,
-    TimeSpan MaxSuspend);
+    TimeSpan MaxSuspend,
+    int KeyIndexMaxKeys = 100_000,
+    int KeyIndexMaxOffsetsPerKey = 16);
 
 /// <summary>Broker settings, read from <c>akkamq.broker</c>; every key named as in RocketMQ where it has one.</summary>
 public sealed record BrokerSettings(
@@ -89,7 +91,9 @@ public sealed record BrokerSettings(
             (long)q.GetByteSize("max-pull-bytes")!,
             Positive(q, "max-filter-scan"),
             Positive(q, "max-held-pulls"),
-            q.GetTimeSpan("max-suspend"));
+            q.GetTimeSpan("max-suspend"),
+            NonNegative(q, "key-index.max-keys"),
+            Positive(q, "key-index.max-offsets-per-key"));
         if (queue.MaxBatchBytes < limits.MaxMessageSize)
             throw new ConfigurationException($"{p}queue.max-batch-bytes ({queue.MaxBatchBytes}) is smaller than {p}maxMessageSize ({limits.MaxMessageSize}): a maximum-size message could never be stored");
         if (queue.IndexMaxEntries < 16) throw new ConfigurationException($"{p}queue.index-max-entries must be at least 16");
@@ -117,6 +121,13 @@ public sealed record BrokerSettings(
         {
             FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
         };
+
+        static int NonNegative(Config q, string key)
+        {
+            var v = q.GetInt(key);
+            if (v < 0) throw new ConfigurationException($"akkamq.broker.queue.{key} must not be negative, not {v}");
+            return v;
+        }
 
         static int Positive(Config q, string key)
         {

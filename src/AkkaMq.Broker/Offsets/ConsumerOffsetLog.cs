@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Persistence;
+using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
 
@@ -18,6 +20,7 @@ public sealed class ConsumerOffsetLog : ReceivePersistentActor
     private readonly Dictionary<int, long> _offsets = new();
     private long _lastCommitTimestamp;
     private int _eventsSinceSnapshot;
+    private readonly BrokerStats _stats = BrokerStatsExtension.For(Context.System);
 
     public static Props Props(string brokerName, string group, string topic, int snapshotEvery) =>
         Akka.Actor.Props.Create(() => new ConsumerOffsetLog(brokerName, group, topic, snapshotEvery));
@@ -39,6 +42,7 @@ public sealed class ConsumerOffsetLog : ReceivePersistentActor
             _offsets.Clear();
             foreach (var kv in s.Offsets) _offsets[kv.Key] = kv.Value;
             _lastCommitTimestamp = s.LastCommitTimestamp;
+            PublishOffsets();
         });
         Recover<ConsumerOffsetsCommitted>(Apply);
 
@@ -71,6 +75,8 @@ public sealed class ConsumerOffsetLog : ReceivePersistentActor
                 : new ConsumerOffsetReply(_group, _topic, m.QueueId, -1, ResponseCode.QueryNotFound,
                     $"consumer group '{_group}' has no committed offset on {_topic}:{m.QueueId}"));
         });
+        Command<GetConsumerOffsets>(_ => Sender.Tell(new ConsumerOffsets(_group, _topic, new Dictionary<int, long>(_offsets),
+            _offsets.Count == 0 ? -1 : _lastCommitTimestamp, ResponseCode.Success, null)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(_ => { });
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -82,5 +88,9 @@ public sealed class ConsumerOffsetLog : ReceivePersistentActor
     {
         foreach (var kv in e.Offsets) _offsets[kv.Key] = kv.Value;
         _lastCommitTimestamp = e.Timestamp;
+        PublishOffsets();
     }
+
+    // The lag gauges read a copy; commits are per batch, so one copy each is cheap.
+    private void PublishOffsets() => _stats.Committed(_group, _topic, new Dictionary<int, long>(_offsets));
 }

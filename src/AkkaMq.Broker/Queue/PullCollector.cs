@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
@@ -18,9 +20,18 @@ public sealed class PullCollector
     private readonly List<MessageExt> _found = new();
     private long _bytes;
     private int _scanned;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly BrokerStats? _stats;
+    private readonly TopicStats? _topicStats;
+    private readonly QueueStats? _queueStats;
 
-    public PullCollector(PullMessage request, SubscriptionExpression filter, int maxMessages, long maxBytes, int maxScan)
+    /// <param name="stats">When set, the result counts as delivered (messages out, the group's delivered offset, pull latency).</param>
+    public PullCollector(PullMessage request, SubscriptionExpression filter, int maxMessages, long maxBytes, int maxScan,
+        BrokerStats? stats = null, TopicStats? topicStats = null, QueueStats? queueStats = null)
     {
+        _stats = stats;
+        _topicStats = topicStats;
+        _queueStats = queueStats;
         _request = request;
         _filter = filter;
         _maxMessages = maxMessages;
@@ -62,6 +73,12 @@ public sealed class PullCollector
 
     public PullResult Result(long minOffset, long maxOffset)
     {
+        if (_stats != null)
+        {
+            if (_found.Count > 0) BrokerStats.AddOut(_topicStats!, _found.Count, _bytes);
+            BrokerStats.Delivered(_queueStats!, _request.ConsumerGroup, NextOffset);
+            _stats.RecordPullLatency(_request.Topic, _started);
+        }
         var status = _found.Count > 0 ? PullStatus.Found
             : NextOffset > _request.QueueOffset ? PullStatus.NoMatchedMsg
             : PullStatus.NoNewMsg;

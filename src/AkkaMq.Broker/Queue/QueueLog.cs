@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
 
@@ -24,7 +27,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         private Stop() { }
     }
 
-    private readonly record struct PendingSend(SendEntry Entry, IActorRef Sender);
+    private readonly record struct PendingSend(SendEntry Entry, IActorRef Sender, long ArrivedAt);
 
     private sealed class HeldPull
     {
@@ -44,6 +47,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MessageTail _tail;
     private readonly SparseOffsetIndex _index;
+    private readonly MessageKeyIndex _keys;
+    private readonly BrokerStats _stats;
+    private readonly TopicStats _topicStats;
+    private readonly QueueStats _queueStats;
     private readonly Queue<PendingSend> _pending = new();
     private readonly List<HeldPull> _held = new();
     private readonly Dictionary<long, long> _cursors = new();
@@ -55,6 +62,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private long _lastStoreTimestamp;
     private int _inflightWrites;
     private int _eventsSinceSnapshot;
+    private long _messagesSinceSnapshot;
     private long _nextHeldId;
     private bool _stopping;
 
@@ -71,6 +79,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         _settings = settings;
         _tail = new MessageTail(settings.TailMessages, settings.TailBytes);
         _index = new SparseOffsetIndex(settings.IndexMaxEntries);
+        _keys = new MessageKeyIndex(settings.KeyIndexMaxKeys, settings.KeyIndexMaxOffsetsPerKey);
+        _stats = BrokerStatsExtension.For(Context.System);
+        _topicStats = _stats.Topic(topic);
+        _queueStats = _stats.Queue(topic, queueId);
         PersistenceId = PersistenceIdFor(brokerName, topic, queueId);
     }
 
@@ -88,11 +100,19 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 _lastStoreTimestamp = s.LastStoreTimestamp;
                 _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
                 break;
+            case SnapshotOffer { Snapshot: QueueLogKeyedSnapshot s } offer:
+                _nextOffset = _committedOffset = s.NextOffset;
+                _minOffset = s.MinOffset;
+                _lastStoreTimestamp = s.LastStoreTimestamp;
+                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
+                _keys.Restore(s.Keys);
+                break;
             case MessagesAppended e:
                 Apply(e, LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 _nextOffset = _committedOffset;
+                BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
                 if (_committedOffset > 0)
                     _log.Debug("Queue {0} recovered: offsets {1}..{2}, {3} journal events", PersistenceId, _minOffset, _committedOffset, LastSequenceNr);
                 break;
@@ -103,9 +123,15 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         var msgs = e.Messages;
         _index.Add(e.BaseOffset, seqNr, e.StoreTimestamp);
-        for (var i = 0; i < msgs.Count; i++) _tail.Append(e.BaseOffset + i, e.StoreTimestamp, msgs[i]);
+        for (var i = 0; i < msgs.Count; i++)
+        {
+            var m = msgs[i];
+            _tail.Append(e.BaseOffset + i, e.StoreTimestamp, m);
+            if (m.Keys != null) _keys.Add(m.Keys, e.BaseOffset + i);
+        }
         _committedOffset = e.BaseOffset + msgs.Count;
         _lastStoreTimestamp = e.StoreTimestamp;
+        BrokerStats.Stored(_queueStats, e.BaseOffset, e.StoreTimestamp);
     }
 
     protected override void OnCommand(object message)
@@ -120,6 +146,9 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 break;
             case QueryQueueOffset m:
                 OnQueryOffset(m);
+                break;
+            case QueryMessageKey m:
+                Sender.Tell(new MessageKeyOffsets(_topic, _queueId, m.Key, _keys.Lookup(m.Key, m.MaxNum), ResponseCode.Success, null));
                 break;
             case QueueReader.ReadCursor c:
                 if (_cursors.Count >= 64) _cursors.Clear();
@@ -156,7 +185,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             Reply(Sender, m.Entries, ResponseCode.SystemBusy, why);
             return;
         }
-        foreach (var e in m.Entries) _pending.Enqueue(new PendingSend(e, Sender));
+        var now = Stopwatch.GetTimestamp();
+        foreach (var e in m.Entries) _pending.Enqueue(new PendingSend(e, Sender, now));
         Flush();
     }
 
@@ -204,9 +234,17 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         _inflightWrites--;
         Apply(e, LastSequenceNr);
+        BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
+        long bytes = 0;
+        for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length;
+        BrokerStats.AddIn(_topicStats, e.Messages.Count, bytes);
+        _stats.RecordSendLatency(_topic, batch[0].ArrivedAt);
         AckBatch(batch, e.BaseOffset);
         if (_held.Count > 0) WakeHeldPulls();
-        if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) SaveQueueSnapshot();
+        _messagesSinceSnapshot += e.Messages.Count;
+        // A snapshot copies the whole key index: wait until at least an eighth of its size in new
+        // messages arrived, so its cost per stored message stays bounded whatever the batch size.
+        if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _messagesSinceSnapshot >= _keys.Count / 8) SaveQueueSnapshot();
         if (_pending.Count > 0) Flush();
         else if (_stopping) StopIfDrained();
     }
@@ -218,7 +256,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         IActorRef? to = null;
         for (var i = 0; i < batch.Count; i++)
         {
-            var (entry, sender) = batch[i];
+            var (entry, sender, _) = batch[i];
             if (!ReferenceEquals(sender, to))
             {
                 if (acks is { Count: > 0 }) to!.Tell(new SendAcks(_brokerName, acks));
@@ -234,7 +272,9 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private void SaveQueueSnapshot()
     {
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(new QueueLogSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray()));
+        _messagesSinceSnapshot = 0;
+        SaveSnapshot(new QueueLogKeyedSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray(),
+            _keys.ToEntries()));
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
@@ -278,7 +318,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private PullCollector Collect(PullMessage m, SubscriptionExpression filter, long offset)
     {
         var max = Math.Min(m.MaxMsgNums, _settings.MaxPullMessages);
-        return new PullCollector(m with { QueueOffset = offset }, filter, max, _settings.MaxPullBytes, _settings.MaxFilterScan);
+        // Admin reads are not deliveries: they leave the metrics alone.
+        var counted = m.ConsumerGroup != AdminNames.ToolsConsumerGroup;
+        return new PullCollector(m with { QueueOffset = offset }, filter, max, _settings.MaxPullBytes, _settings.MaxFilterScan,
+            counted ? _stats : null, _topicStats, _queueStats);
     }
 
     private void OnPull(PullMessage m)

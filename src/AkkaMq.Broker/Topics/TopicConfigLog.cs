@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
 
@@ -32,6 +33,7 @@ public sealed class TopicConfigLog : ReceivePersistentActor
             foreach (var t in s.Configs) _topics[t.TopicName] = t;
         });
         Recover<TopicConfigChanged>(e => _topics[e.Config.TopicName] = e.Config);
+        Recover<TopicConfigDeleted>(e => _topics.Remove(e.Topic));
 
         Command<UpdateTopicConfig>(m =>
         {
@@ -62,6 +64,26 @@ public sealed class TopicConfigLog : ReceivePersistentActor
             {
                 _topics[e.Config.TopicName] = e.Config;
                 replyTo.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, c, ResponseCode.Success, null));
+                if (++_eventsSinceSnapshot >= 100)
+                {
+                    _eventsSinceSnapshot = 0;
+                    SaveSnapshot(new TopicConfigsSnapshot(_topics.Values.ToList()));
+                }
+            });
+        });
+        Command<DeleteTopicInBroker>(m =>
+        {
+            if (!_topics.ContainsKey(m.Topic))
+            {
+                Sender.Tell(new DeleteTopicReply(m.Topic, ResponseCode.TopicNotExist, $"topic '{m.Topic}' does not exist on broker '{_brokerName}'",
+                    Array.Empty<string>()));
+                return;
+            }
+            var replyTo = Sender;
+            Persist(new TopicConfigDeleted(m.Topic), e =>
+            {
+                _topics.Remove(e.Topic);
+                replyTo.Tell(new DeleteTopicReply(e.Topic, ResponseCode.Success, null, new[] { _brokerName }));
                 if (++_eventsSinceSnapshot >= 100)
                 {
                     _eventsSinceSnapshot = 0;

@@ -33,7 +33,13 @@ public sealed class BenchProduceCommand : BenchCommandBase
         AddOptions(_mode, _inflight, _count);
         Positive(_inflight);
         PositiveLong(_count);
+        Options.Add(_keys);
     }
+
+    private readonly Option<bool> _keys = new("--keys")
+    {
+        Description = "sync mode: give every message a unique key (exercises the broker's key index)",
+    };
 
     protected override string? ClientHocon(ParseResult r) =>
         $"akkamq.client.producer.max-outstanding-sends = {Math.Max(10_000, 2 * r.GetValue(_inflight))}";
@@ -64,7 +70,7 @@ public sealed class BenchProduceCommand : BenchCommandBase
         await using (new ProgressReporter("produce", s.Size, count, () => Volatile.Read(ref counters.Completed),
                          () => Volatile.Read(ref counters.Errors), latency))
         {
-            run = await SendLoop.RunAsync(session.Producer, s.Topic, body, mode, inflight, count, latency, counters, deadline, ct);
+            run = await SendLoop.RunAsync(session.Producer, s.Topic, body, mode, inflight, count, latency, counters, deadline, ct, r.GetValue(_keys));
         }
 
         // Messages the broker actually stored: equals the acked sends for sync/async; one-way sends

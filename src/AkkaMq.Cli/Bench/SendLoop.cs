@@ -31,15 +31,15 @@ public readonly record struct SendRun(long Completed, long Errors, double Second
 public static class SendLoop
 {
     public static Task<SendRun> RunAsync(AkkaMqProducer producer, string topic, byte[] body, SendMode mode, int inflight, long count,
-        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct) => mode switch
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed = false) => mode switch
     {
-        SendMode.Sync => SyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct),
+        SendMode.Sync => SyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct, keyed),
         SendMode.Async => AsyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct),
         _ => OnewayAsync(producer, topic, body, count, counters, deadline, ct),
     };
 
     private static async Task<SendRun> SyncAsync(AkkaMqProducer producer, string topic, byte[] body, int inflight, long count,
-        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct)
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed)
     {
         long next = -1;
         var start = Stopwatch.GetTimestamp();
@@ -48,11 +48,13 @@ public static class SendLoop
         {
             while (!ct.IsCancellationRequested && Stopwatch.GetTimestamp() < deadline)
             {
-                if (Interlocked.Increment(ref next) >= count) break;
+                var n = Interlocked.Increment(ref next);
+                if (n >= count) break;
                 var t0 = Stopwatch.GetTimestamp();
                 try
                 {
-                    await producer.SendAsync(new Message(topic, body), ct).ConfigureAwait(false);
+                    // --keys: a unique key per message, so the broker's key index works on every one.
+                    await producer.SendAsync(new Message(topic, body, keys: keyed ? "key-" + n : null), ct).ConfigureAwait(false);
                     latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)

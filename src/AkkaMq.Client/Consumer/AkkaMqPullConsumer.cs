@@ -51,6 +51,7 @@ public sealed class AkkaMqPullConsumer
         var request = new PullMessage(mq.BrokerName, ConsumerGroup, mq.Topic, mq.QueueId, offset, maxNums, subExpression, (long)suspend.TotalMilliseconds);
         var result = await Context.AskBrokerAsync<PullResult>(mq.Topic, mq.BrokerName, request, ct, suspend);
         if (result.Code != ResponseCode.Success) throw new AkkaMqException(result.Code, result.Error ?? "pull failed");
+        Metrics.ClientMetrics.RecordDelivery(mq.Topic, ConsumerGroup, result.Messages);
         return result;
     }
 

@@ -52,9 +52,11 @@ public sealed class AkkaMqProducer : IAsyncDisposable
                 $"{Settings.Producer.MaxOutstandingSends} sends are outstanding; none completed within {Settings.Producer.SendMsgTimeout.TotalMilliseconds} ms")));
             return;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Actor.Tell(new ProducerActor.Send(message, CommunicationMode.Async, null, null, (r, e) =>
         {
             _outstanding.Release();
+            Metrics.ClientMetrics.RecordSend(message.Topic, started, e == null);
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.callback(s.r, s.e), (callback, r, e), preferLocal: false);
         }));
     }
@@ -75,9 +77,11 @@ public sealed class AkkaMqProducer : IAsyncDisposable
     {
         await _outstanding.WaitAsync(ct);
         var tcs = new TaskCompletionSource<SendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Actor.Tell(new ProducerActor.Send(message, CommunicationMode.Sync, queue, key, (r, e) =>
         {
             _outstanding.Release();
+            Metrics.ClientMetrics.RecordSend(message.Topic, started, e == null);
             if (e != null) tcs.TrySetException(e);
             else tcs.TrySetResult(r!);
         }));

@@ -12,7 +12,7 @@ namespace AkkaMq.Protocol.Serialization;
 /// bodies are copied, never re-encoded. Manifests are short and never reused; persisted formats
 /// carry a version digit and stay readable forever.
 /// </summary>
-public sealed class AkkaMqSerializer : SerializerWithStringManifest
+public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
 {
     public const int SerializerId = 8401;
 
@@ -90,7 +90,7 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
         ConsumerOffsetsSnapshot => ConsumerOffsetsSnapshotManifest,
         TopicConfigChanged => TopicConfigChangedManifest,
         TopicConfigsSnapshot => TopicConfigsSnapshotManifest,
-        _ => throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}"),
+        _ => AdminManifest(o) ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}"),
     };
 
     public override byte[] ToBinary(object obj)
@@ -318,7 +318,8 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
                 WriteTopicConfigs(w, m.Configs);
                 break;
             default:
-                throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
+                if (!WriteAdmin(w, obj)) throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
+                break;
         }
     }
 
@@ -363,7 +364,7 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
             ConsumerOffsetsSnapshotManifest => new ConsumerOffsetsSnapshot(ReadOffsets(ref r), r.ReadVarLong()),
             TopicConfigChangedManifest => new TopicConfigChanged(ReadTopicConfig(ref r)),
             TopicConfigsSnapshotManifest => new TopicConfigsSnapshot(ReadTopicConfigs(ref r)),
-            _ => throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'"),
+            _ => ReadAdmin(manifest, ref r) ?? throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");
         return result;

@@ -21,3 +21,13 @@ public sealed record ConsumerOffsetsSnapshot(IReadOnlyDictionary<int, long> Offs
 public sealed record TopicConfigChanged(TopicConfig Config) : IAkkaMqMessage;
 
 public sealed record TopicConfigsSnapshot(IReadOnlyList<TopicConfig> Configs) : IAkkaMqMessage;
+
+/// <summary>A topic removed from the broker group's table (deleteTopic).</summary>
+public sealed record TopicConfigDeleted(string Topic) : IAkkaMqMessage;
+
+/// <summary>The offsets of the messages carrying one key, oldest first.</summary>
+public sealed record KeyIndexEntry(string Key, IReadOnlyList<long> Offsets);
+
+/// <summary>QueueLogSnapshot plus the queue's key index (keys -> offsets), so queryMsgByKey survives restarts.</summary>
+public sealed record QueueLogKeyedSnapshot(long NextOffset, long MinOffset, long LastStoreTimestamp, int IndexStride,
+    IReadOnlyList<QueueIndexEntry> Index, IReadOnlyList<KeyIndexEntry> Keys) : IAkkaMqMessage;

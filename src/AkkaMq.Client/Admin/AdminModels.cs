@@ -1,0 +1,59 @@
+using AkkaMq.Protocol;
+
+namespace AkkaMq.Client.Admin;
+
+// Results of the admin operations: plain records, so the CLI renders them as tables or JSON and
+// the node's HTTP API returns them as JSON, from one implementation.
+
+public sealed record ClusterBrokerRow(string Cluster, string BrokerName, long BrokerId, string Address, string Role,
+    long? BootTimestamp, long? UptimeMillis, double? InTps, double? OutTps, long? MsgPutTotal, long? MsgGetTotal, int TopicCount,
+    long LastUpdateTimestamp, string? Error);
+
+public sealed record BrokerStatus(string Cluster, string BrokerName, long BrokerId, string Address, IReadOnlyDictionary<string, string> Values);
+
+public sealed record TopicUpdateResult(string Topic, int ReadQueueNums, int WriteQueueNums, string Perm, IReadOnlyList<string> Brokers);
+
+public sealed record TopicDeleteResult(string Topic, IReadOnlyList<string> Brokers);
+
+public sealed record TopicRow(string Topic, IReadOnlyList<string> Brokers);
+
+public sealed record RouteQueueRow(string BrokerName, int ReadQueueNums, int WriteQueueNums, string Perm);
+
+public sealed record RouteBrokerRow(string Cluster, string BrokerName, IReadOnlyDictionary<long, string> BrokerAddrs);
+
+public sealed record TopicRoute(string Topic, IReadOnlyList<RouteQueueRow> QueueDatas, IReadOnlyList<RouteBrokerRow> BrokerDatas);
+
+public sealed record TopicStatusRow(string BrokerName, int QueueId, long MinOffset, long MaxOffset, long LastUpdateTimestamp);
+
+public sealed record ConsumerProgressRow(string Topic, string BrokerName, int QueueId, long BrokerOffset, long ConsumerOffset, long Diff,
+    long LastTimestamp);
+
+public sealed record ConsumerProgress(string ConsumerGroup, IReadOnlyList<ConsumerProgressRow> Queues, long DiffTotal);
+
+public sealed record OffsetResetRow(string BrokerName, int QueueId, long OldOffset, long NewOffset);
+
+public sealed record OffsetReset(string ConsumerGroup, string Topic, IReadOnlyList<OffsetResetRow> Queues);
+
+public sealed record MessageView(string MsgId, string Topic, string BrokerName, int QueueId, long QueueOffset, string? Tags, string? Keys,
+    IReadOnlyDictionary<string, string> Properties, int BodyLength, string Body, string BodyEncoding, long BornTimestamp, long StoreTimestamp)
+{
+    /// <summary>Bodies that are valid UTF-8 are shown as text, others as base64.</summary>
+    public static MessageView From(MessageExt m)
+    {
+        string body, encoding;
+        try
+        {
+            body = new System.Text.UTF8Encoding(false, true).GetString(m.Body);
+            encoding = "utf-8";
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            body = Convert.ToBase64String(m.Body);
+            encoding = "base64";
+        }
+        return new MessageView(m.MsgId, m.Topic, m.BrokerName, m.QueueId, m.QueueOffset, m.Tags, m.Keys, m.Properties, m.Body.Length, body,
+            encoding, m.BornTimestamp, m.StoreTimestamp);
+    }
+}
+
+public sealed record SendMessageResult(string SendStatus, string MsgId, string Topic, string BrokerName, int QueueId, long QueueOffset);

@@ -1,0 +1,70 @@
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Protocol.Admin;
+
+// Admin queries and commands (mqadmin's), answered by the route table, the broker gateway or a
+// shard entity. The CLI and the node's HTTP API reach them through AkkaMqAdmin in AkkaMq.Client.
+
+/// <summary>Every topic the NameServer knows (RocketMQ's GET_ALL_TOPIC_LIST_FROM_NAMESERVER).</summary>
+public sealed class GetAllTopicList : IAkkaMqMessage
+{
+    public static readonly GetAllTopicList Instance = new();
+    private GetAllTopicList() { }
+}
+
+/// <summary>A topic and the broker groups whose serving node has it.</summary>
+public sealed record TopicListEntry(string Topic, IReadOnlyList<string> BrokerNames);
+
+public sealed record TopicList(IReadOnlyList<TopicListEntry> Topics) : IAkkaMqMessage;
+
+/// <summary>Removes a topic's config from one broker group (mqadmin deleteTopic, broker side).</summary>
+public sealed record DeleteTopicInBroker(string BrokerName, string Topic) : IBrokerShardCommand
+{
+    public string EntityId => EntityIds.TopicConfigs(BrokerName);
+}
+
+/// <summary>Removes a topic from every registration in the route table (mqadmin deleteTopic, NameServer side).</summary>
+public sealed record DeleteTopicInNameServer(string Topic) : IAkkaMqMessage;
+
+/// <summary>Brokers lists the broker groups (or "namesrv") that dropped the topic.</summary>
+public sealed record DeleteTopicReply(string Topic, ResponseCode Code, string? Error, IReadOnlyList<string> Brokers) : IAkkaMqMessage;
+
+/// <summary>Runtime figures of the broker node that receives it (mqadmin brokerStatus); answered by its gateway.</summary>
+public sealed record GetBrokerRuntimeInfo(string BrokerName) : IAkkaMqMessage;
+
+public sealed record BrokerRuntimeInfo(
+    BrokerIdentity Broker,
+    long BootTimestamp,
+    long MsgPutTotal,
+    long MsgGetTotal,
+    double PutTps,
+    double GetTps,
+    int TopicCount,
+    IReadOnlyDictionary<string, string> Extra,
+    ResponseCode Code,
+    string? Error) : IAkkaMqMessage;
+
+/// <summary>All committed offsets of a consumer group on a topic of a broker group, in one answer.</summary>
+public sealed record GetConsumerOffsets(string BrokerName, string ConsumerGroup, string Topic) : IBrokerShardCommand
+{
+    public string EntityId => EntityIds.ConsumerOffsets(BrokerName, ConsumerGroup, Topic);
+}
+
+/// <summary>Offsets is empty when the group never committed on the topic; LastCommitTimestamp -1 then.</summary>
+public sealed record ConsumerOffsets(string ConsumerGroup, string Topic, IReadOnlyDictionary<int, long> Offsets, long LastCommitTimestamp,
+    ResponseCode Code, string? Error) : IAkkaMqMessage;
+
+/// <summary>Offsets of the messages of one queue carrying Key (the broker's key index), newest last, at most MaxNum.</summary>
+public sealed record QueryMessageKey(string BrokerName, string Topic, int QueueId, string Key, int MaxNum) : IBrokerShardCommand
+{
+    public string EntityId => EntityIds.Queue(BrokerName, Topic, QueueId);
+}
+
+public sealed record MessageKeyOffsets(string Topic, int QueueId, string Key, IReadOnlyList<long> Offsets, ResponseCode Code, string? Error) : IAkkaMqMessage;
+
+public static class AdminNames
+{
+    /// <summary>Consumer group of admin reads (queryMsgById and friends); its pulls are not counted as deliveries.</summary>
+    public const string ToolsConsumerGroup = "TOOLS_CONSUMER";
+}

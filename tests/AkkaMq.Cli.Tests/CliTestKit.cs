@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AkkaMq.TestKit;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace AkkaMq.Cli.Tests;
+
+public sealed record CliRun(int ExitCode, string Out, string Err)
+{
+    public JsonElement Json => JsonDocument.Parse(Out).RootElement;
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Err}";
+}
+
+/// <summary>
+/// A standalone node process (HTTP endpoint on a free port) for a whole test class, and the akkamq
+/// CLI run in-process against it with stdout and stderr captured. Test parallelization is off in
+/// this assembly, so swapping Console.Out is safe.
+/// </summary>
+public sealed class NodeFixture : IAsyncLifetime
+{
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "akkamq-cli-" + Guid.NewGuid().ToString("N"));
+    public int Port { get; } = NodeProcess.FreePort();
+    public string NamesrvAddr => $"127.0.0.1:{Port}";
+    public string HttpUrl { get; private set; } = "";
+    public NodeProcess Node { get; private set; } = null!;
+    private string ConfigFile => Path.Combine(Dir, "node.conf");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
+        File.WriteAllText(ConfigFile, standalone + $"""
+
+            akkamq.broker.listenPort = {Port}
+            akkamq.broker.namesrvAddr = "127.0.0.1:{Port}"
+            akkamq.store.data-dir = "{Path.Combine(Dir, "data")}"
+            akkamq.node.http.enabled = on
+            akkamq.node.http.port = 0
+            """);
+        await StartAsync();
+    }
+
+    public async Task StartAsync()
+    {
+        Node = NodeProcess.Start(ConfigFile);
+        await Node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        await Node.WaitForOutputAsync("AkkaMq HTTP endpoint listening on ", TimeSpan.FromSeconds(30));
+        HttpUrl = Regex.Match(Node.Output, @"AkkaMq HTTP endpoint listening on (http://\S+)").Groups[1].Value;
+    }
+
+    /// <summary>SIGKILL and start again on the same data directory and port.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        Node.Kill();
+        Node.Dispose();
+        await StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        try { await Node.TerminateAsync(TimeSpan.FromSeconds(20)); }
+        catch (OperationCanceledException) { }
+        Node.Dispose();
+        try { Directory.Delete(Dir, true); } catch (IOException) { }
+    }
+
+    private static readonly SemaphoreSlim ConsoleLock = new(1, 1);
+
+    /// <summary>Runs `akkamq args...` in this process against the node (-n added unless given).</summary>
+    public async Task<CliRun> Cli(params string[] args)
+    {
+        var full = args.Contains("-n") ? args : args.Concat(new[] { "-n", NamesrvAddr }).ToArray();
+        await ConsoleLock.WaitAsync();
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        try
+        {
+            Console.SetOut(o);
+            Console.SetError(e);
+            var code = await AkkaMqCli.RunAsync(full);
+            return new CliRun(code, o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+            ConsoleLock.Release();
+        }
+    }
+
+    /// <summary>Runs the real akkamq executable (for exit codes and stderr as a shell sees them).</summary>
+    public static async Task<CliRun> CliProcess(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "akkamq.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(cts.Token);
+        return new CliRun(p.ExitCode, await stdout, await stderr);
+    }
+}
+
+public static class CliAssert
+{
+    /// <summary>A table row: the cells in order, separated by whitespace, on one line.</summary>
+    public static void Row(string output, params object[] cells)
+    {
+        var pattern = @"^\s*" + string.Join(@"\s+", cells.Select(c => Regex.Escape(Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture)!))) + @"(\s|$)";
+        Assert.True(Regex.IsMatch(output, pattern, RegexOptions.Multiline), $"no row [{string.Join(" | ", cells)}] in:\n{output}");
+    }
+
+    /// <summary>A failure: non-zero exit, nothing on stdout, one stderr line containing every fragment.</summary>
+    public static void OneLineError(CliRun run, params string[] fragments)
+    {
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Equal("", run.Out.Trim());
+        var lines = run.Err.Trim().Split('\n');
+        Assert.True(lines.Length == 1, run.ToString());
+        foreach (var f in fragments) Assert.Contains(f, lines[0]);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using AkkaMq.Client;
+using AkkaMq.Protocol;
+using AkkaMq.TestKit;
+
+namespace AkkaMq.Cli.Tests;
+
+/// <summary>The node's HTTP endpoint: /health, a /metrics scrape after a known workload, and the admin JSON API.</summary>
+public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
+{
+    private readonly NodeFixture _node;
+    private readonly HttpClient _http;
+    private readonly ITestOutputHelper _output;
+
+    public HttpEndpointTests(NodeFixture node, ITestOutputHelper output)
+    {
+        _node = node;
+        _output = output;
+        _http = new HttpClient { BaseAddress = new Uri(node.HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The value of the one sample of metric whose labels include every given label.</summary>
+    private static double? Sample(string scrape, string metric, params (string Name, string Value)[] labels)
+    {
+        foreach (var line in scrape.Split('\n'))
+        {
+            var m = Regex.Match(line, @"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} (\S+)");
+            if (!m.Success || m.Groups[1].Value != metric) continue;
+            var l = m.Groups[2].Value;
+            if (labels.All(x => l.Contains($"{x.Name}=\"{x.Value}\""))) return double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    private async Task<string> Scrape()
+    {
+        var text = await _http.GetStringAsync("/metrics");
+        foreach (var line in text.Split('\n'))
+            if (line.Contains("MetricsTopic") && !line.Contains("_bucket")) _output.WriteLine(line);
+        return text;
+    }
+
+    [Fact]
+    public async Task Health_says_up_with_roles_and_a_journal_that_answers()
+    {
+        var r = await _http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var h = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("UP", h.GetProperty("status").GetString());
+        Assert.Equal("Up", h.GetProperty("memberStatus").GetString());
+        Assert.Equal(new[] { "nameserver", "broker" }, h.GetProperty("roles").EnumerateArray().Select(x => x.GetString()).ToArray());
+        Assert.True(h.GetProperty("journal").GetProperty("ok").GetBoolean());
+        Assert.StartsWith("http://127.0.0.1:", _node.HttpUrl);
+    }
+
+    [Fact]
+    public async Task Metrics_count_the_workload_and_lag_goes_to_zero_when_the_consumer_catches_up()
+    {
+        const string topic = "MetricsTopic";
+        const string group = "metrics-group";
+        var created = await _http.PostAsJsonAsync("/api/topics", new { topic, readQueueNums = 2, writeQueueNums = 2 });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+
+        var client = ActorSystem.Create("metrics-client", AkkaMqTestNode.ClientConfigFor(_node.NamesrvAddr));
+        try
+        {
+            var producer = AkkaMqProducer.Create(client);
+            var perQueue = new[] { 30, 20 };
+            var beforeQueue1 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            for (var q = 0; q < 2; q++)
+                for (var i = 0; i < perQueue[q]; i++)
+                    await producer.SendAsync(new Message(topic, new byte[100], keys: $"m-{q}-{i}"), new MessageQueue(topic, "broker-a", q));
+
+            var scrape = await Scrape();
+            Assert.Equal(50, Sample(scrape, "akkamq_messages_in_total", ("topic", topic)));
+            Assert.Equal(5000, Sample(scrape, "akkamq_throughput_in_bytes_total", ("topic", topic)));
+            Assert.True(Sample(scrape, "akkamq_rpc_latency_milliseconds_count", ("request_code", "send_message"), ("topic", topic)) >= 1);
+            Assert.True(Sample(scrape, "akkamq_storage_size_bytes") > 0);
+
+            var consumer = AkkaMqPullConsumer.Create(client, group);
+            var queues = await consumer.FetchSubscribeMessageQueuesAsync(topic);
+            var pulled = 0;
+            foreach (var mq in queues)
+            {
+                var r = await consumer.PullAsync(mq, "*", 0, 100);
+                pulled += r.Messages.Count;
+            }
+            Assert.Equal(50, pulled);
+            // Queue 0 committed to its end, queue 1 not at all: 20 lagging, delivered but in flight.
+            await consumer.UpdateConsumeOffsetAsync(queues[0], 30);
+            await consumer.UpdateConsumeOffsetAsync(queues[1], 0);
+
+            scrape = await Scrape();
+            Assert.Equal(50, Sample(scrape, "akkamq_messages_out_total", ("topic", topic)));
+            Assert.Equal(5000, Sample(scrape, "akkamq_throughput_out_bytes_total", ("topic", topic)));
+            Assert.Equal(20, Sample(scrape, "akkamq_consumer_lag_messages", ("consumer_group", group), ("topic", topic)));
+            Assert.Equal(20, Sample(scrape, "akkamq_consumer_inflight_messages", ("consumer_group", group), ("topic", topic)));
+            Assert.Equal(0, Sample(scrape, "akkamq_consumer_ready_messages", ("consumer_group", group), ("topic", topic)));
+            // The oldest uncommitted message is queue 1's first, stored after beforeQueue1.
+            var lagLatency = Sample(scrape, "akkamq_consumer_lag_latency_milliseconds", ("consumer_group", group), ("topic", topic));
+            Assert.InRange(lagLatency!.Value, 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - beforeQueue1 + 1);
+            Assert.True(Sample(scrape, "akkamq_rpc_latency_milliseconds_count", ("request_code", "pull_message"), ("topic", topic)) >= 2);
+            var progress = await _http.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/progress?topic={topic}");
+            Assert.Equal(20, progress.GetProperty("diffTotal").GetInt64());
+
+            await consumer.UpdateConsumeOffsetAsync(queues[1], 20);
+            scrape = await Scrape();
+            Assert.Equal(0, Sample(scrape, "akkamq_consumer_lag_messages", ("consumer_group", group), ("topic", topic)));
+            Assert.Equal(0, Sample(scrape, "akkamq_consumer_inflight_messages", ("consumer_group", group), ("topic", topic)));
+            Assert.Equal(0, Sample(scrape, "akkamq_consumer_lag_latency_milliseconds", ("consumer_group", group), ("topic", topic)));
+            progress = await _http.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/progress?topic={topic}");
+            Assert.Equal(0, progress.GetProperty("diffTotal").GetInt64());
+
+            // Admin reads are not deliveries.
+            await _http.GetStringAsync($"/api/topics/{topic}/messages?key=m-1-3");
+            Assert.Equal(50, Sample(await Scrape(), "akkamq_messages_out_total", ("topic", topic)));
+        }
+        finally
+        {
+            await client.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Admin_json_api_serves_the_same_operations_with_http_status_codes()
+    {
+        var created = await _http.PostAsJsonAsync("/api/topics", new { topic = "ApiTopic", readQueueNums = 1, writeQueueNums = 1 });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var sent = await (await _http.PostAsJsonAsync("/api/topics/ApiTopic/messages", new { body = "via http", keys = "api-key", tags = "T" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var id = sent.GetProperty("msgId").GetString();
+
+        var byId = await _http.GetFromJsonAsync<JsonElement>($"/api/messages/{id}");
+        Assert.Equal("via http", byId.GetProperty("body").GetString());
+        var byKey = await _http.GetFromJsonAsync<JsonElement>("/api/topics/ApiTopic/messages?key=api-key");
+        Assert.Equal(id, byKey[0].GetProperty("msgId").GetString());
+        var byOffset = await _http.GetFromJsonAsync<JsonElement>("/api/topics/ApiTopic/messages/broker-a/0/0");
+        Assert.Equal(id, byOffset.GetProperty("msgId").GetString());
+        var status = await _http.GetFromJsonAsync<JsonElement>("/api/topics/ApiTopic/status");
+        Assert.Equal(1, status[0].GetProperty("maxOffset").GetInt64());
+        var route = await _http.GetFromJsonAsync<JsonElement>("/api/topics/ApiTopic/route");
+        Assert.Equal("broker-a", route.GetProperty("queueDatas")[0].GetProperty("brokerName").GetString());
+        var cluster = await _http.GetFromJsonAsync<JsonElement>("/api/cluster");
+        Assert.Equal("MASTER", cluster[0].GetProperty("role").GetString());
+        var broker = await _http.GetFromJsonAsync<JsonElement>($"/api/brokers/{_node.NamesrvAddr}/status");
+        Assert.Equal("ASYNC_MASTER", broker.GetProperty("values").GetProperty("brokerRole").GetString());
+        var skip = await _http.PostAsync("/api/groups/api-group/skip-accumulated?topic=ApiTopic", null);
+        Assert.Equal(HttpStatusCode.OK, skip.StatusCode);
+        var reset = await (await _http.PostAsync("/api/groups/api-group/reset-offset?topic=ApiTopic&timestamp=0", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, reset.GetProperty("queues")[0].GetProperty("newOffset").GetInt64());
+        Assert.Contains((await _http.GetFromJsonAsync<JsonElement>("/api/topics")).EnumerateArray(), t => t.GetProperty("topic").GetString() == "ApiTopic");
+
+        var missing = await _http.GetAsync("/api/topics/NoSuchTopic/status");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var err = await missing.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("TOPIC_NOT_EXIST", err.GetProperty("code").GetString());
+        Assert.Contains("NoSuchTopic", err.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/messages/not-an-id")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsJsonAsync("/api/topics", new { topic = "bad topic!" })).StatusCode);
+        var deleted = await _http.DeleteAsync("/api/topics/ApiTopic");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/topics/ApiTopic/route")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health")).StatusCode);
+    }
+}
