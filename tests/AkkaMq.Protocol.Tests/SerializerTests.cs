@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Actor;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Configuration;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Serialization;
 using AkkaMq.Protocol.Store;
@@ -167,6 +168,25 @@ internal static class Samples
         ["TopicConfigChanged"] = () => new TopicConfigChanged(new TopicConfig("TopicTest", 16, 16, Perm.ReadWrite | Perm.Inherit)),
         ["TopicConfigsSnapshot"] = () => new TopicConfigsSnapshot(new[] { TopicConfig.Create("A"), TopicConfig.Create("B", 1) }),
         ["TopicConfigsSnapshot-empty"] = () => new TopicConfigsSnapshot(Array.Empty<TopicConfig>()),
+        // Consumer groups
+        ["ConsumerHeartbeat"] = () => new ConsumerHeartbeat("broker-a", "group-1", "127.0.0.1@c1@1", MessageModel.Broadcasting, new[]
+        {
+            new SubscriptionData("TopicTest", "TagA || TagB"), new SubscriptionData("%RETRY%group-1", "*"), new SubscriptionData(Unicode, LongUnicode),
+        }),
+        ["ConsumerHeartbeat-noSubs"] = () => new ConsumerHeartbeat("b", "g", "c", MessageModel.Clustering, Array.Empty<SubscriptionData>()),
+        ["ConsumerHeartbeatReply"] = () => new ConsumerHeartbeatReply("broker-a", "group-1", "c1", ResponseCode.ConsumerGroupIllegal, "bad " + Unicode),
+        ["UnregisterConsumer"] = () => new UnregisterConsumer("broker-a", "group-1", LongAscii),
+        ["GetConsumerList"] = () => new GetConsumerList("broker-a", "group-1"),
+        ["ConsumerList"] = () => new ConsumerList("group-1", new[] { "a", "b", Unicode }, ResponseCode.Success, null),
+        ["ConsumerList-empty"] = () => new ConsumerList("group-1", Array.Empty<string>(), ResponseCode.ConsumerGroupIllegal, "illegal"),
+        ["ConsumerIdsChanged"] = () => new ConsumerIdsChanged("broker-a", "group-1"),
+        ["LockBatchMQ"] = () => new LockBatchMQ("broker-a", "group-1", "c1", new[]
+        {
+            new MessageQueue("TopicTest", "broker-a", 0), new MessageQueue(Unicode, "broker-a", int.MaxValue),
+        }),
+        ["LockBatchMQReply"] = () => new LockBatchMQReply("group-1", "c1", new[] { new MessageQueue("TopicTest", "broker-a", 7) }, ResponseCode.Success, null),
+        ["LockBatchMQReply-none"] = () => new LockBatchMQReply("group-1", "c1", Array.Empty<MessageQueue>(), ResponseCode.SystemError, "x"),
+        ["UnlockBatchMQ"] = () => new UnlockBatchMQ("broker-a", "group-1", "c2", new[] { new MessageQueue("TopicTest", "broker-a", 1) }),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
@@ -986,6 +1006,9 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         (typeof(GetTopicConfigs), "BGT"), (typeof(TopicConfigs), "BTC"),
         (typeof(MessagesAppended), "SMA1"), (typeof(QueueLogSnapshot), "SQS1"), (typeof(ConsumerOffsetsCommitted), "SOC1"),
         (typeof(ConsumerOffsetsSnapshot), "SOS1"), (typeof(TopicConfigChanged), "STC1"), (typeof(TopicConfigsSnapshot), "STS1"),
+        (typeof(ConsumerHeartbeat), "CHB"), (typeof(ConsumerHeartbeatReply), "CHR"), (typeof(UnregisterConsumer), "CUR"),
+        (typeof(GetConsumerList), "CGL"), (typeof(ConsumerList), "CCL"), (typeof(ConsumerIdsChanged), "CIC"),
+        (typeof(LockBatchMQ), "CLK"), (typeof(LockBatchMQReply), "CLR"), (typeof(UnlockBatchMQ), "CUL"),
     }.Select(x => new object[] { x.Item1.Name, x.Item2 });
 
     [Theory]
@@ -1005,8 +1028,8 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(31, messageTypes.Count);
-        Assert.Equal(31, PinnedManifests().Count());
+        Assert.Equal(40, messageTypes.Count);
+        Assert.Equal(40, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
         Assert.Equal(manifests.Count, manifests.Values.Distinct().Count());

@@ -2,6 +2,7 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Store;
 
@@ -43,6 +44,16 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
     private const string UpdateTopicConfigReplyManifest = "BUR";
     private const string GetTopicConfigsManifest = "BGT";
     private const string TopicConfigsManifest = "BTC";
+    // Consumer groups
+    private const string ConsumerHeartbeatManifest = "CHB";
+    private const string ConsumerHeartbeatReplyManifest = "CHR";
+    private const string UnregisterConsumerManifest = "CUR";
+    private const string GetConsumerListManifest = "CGL";
+    private const string ConsumerListManifest = "CCL";
+    private const string ConsumerIdsChangedManifest = "CIC";
+    private const string LockBatchMQManifest = "CLK";
+    private const string LockBatchMQReplyManifest = "CLR";
+    private const string UnlockBatchMQManifest = "CUL";
     // Store events and snapshots (versioned)
     private const string MessagesAppendedManifest = "SMA1";
     private const string QueueLogSnapshotManifest = "SQS1";
@@ -90,6 +101,15 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
         ConsumerOffsetsSnapshot => ConsumerOffsetsSnapshotManifest,
         TopicConfigChanged => TopicConfigChangedManifest,
         TopicConfigsSnapshot => TopicConfigsSnapshotManifest,
+        ConsumerHeartbeat => ConsumerHeartbeatManifest,
+        ConsumerHeartbeatReply => ConsumerHeartbeatReplyManifest,
+        UnregisterConsumer => UnregisterConsumerManifest,
+        GetConsumerList => GetConsumerListManifest,
+        ConsumerList => ConsumerListManifest,
+        ConsumerIdsChanged => ConsumerIdsChangedManifest,
+        LockBatchMQ => LockBatchMQManifest,
+        LockBatchMQReply => LockBatchMQReplyManifest,
+        UnlockBatchMQ => UnlockBatchMQManifest,
         _ => throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}"),
     };
 
@@ -317,6 +337,63 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
             case TopicConfigsSnapshot m:
                 WriteTopicConfigs(w, m.Configs);
                 break;
+            case ConsumerHeartbeat m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                w.WriteVarInt((int)m.MessageModel);
+                w.WriteLength(m.Subscriptions.Count);
+                foreach (var sub in m.Subscriptions)
+                {
+                    w.WriteString(sub.Topic);
+                    w.WriteString(sub.SubExpression);
+                }
+                break;
+            case ConsumerHeartbeatReply m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case UnregisterConsumer m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                break;
+            case GetConsumerList m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                break;
+            case ConsumerList m:
+                w.WriteString(m.ConsumerGroup);
+                WriteStrings(w, m.ClientIds);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case ConsumerIdsChanged m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                break;
+            case LockBatchMQ m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.Queues);
+                break;
+            case LockBatchMQReply m:
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.LockOKMQSet);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case UnlockBatchMQ m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.Queues);
+                break;
             default:
                 throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
         }
@@ -363,6 +440,17 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
             ConsumerOffsetsSnapshotManifest => new ConsumerOffsetsSnapshot(ReadOffsets(ref r), r.ReadVarLong()),
             TopicConfigChangedManifest => new TopicConfigChanged(ReadTopicConfig(ref r)),
             TopicConfigsSnapshotManifest => new TopicConfigsSnapshot(ReadTopicConfigs(ref r)),
+            ConsumerHeartbeatManifest => ReadConsumerHeartbeat(ref r),
+            ConsumerHeartbeatReplyManifest => new ConsumerHeartbeatReply(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(),
+                (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            UnregisterConsumerManifest => new UnregisterConsumer(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString()),
+            GetConsumerListManifest => new GetConsumerList(r.ReadRequiredString(), r.ReadRequiredString()),
+            ConsumerListManifest => new ConsumerList(r.ReadRequiredString(), ReadStrings(ref r), (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            ConsumerIdsChangedManifest => new ConsumerIdsChanged(r.ReadRequiredString(), r.ReadRequiredString()),
+            LockBatchMQManifest => ReadLockBatch(ref r, unlock: false),
+            LockBatchMQReplyManifest => new LockBatchMQReply(r.ReadRequiredString(), r.ReadRequiredString(), ReadQueues(ref r),
+                (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            UnlockBatchMQManifest => ReadLockBatch(ref r, unlock: true),
             _ => throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");
@@ -621,6 +709,46 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
         var n = r.ReadLength();
         var list = new string[n];
         for (var i = 0; i < n; i++) list[i] = r.ReadRequiredString();
+        return list;
+    }
+
+    private static ConsumerHeartbeat ReadConsumerHeartbeat(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var clientId = r.ReadRequiredString();
+        var model = (MessageModel)r.ReadVarInt();
+        var n = r.ReadLength();
+        var subs = new SubscriptionData[n];
+        for (var i = 0; i < n; i++) subs[i] = new SubscriptionData(r.ReadRequiredString(), r.ReadRequiredString());
+        return new ConsumerHeartbeat(broker, group, clientId, model, subs);
+    }
+
+    private static object ReadLockBatch(ref WireReader r, bool unlock)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var clientId = r.ReadRequiredString();
+        var queues = ReadQueues(ref r);
+        return unlock ? new UnlockBatchMQ(broker, group, clientId, queues) : new LockBatchMQ(broker, group, clientId, queues);
+    }
+
+    private static void WriteQueues(WireWriter w, IReadOnlyList<MessageQueue> queues)
+    {
+        w.WriteLength(queues.Count);
+        foreach (var q in queues)
+        {
+            w.WriteString(q.Topic);
+            w.WriteString(q.BrokerName);
+            w.WriteVarInt(q.QueueId);
+        }
+    }
+
+    private static MessageQueue[] ReadQueues(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var list = new MessageQueue[n];
+        for (var i = 0; i < n; i++) list[i] = new MessageQueue(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt());
         return list;
     }
 }
