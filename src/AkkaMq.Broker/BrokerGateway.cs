@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Broker;
@@ -101,6 +102,14 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<QueryConsumerOffset>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, read: true, group: m.ConsumerGroup,
             fail: e => new ConsumerOffsetReply(m.ConsumerGroup, m.Topic, m.QueueId, -1, e.Code, e.Error)));
+        Receive<ConsumerHeartbeat>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null,
+            e => new ConsumerHeartbeatReply(m.BrokerName, m.ConsumerGroup, m.ClientId, e.Code, e.Error)));
+        Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null, null));
+        Receive<GetConsumerList>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null,
+            e => new ConsumerList(m.ConsumerGroup, Array.Empty<string>(), e.Code, e.Error)));
+        Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues,
+            e => new LockBatchMQReply(m.ConsumerGroup, m.ClientId, Array.Empty<MessageQueue>(), e.Code, e.Error)));
+        Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues, null));
         Receive<UpdateTopicConfig>(m =>
         {
             if (m.BrokerName != BrokerName)
@@ -221,6 +230,37 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         if (failure != null)
         {
             Sender.Tell(fail(failure.Value));
+            return;
+        }
+        _region.Forward(m);
+    }
+
+    /// <summary>Consumer group commands: checked here (broker, group, client id, queues), then kept by the group's entity.</summary>
+    private void ForwardToGroup(IBrokerShardCommand m, string brokerName, string group, string? clientId, IReadOnlyList<MessageQueue>? queues,
+        Func<Failure, object>? fail)
+    {
+        Failure? failure = null;
+        if (brokerName != BrokerName)
+            failure = new Failure(ResponseCode.SystemError, $"this node serves broker '{BrokerName}', not '{brokerName}'");
+        else if (Validators.CheckGroup(group) is { } groupError)
+            failure = new Failure(ResponseCode.ConsumerGroupIllegal, groupError);
+        else if (clientId != null && string.IsNullOrWhiteSpace(clientId))
+            failure = new Failure(ResponseCode.SystemError, $"consumer of group '{group}' sent an empty client id");
+        else if (queues != null)
+            foreach (var q in queues)
+            {
+                if (q.BrokerName != BrokerName)
+                    failure = new Failure(ResponseCode.SystemError, $"queue {q} is not on broker '{BrokerName}'");
+                else if (Validators.CheckTopic(q.Topic) is { } topicError)
+                    failure = new Failure(ResponseCode.MessageIllegal, topicError);
+                else if (q.QueueId < 0)
+                    failure = new Failure(ResponseCode.MessageIllegal, $"queue id {q.QueueId} of {q} is negative");
+                if (failure != null) break;
+            }
+        if (failure != null)
+        {
+            if (fail != null) Sender.Tell(fail(failure.Value));
+            else _log.Warning("Dropped {0}: {1}", m.GetType().Name, failure.Value.Error);
             return;
         }
         _region.Forward(m);

@@ -44,6 +44,9 @@ public sealed record BrokerSettings(
 {
     public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(BrokerSettings).Assembly, "AkkaMq.Broker.reference.conf");
 
+    /// <summary>Consumer group membership and queue locks (akkamq.broker.consumer-manager).</summary>
+    public Consumer.ConsumerManagerSettings ConsumerManager { get; init; } = Consumer.ConsumerManagerSettings.Default;
+
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
     public static BrokerSettings Create(Config root)
@@ -110,7 +113,10 @@ public sealed record BrokerSettings(
             c.GetString("shard-region-name"),
             c.GetTimeSpan("passivate-idle-after"),
             queue,
-            c.GetInt("consumer-offsets.snapshot-every"));
+            c.GetInt("consumer-offsets.snapshot-every"))
+        {
+            ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
+        };
 
         static int Positive(Config q, string key)
         {
