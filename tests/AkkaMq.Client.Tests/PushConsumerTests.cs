@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Akka.Actor;
+using AkkaMq.Client.Consumer;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Consumer;
+using AkkaMq.TestKit;
+
+namespace AkkaMq.Client.Tests;
+
+/// <summary>One node and one client system for the push consumer tests (they use distinct topics and groups).</summary>
+public sealed class PushConsumerFixture : IAsyncLifetime
+{
+    public AkkaMqTestNode Node { get; private set; } = null!;
+    public ActorSystem Client { get; private set; } = null!;
+    public AkkaMqProducer Producer { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Node = AkkaMqTestNode.StartStandalone();
+        await Node.WaitUntilReadyAsync();
+        Client = ActorSystem.Create("client", Node.ClientConfig());
+        Producer = AkkaMqProducer.Create(Client);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Client.Terminate();
+        await Node.DisposeAsync();
+    }
+}
+
+public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDisposable
+{
+    private readonly PushConsumerFixture _fx;
+    private readonly ITestOutputHelper _out;
+    private readonly List<AkkaMqPushConsumer> _started = new();
+    private readonly string _tempDir = Path.Combine(Path.GetTempPath(), "akkamq-offsets-" + Guid.NewGuid().ToString("N"));
+
+    public PushConsumerTests(PushConsumerFixture fx, ITestOutputHelper output)
+    {
+        _fx = fx;
+        _out = output;
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _started) c.ShutdownAsync().GetAwaiter().GetResult();
+        if (Directory.Exists(_tempDir)) Directory.Delete(_tempDir, true);
+    }
+
+    private PushConsumerSettings Defaults => PushConsumerSettings.Create(_fx.Client.Settings.Config) with
+    {
+        ConsumeFromWhere = ConsumeFromWhere.ConsumeFromFirstOffset,
+        OffsetStoreDir = _tempDir,
+    };
+
+    private AkkaMqPushConsumer NewConsumer(string group, string topic, MessageListenerConcurrently listener, PushConsumerSettings? settings = null)
+    {
+        var c = AkkaMqPushConsumer.Create(_fx.Client, group, settings ?? Defaults);
+        c.Subscribe(topic);
+        c.RegisterMessageListener(listener);
+        return c;
+    }
+
+    private async Task StartAsync(AkkaMqPushConsumer c)
+    {
+        await c.StartAsync();
+        _started.Add(c);
+    }
+
+    private async Task StopAsync(AkkaMqPushConsumer c)
+    {
+        _started.Remove(c);
+        await c.ShutdownAsync();
+    }
+
+    private static string Body(MessageExt m) => Encoding.UTF8.GetString(m.Body);
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeout.TotalSeconds} s: {describe()}");
+            await Task.Delay(50);
+        }
+    }
+
+    private Task SendAll(string topic, IEnumerable<string> bodies) =>
+        Task.WhenAll(bodies.Select(b => _fx.Producer.SendAsync(Message.FromText(topic, b))));
+
+    /// <summary>Waits until the members' owned queues are exactly a partition of the topic's queues.</summary>
+    private static async Task AwaitPartition(IReadOnlyList<AkkaMqPushConsumer> members, int queues)
+    {
+        IReadOnlyList<MessageQueue>[] owned = Array.Empty<IReadOnlyList<MessageQueue>>();
+        await Eventually(async () =>
+        {
+            owned = await Task.WhenAll(members.Select(async m => (await m.GetRuntimeInfoAsync()).OwnedQueues));
+            var all = owned.SelectMany(x => x).ToList();
+            return all.Count == queues && all.Distinct().Count() == queues && owned.All(o => o.Count > 0);
+        }, TimeSpan.FromSeconds(20), () => "owned: " + string.Join(" | ", owned.Select(o => string.Join(",", o.Select(q => q.QueueId)))));
+    }
+
+    [Fact]
+    public async Task Group_of_three_consumes_each_message_once_then_takes_over_a_stopped_members_queues_without_a_gap()
+    {
+        const string topic = "PushGroupTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 8));
+        var received = new ConcurrentDictionary<string, int>();
+        var byMember = new ConcurrentDictionary<string, int>();
+        MessageListenerConcurrently Listener(string name) => (msgs, _) =>
+        {
+            foreach (var m in msgs)
+            {
+                received.AddOrUpdate(Body(m), 1, (_, n) => n + 1);
+                byMember.AddOrUpdate(name, 1, (_, n) => n + 1);
+            }
+            return Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess);
+        };
+        var members = new[] { "a", "b", "c" }.Select(n => NewConsumer("push-group", topic, Listener(n))).ToList();
+        foreach (var m in members) await StartAsync(m);
+        await AwaitPartition(members, 8);
+
+        // Steady state: every message exactly once, spread over all three members.
+        var phase1 = Enumerable.Range(0, 2000).Select(i => $"p1-{i}").ToList();
+        await SendAll(topic, phase1);
+        await Eventually(() => Task.FromResult(phase1.All(received.ContainsKey)), TimeSpan.FromSeconds(30),
+            () => $"{phase1.Count(received.ContainsKey)} of {phase1.Count} received");
+        Assert.All(phase1, b => Assert.Equal(1, received[b]));
+        Assert.Equal(3, byMember.Count);
+        _out.WriteLine("per member: " + string.Join(", ", byMember.Select(kv => $"{kv.Key}={kv.Value}")));
+
+        // Stop c while messages keep coming: a and b take over its queues from its committed offsets.
+        var phase2 = Enumerable.Range(0, 1500).Select(i => $"p2-{i}").ToList();
+        var sending = SendAll(topic, phase2);
+        await Eventually(() => Task.FromResult(received.Keys.Count(k => k.StartsWith("p2-")) >= 300), TimeSpan.FromSeconds(20), () => "phase 2 started");
+        await StopAsync(members[2]);
+        await sending;
+        await AwaitPartition(members.Take(2).ToList(), 8);
+        await Eventually(() => Task.FromResult(phase2.All(received.ContainsKey)), TimeSpan.FromSeconds(30),
+            () => $"{phase2.Count(received.ContainsKey)} of {phase2.Count} received; missing e.g. {string.Join(",", phase2.Where(b => !received.ContainsKey(b)).Take(5))}");
+        _out.WriteLine($"phase 2 duplicates after the takeover: {phase2.Count(b => received[b] > 1)}");
+
+        // And the group's committed offsets cover everything once consumers settle (nothing left behind).
+        var phase3 = Enumerable.Range(0, 200).Select(i => $"p3-{i}").ToList();
+        await SendAll(topic, phase3);
+        await Eventually(() => Task.FromResult(phase3.All(received.ContainsKey)), TimeSpan.FromSeconds(20), () => "phase 3");
+        Assert.All(phase3, b => Assert.Equal(1, received[b]));
+    }
+
+    [Fact]
+    public async Task Broadcasting_delivers_every_message_to_every_member_and_resumes_from_local_offsets()
+    {
+        const string topic = "PushBroadcastTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 4));
+        var got = new ConcurrentDictionary<string, ConcurrentBag<string>>();
+        MessageListenerConcurrently Listener(string name) => (msgs, _) =>
+        {
+            foreach (var m in msgs) got.GetOrAdd(name, _ => new()).Add(Body(m));
+            return Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess);
+        };
+        PushConsumerSettings Settings(string instance) => Defaults with { MessageModel = MessageModel.Broadcasting, InstanceName = instance };
+        var x = NewConsumer("push-broadcast", topic, Listener("x"), Settings("x"));
+        var y = NewConsumer("push-broadcast", topic, Listener("y"), Settings("y"));
+        await StartAsync(x);
+        await StartAsync(y);
+        await Eventually(async () => (await x.GetRuntimeInfoAsync()).OwnedQueues.Count == 4 && (await y.GetRuntimeInfoAsync()).OwnedQueues.Count == 4,
+            TimeSpan.FromSeconds(20), () => "both own all 4 queues");
+
+        var bodies = Enumerable.Range(0, 300).Select(i => $"b-{i}").ToList();
+        await SendAll(topic, bodies);
+        await Eventually(() => Task.FromResult(got.Count == 2 && got.Values.All(b => b.Count >= bodies.Count)), TimeSpan.FromSeconds(20),
+            () => string.Join(", ", got.Select(kv => $"{kv.Key}={kv.Value.Count}")));
+        Assert.Equal(bodies.ToHashSet(), got["x"].ToHashSet());
+        Assert.Equal(bodies.ToHashSet(), got["y"].ToHashSet());
+        Assert.Equal(bodies.Count, got["x"].Count);
+
+        // x stops (offsets to its local file); restarted with the same instance name it reads only what is new.
+        await StopAsync(x);
+        Assert.True(File.Exists(Path.Combine(_tempDir, "x", "push-broadcast", "offsets.json")));
+        got.Clear();
+        var x2 = NewConsumer("push-broadcast", topic, Listener("x"), Settings("x"));
+        await StartAsync(x2);
+        var more = Enumerable.Range(0, 20).Select(i => $"m-{i}").ToList();
+        await Eventually(async () => (await x2.GetRuntimeInfoAsync()).OwnedQueues.Count == 4, TimeSpan.FromSeconds(20), () => "x2 owns all queues");
+        await SendAll(topic, more);
+        await Eventually(() => Task.FromResult(got.TryGetValue("x", out var b) && b.Count >= more.Count), TimeSpan.FromSeconds(20), () => "x2 got the new ones");
+        Assert.Equal(more.ToHashSet(), got["x"].ToHashSet());
+    }
+
+    [Fact]
+    public async Task Pulls_pause_while_the_queue_cache_is_full_and_resume_as_the_listener_catches_up()
+    {
+        const string topic = "PushFlowTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 1));
+        await SendAll(topic, Enumerable.Range(0, 200).Select(i => $"f-{i}"));
+        var gate = new TaskCompletionSource();
+        var consumed = new ConcurrentDictionary<string, bool>();
+        var c = NewConsumer("push-flow", topic, async (msgs, _) =>
+        {
+            await gate.Task;
+            foreach (var m in msgs) consumed[Body(m)] = true;
+            return ConsumeConcurrentlyStatus.ConsumeSuccess;
+        }, Defaults with { PullThresholdForQueue = 10, PullBatchSize = 5, ConsumeThreadMax = 2 });
+        await StartAsync(c);
+        await Eventually(async () => (await c.GetRuntimeInfoAsync()).FlowControlTimes > 3, TimeSpan.FromSeconds(20), () => "flow control engaged");
+        var info = await c.GetRuntimeInfoAsync();
+        // At most threshold - 1 cached before the last pull, plus that pull's batch.
+        Assert.InRange(info.CachedMessages, 10, 14);
+        gate.SetResult();
+        await Eventually(() => Task.FromResult(consumed.Count == 200), TimeSpan.FromSeconds(20), () => $"{consumed.Count} of 200 consumed");
+    }
+
+    [Fact]
+    public async Task A_listener_that_throws_or_returns_reconsume_later_gets_the_message_again()
+    {
+        const string topic = "PushRetryLocalTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 1));
+        var attempts = new ConcurrentDictionary<string, int>();
+        var c = NewConsumer("push-retry-local", topic, (msgs, _) =>
+        {
+            var n = attempts.AddOrUpdate(Body(msgs[0]), 1, (_, v) => v + 1);
+            if (n == 1 && Body(msgs[0]) == "throws") throw new InvalidOperationException("listener bug");
+            return Task.FromResult(n == 1 ? ConsumeConcurrentlyStatus.ReconsumeLater : ConsumeConcurrentlyStatus.ConsumeSuccess);
+        });
+        await StartAsync(c);
+        await SendAll(topic, new[] { "throws", "later" });
+        await Eventually(() => Task.FromResult(attempts.GetValueOrDefault("throws") >= 2 && attempts.GetValueOrDefault("later") >= 2),
+            TimeSpan.FromSeconds(30), () => string.Join(", ", attempts.Select(kv => $"{kv.Key}={kv.Value}")));
+    }
+
+    [Fact]
+    public void Bad_group_topic_and_expression_are_refused_naming_the_problem()
+    {
+        var e1 = Assert.Throws<AkkaMqException>(() => AkkaMqPushConsumer.Create(_fx.Client, "bad group"));
+        Assert.Contains("'bad group'", e1.Message);
+        var e2 = Assert.Throws<AkkaMqException>(() => AkkaMqPushConsumer.Create(_fx.Client, "%RETRY%x"));
+        Assert.Contains("%RETRY%", e2.Message);
+        var c = AkkaMqPushConsumer.Create(_fx.Client, "good-group");
+        Assert.Contains("illegal character", Assert.Throws<AkkaMqException>(() => c.Subscribe("bad/topic")).Message);
+        Assert.Equal(ResponseCode.SubscriptionParseFailed, Assert.Throws<AkkaMqException>(() => c.Subscribe("T", "A || ")).Code);
+        Assert.Contains("subscribe", Assert.Throws<InvalidOperationException>(() => c.StartAsync().GetAwaiter().GetResult()).Message);
+    }
+}
