@@ -186,6 +186,24 @@ internal static class Samples
         }),
         ["LockBatchMQReply"] = () => new LockBatchMQReply("group-1", "c1", new[] { new MessageQueue("TopicTest", "broker-a", 7) }, ResponseCode.Success, null),
         ["LockBatchMQReply-none"] = () => new LockBatchMQReply("group-1", "c1", Array.Empty<MessageQueue>(), ResponseCode.SystemError, "x"),
+        ["ConsumerSendMsgBack"] = () => new ConsumerSendMsgBack("broker-a", "group-1", 77, Ext(42, "TagA", "k1", Props(), AllByteValues), 0, 16),
+        ["ConsumerSendMsgBack-dlq"] = () => new ConsumerSendMsgBack("b", "g", -1, Ext(0, null, null, Message.EmptyProperties, Text(Unicode), -1, -1), -1, 0),
+        ["ScheduleMessages"] = () => new ScheduleMessages("broker-a", new[]
+        {
+            new ScheduledEntry(1_700_000_010_000, new SendEntry(1, 2, false, 1_700_000_000_000, new Message("TopicTest", AllByteValues, "TagA", "k", Props()))),
+            new ScheduledEntry(long.MaxValue, new SendEntry(-3, 0, true, -1, new Message(Unicode, Text("x")))),
+        }),
+        ["ScheduledMessagesAdded"] = () => new ScheduledMessagesAdded(new[]
+        {
+            new ScheduledMessage(1, 1_700_000_010_000, "TopicTest", 3, 1_700_000_000_000, "TagA", "k1 k2", Props(), AllByteValues),
+            new ScheduledMessage(long.MaxValue, -1, Unicode, 0, -1, null, null, Message.EmptyProperties, Array.Empty<byte>()),
+        }),
+        ["ScheduledMessagesDelivered"] = () => new ScheduledMessagesDelivered(new[] { 1L, 2L, long.MaxValue }),
+        ["ScheduleLogSnapshot"] = () => new ScheduleLogSnapshot(5, new[]
+        {
+            new ScheduledMessage(4, 9, "%RETRY%g", 0, 8, null, "k", Props(), Text(LongAscii)),
+        }),
+        ["ScheduleLogSnapshot-empty"] = () => new ScheduleLogSnapshot(0, Array.Empty<ScheduledMessage>()),
         ["UnlockBatchMQ"] = () => new UnlockBatchMQ("broker-a", "group-1", "c2", new[] { new MessageQueue("TopicTest", "broker-a", 1) }),
     };
 
@@ -1009,6 +1027,8 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         (typeof(ConsumerHeartbeat), "CHB"), (typeof(ConsumerHeartbeatReply), "CHR"), (typeof(UnregisterConsumer), "CUR"),
         (typeof(GetConsumerList), "CGL"), (typeof(ConsumerList), "CCL"), (typeof(ConsumerIdsChanged), "CIC"),
         (typeof(LockBatchMQ), "CLK"), (typeof(LockBatchMQReply), "CLR"), (typeof(UnlockBatchMQ), "CUL"),
+        (typeof(ConsumerSendMsgBack), "CSB"), (typeof(ScheduleMessages), "CSM"), (typeof(ScheduledMessagesAdded), "SCD1"),
+        (typeof(ScheduledMessagesDelivered), "SCE1"), (typeof(ScheduleLogSnapshot), "SCS1"),
     }.Select(x => new object[] { x.Item1.Name, x.Item2 });
 
     [Theory]
@@ -1028,8 +1048,8 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(40, messageTypes.Count);
-        Assert.Equal(40, PinnedManifests().Count());
+        Assert.Equal(45, messageTypes.Count);
+        Assert.Equal(45, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
         Assert.Equal(manifests.Count, manifests.Values.Distinct().Count());

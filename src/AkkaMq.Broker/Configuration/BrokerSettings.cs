@@ -47,6 +47,9 @@ public sealed record BrokerSettings(
     /// <summary>Consumer group membership and queue locks (akkamq.broker.consumer-manager).</summary>
     public Consumer.ConsumerManagerSettings ConsumerManager { get; init; } = Consumer.ConsumerManagerSettings.Default;
 
+    /// <summary>Delay levels and the delayed-message schedule (akkamq.broker.messageDelayLevel, akkamq.broker.schedule).</summary>
+    public Consumer.ScheduleSettings Schedule { get; init; } = Consumer.ScheduleSettings.Default;
+
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
     public static BrokerSettings Create(Config root)
@@ -116,6 +119,7 @@ public sealed record BrokerSettings(
             c.GetInt("consumer-offsets.snapshot-every"))
         {
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
+            Schedule = Consumer.ScheduleSettings.Create(c),
         };
 
         static int Positive(Config q, string key)

@@ -83,7 +83,11 @@ public sealed class AkkaMqPushConsumer
             : Settings.InstanceName;
         var host = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.Host ?? "127.0.0.1";
         ClientId = $"{host}@{instance}";
-        _actor = Context.System.ActorOf(PushConsumerActor.Props(Context, ConsumerGroup, ClientId, Settings, _subscriptions.ToList(), _concurrently, _orderly),
+        var subscriptions = _subscriptions.ToList();
+        // Clustering: failed messages come back through the group's retry topic, so the group reads it too.
+        if (Settings.MessageModel == MessageModel.Clustering)
+            subscriptions.Add(new SubscriptionData(MessageConst.GetRetryTopic(ConsumerGroup), SubscriptionExpression.All));
+        _actor = Context.System.ActorOf(PushConsumerActor.Props(Context, ConsumerGroup, ClientId, Settings, subscriptions, _concurrently, _orderly),
             $"push-consumer-{Uri.EscapeDataString(ConsumerGroup).Replace("%", "_")}-{Guid.NewGuid():N}");
         return Task.CompletedTask;
     }

@@ -232,6 +232,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         _routes = m.Routes;
         _gateways = m.Gateways;
         SendHeartbeats();
+        // A topic not created yet (or a retry topic the broker is creating now): look again soon.
+        if (_subscriptions.Any(s => !m.Routes.ContainsKey(s.Topic)))
+            Timers.StartSingleTimer("routes-again", new Tick("routes"), TimeSpan.FromSeconds(1));
         if (first || changed) StartRebalance();
     }
 
@@ -382,6 +385,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             if (local != null) committed = local.Read(local.Load(), mq);
             else committed = await consumer.FetchConsumeOffsetAsync(mq);
             if (committed >= 0) return new StartOffset(pq, committed);
+            // A retry topic holds only this group's own failures: read it from its start, whatever consumeFromWhere says.
+            if (mq.Topic.StartsWith(MessageConst.RetryGroupTopicPrefix, StringComparison.Ordinal)) return new StartOffset(pq, await consumer.MinOffsetAsync(mq));
             var offset = where switch
             {
                 ConsumeFromWhere.ConsumeFromFirstOffset => await consumer.MinOffsetAsync(mq),
@@ -500,9 +505,23 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             _running++;
             var listener = _concurrently!;
             var timeout = _settings.ConsumeTimeout;
-            RunListener(() => listener(request.Msgs, new ConsumeConcurrentlyContext(request.Pq.Mq)), s => s == ConsumeConcurrentlyStatus.ConsumeSuccess, timeout)
+            var msgs = ForListener(request.Msgs);
+            RunListener(() => listener(msgs, new ConsumeConcurrentlyContext(request.Pq.Mq)), s => s == ConsumeConcurrentlyStatus.ConsumeSuccess, timeout)
                 .PipeTo(Self, success: ok => new ConsumeDone(request, ok));
         }
+    }
+
+    /// <summary>A retried message is shown under the topic it was sent to (RocketMQ's resetRetryTopic).</summary>
+    private static IReadOnlyList<MessageExt> ForListener(IReadOnlyList<MessageExt> msgs)
+    {
+        List<MessageExt>? copy = null;
+        for (var i = 0; i < msgs.Count; i++)
+            if (msgs[i].Properties.TryGetValue(MessageConst.RetryTopic, out var original) && msgs[i].Topic != original)
+            {
+                copy ??= msgs.ToList();
+                copy[i] = msgs[i] with { Topic = original };
+            }
+        return copy ?? msgs;
     }
 
     /// <summary>Runs a listener call on the thread pool; a throw or a timeout is a failure.</summary>
@@ -545,12 +564,39 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// RECONSUME_LATER: the messages are handed to the listener again after a pause, staying in the
-    /// queue's cache so the offset cannot pass them.
+    /// RECONSUME_LATER (clustering): each message goes back to the broker, which stores it in the
+    /// retry topic with the next delay (or the DLQ); once that copy is durable the original may be
+    /// passed. What the broker did not take stays cached and is handed to the listener again here
+    /// after a pause (and broadcasting, which has no retry topic, always retries locally).
     /// </summary>
-    private void SendBack(ConsumeRequest request)
+    private void SendBack(ConsumeRequest request, int delayLevel = 0)
     {
-        Timers.StartSingleTimer(request, new ConsumeAgain(request), LocalReconsumeDelay);
+        if (_settings.MessageModel == MessageModel.Broadcasting || !_gateways.TryGetValue(request.Pq.Mq.BrokerName, out var gw))
+        {
+            Timers.StartSingleTimer(request, new ConsumeAgain(request), LocalReconsumeDelay);
+            return;
+        }
+        var group = _group;
+        var max = _settings.MaxReconsumeTimes;
+        var timeout = _ctx.Settings.RequestTimeout;
+        async Task<object> Run()
+        {
+            var failed = new List<MessageExt>();
+            foreach (var msg in request.Msgs)
+            {
+                try
+                {
+                    var acks = await gw.Ask<SendAcks>(new ConsumerSendMsgBack(msg.BrokerName, group, msg.QueueOffset, msg, delayLevel, max), timeout);
+                    if (acks.Acks.Count == 0 || acks.Acks[0].Code != ResponseCode.Success) failed.Add(msg);
+                }
+                catch (AskTimeoutException)
+                {
+                    failed.Add(msg);
+                }
+            }
+            return new SendBackDone(request, failed);
+        }
+        Run().PipeTo(Self);
     }
 
     private void OnSendBackDone(SendBackDone m)
@@ -612,7 +658,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var batch = pq.Msgs.Values.Take(_settings.ConsumeMessageBatchMaxSize).ToList();
         pq.Consuming = true;
         var listener = _orderly!;
-        RunListener(() => listener(batch, new ConsumeOrderlyContext(pq.Mq)), s => s == ConsumeOrderlyStatus.Success, _settings.ConsumeTimeout)
+        var forListener = ForListener(batch);
+        RunListener(() => listener(forListener, new ConsumeOrderlyContext(pq.Mq)), s => s == ConsumeOrderlyStatus.Success, _settings.ConsumeTimeout)
             .PipeTo(Self, success: ok => new ConsumeDone(new ConsumeRequest { Pq = pq, Msgs = batch }, ok));
     }
 

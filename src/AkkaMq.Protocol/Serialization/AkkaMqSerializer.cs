@@ -54,6 +54,11 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
     private const string LockBatchMQManifest = "CLK";
     private const string LockBatchMQReplyManifest = "CLR";
     private const string UnlockBatchMQManifest = "CUL";
+    private const string ConsumerSendMsgBackManifest = "CSB";
+    private const string ScheduleMessagesManifest = "CSM";
+    private const string ScheduledMessagesAddedManifest = "SCD1";
+    private const string ScheduledMessagesDeliveredManifest = "SCE1";
+    private const string ScheduleLogSnapshotManifest = "SCS1";
     // Store events and snapshots (versioned)
     private const string MessagesAppendedManifest = "SMA1";
     private const string QueueLogSnapshotManifest = "SQS1";
@@ -110,6 +115,11 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
         LockBatchMQ => LockBatchMQManifest,
         LockBatchMQReply => LockBatchMQReplyManifest,
         UnlockBatchMQ => UnlockBatchMQManifest,
+        ConsumerSendMsgBack => ConsumerSendMsgBackManifest,
+        ScheduleMessages => ScheduleMessagesManifest,
+        ScheduledMessagesAdded => ScheduledMessagesAddedManifest,
+        ScheduledMessagesDelivered => ScheduledMessagesDeliveredManifest,
+        ScheduleLogSnapshot => ScheduleLogSnapshotManifest,
         _ => throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}"),
     };
 
@@ -394,6 +404,43 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
                 w.WriteString(m.ClientId);
                 WriteQueues(w, m.Queues);
                 break;
+            case ConsumerSendMsgBack m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteVarLong(m.CorrelationId);
+                w.WriteVarInt(m.DelayLevel);
+                w.WriteVarInt(m.MaxReconsumeTimes);
+                w.WriteString(m.Msg.Topic);
+                w.WriteString(m.Msg.BrokerName);
+                w.WriteVarInt(m.Msg.QueueId);
+                w.WriteVarLong(m.Msg.QueueOffset);
+                w.WriteString(m.Msg.Tags);
+                w.WriteString(m.Msg.Keys);
+                w.WriteProperties(m.Msg.Properties);
+                w.WriteVarLong(m.Msg.BornTimestamp);
+                w.WriteVarLong(m.Msg.StoreTimestamp);
+                w.WriteBytes(m.Msg.Body);
+                break;
+            case ScheduleMessages m:
+                w.WriteString(m.BrokerName);
+                w.WriteLength(m.Entries.Count);
+                foreach (var e in m.Entries)
+                {
+                    w.WriteVarLong(e.DeliverAt);
+                    WriteSendEntry(w, e.Entry, writeTopic: true);
+                }
+                break;
+            case ScheduledMessagesAdded m:
+                WriteScheduled(w, m.Messages);
+                break;
+            case ScheduledMessagesDelivered m:
+                w.WriteLength(m.Ids.Count);
+                foreach (var id in m.Ids) w.WriteVarLong(id);
+                break;
+            case ScheduleLogSnapshot m:
+                w.WriteVarLong(m.NextId);
+                WriteScheduled(w, m.Pending);
+                break;
             default:
                 throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
         }
@@ -451,6 +498,11 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
             LockBatchMQReplyManifest => new LockBatchMQReply(r.ReadRequiredString(), r.ReadRequiredString(), ReadQueues(ref r),
                 (ResponseCode)r.ReadVarInt(), r.ReadString()),
             UnlockBatchMQManifest => ReadLockBatch(ref r, unlock: true),
+            ConsumerSendMsgBackManifest => ReadSendMsgBack(ref r),
+            ScheduleMessagesManifest => ReadScheduleMessages(ref r),
+            ScheduledMessagesAddedManifest => new ScheduledMessagesAdded(ReadScheduled(ref r)),
+            ScheduledMessagesDeliveredManifest => ReadDelivered(ref r),
+            ScheduleLogSnapshotManifest => new ScheduleLogSnapshot(r.ReadVarLong(), ReadScheduled(ref r)),
             _ => throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");
@@ -750,5 +802,83 @@ public sealed class AkkaMqSerializer : SerializerWithStringManifest
         var list = new MessageQueue[n];
         for (var i = 0; i < n; i++) list[i] = new MessageQueue(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt());
         return list;
+    }
+
+    private static ConsumerSendMsgBack ReadSendMsgBack(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var correlation = r.ReadVarLong();
+        var level = r.ReadVarInt();
+        var max = r.ReadVarInt();
+        var topic = r.ReadRequiredString();
+        var msgBroker = r.ReadRequiredString();
+        var queueId = r.ReadVarInt();
+        var offset = r.ReadVarLong();
+        var tags = r.ReadString();
+        var keys = r.ReadString();
+        var props = r.ReadProperties();
+        var born = r.ReadVarLong();
+        var store = r.ReadVarLong();
+        var body = r.ReadBytes();
+        return new ConsumerSendMsgBack(broker, group, correlation, new MessageExt(topic, msgBroker, queueId, offset, tags, keys, props, body, born, store), level, max);
+    }
+
+    private static ScheduleMessages ReadScheduleMessages(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var n = r.ReadLength();
+        var entries = new ScheduledEntry[n];
+        for (var i = 0; i < n; i++)
+        {
+            var at = r.ReadVarLong();
+            entries[i] = new ScheduledEntry(at, ReadSendEntry(ref r, null));
+        }
+        return new ScheduleMessages(broker, entries);
+    }
+
+    private static void WriteScheduled(WireWriter w, IReadOnlyList<ScheduledMessage> list)
+    {
+        w.WriteLength(list.Count);
+        foreach (var x in list)
+        {
+            w.WriteVarLong(x.Id);
+            w.WriteVarLong(x.DeliverAt);
+            w.WriteString(x.Topic);
+            w.WriteVarInt(x.QueueId);
+            w.WriteVarLong(x.BornTimestamp);
+            w.WriteString(x.Tags);
+            w.WriteString(x.Keys);
+            w.WriteProperties(x.Properties);
+            w.WriteBytes(x.Body);
+        }
+    }
+
+    private static ScheduledMessage[] ReadScheduled(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var list = new ScheduledMessage[n];
+        for (var i = 0; i < n; i++)
+        {
+            var id = r.ReadVarLong();
+            var at = r.ReadVarLong();
+            var topic = r.ReadRequiredString();
+            var queueId = r.ReadVarInt();
+            var born = r.ReadVarLong();
+            var tags = r.ReadString();
+            var keys = r.ReadString();
+            var props = r.ReadProperties();
+            var body = r.ReadBytes();
+            list[i] = new ScheduledMessage(id, at, topic, queueId, born, tags, keys, props, body);
+        }
+        return list;
+    }
+
+    private static ScheduledMessagesDelivered ReadDelivered(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var ids = new long[n];
+        for (var i = 0; i < n; i++) ids[i] = r.ReadVarLong();
+        return new ScheduledMessagesDelivered(ids);
     }
 }
