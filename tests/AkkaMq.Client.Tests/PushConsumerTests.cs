@@ -17,7 +17,10 @@ public sealed class PushConsumerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Node = AkkaMqTestNode.StartStandalone();
+        // Short delay levels (level n = n * 100 ms) so retries come back within the test.
+        Node = AkkaMqTestNode.StartStandalone("""
+            akkamq.broker.messageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms 700ms 800ms 900ms 1s 1100ms 1200ms 1300ms 1400ms 1500ms 1600ms 1700ms 1800ms"
+            """);
         await Node.WaitUntilReadyAsync();
         Client = ActorSystem.Create("client", Node.ClientConfig());
         Producer = AkkaMqProducer.Create(Client);
@@ -91,12 +94,12 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
         Task.WhenAll(bodies.Select(b => _fx.Producer.SendAsync(Message.FromText(topic, b))));
 
     /// <summary>Waits until the members' owned queues are exactly a partition of the topic's queues.</summary>
-    private static async Task AwaitPartition(IReadOnlyList<AkkaMqPushConsumer> members, int queues)
+    private static async Task AwaitPartition(IReadOnlyList<AkkaMqPushConsumer> members, string topic, int queues)
     {
         IReadOnlyList<MessageQueue>[] owned = Array.Empty<IReadOnlyList<MessageQueue>>();
         await Eventually(async () =>
         {
-            owned = await Task.WhenAll(members.Select(async m => (await m.GetRuntimeInfoAsync()).OwnedQueues));
+            owned = await Task.WhenAll(members.Select(async m => (IReadOnlyList<MessageQueue>)(await m.GetRuntimeInfoAsync()).OwnedQueues.Where(q => q.Topic == topic).ToList()));
             var all = owned.SelectMany(x => x).ToList();
             return all.Count == queues && all.Distinct().Count() == queues && owned.All(o => o.Count > 0);
         }, TimeSpan.FromSeconds(20), () => "owned: " + string.Join(" | ", owned.Select(o => string.Join(",", o.Select(q => q.QueueId)))));
@@ -120,7 +123,7 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
         };
         var members = new[] { "a", "b", "c" }.Select(n => NewConsumer("push-group", topic, Listener(n))).ToList();
         foreach (var m in members) await StartAsync(m);
-        await AwaitPartition(members, 8);
+        await AwaitPartition(members, topic, 8);
 
         // Steady state: every message exactly once, spread over all three members.
         var phase1 = Enumerable.Range(0, 2000).Select(i => $"p1-{i}").ToList();
@@ -137,7 +140,7 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
         await Eventually(() => Task.FromResult(received.Keys.Count(k => k.StartsWith("p2-")) >= 300), TimeSpan.FromSeconds(20), () => "phase 2 started");
         await StopAsync(members[2]);
         await sending;
-        await AwaitPartition(members.Take(2).ToList(), 8);
+        await AwaitPartition(members.Take(2).ToList(), topic, 8);
         await Eventually(() => Task.FromResult(phase2.All(received.ContainsKey)), TimeSpan.FromSeconds(30),
             () => $"{phase2.Count(received.ContainsKey)} of {phase2.Count} received; missing e.g. {string.Join(",", phase2.Where(b => !received.ContainsKey(b)).Take(5))}");
         _out.WriteLine($"phase 2 duplicates after the takeover: {phase2.Count(b => received[b] > 1)}");
@@ -213,21 +216,57 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
     }
 
     [Fact]
-    public async Task A_listener_that_throws_or_returns_reconsume_later_gets_the_message_again()
+    public async Task Failed_messages_come_back_through_the_retry_topic_then_go_to_the_DLQ_after_maxReconsumeTimes()
     {
-        const string topic = "PushRetryLocalTopic";
-        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 1));
-        var attempts = new ConcurrentDictionary<string, int>();
-        var c = NewConsumer("push-retry-local", topic, (msgs, _) =>
+        const string topic = "PushRetryTopic";
+        const string group = "push-retry";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 2));
+        var deliveries = new ConcurrentQueue<(string Body, int Reconsume, string Topic, string? Origin, string MsgId)>();
+        var c = NewConsumer(group, topic, (msgs, _) =>
         {
-            var n = attempts.AddOrUpdate(Body(msgs[0]), 1, (_, v) => v + 1);
-            if (n == 1 && Body(msgs[0]) == "throws") throw new InvalidOperationException("listener bug");
-            return Task.FromResult(n == 1 ? ConsumeConcurrentlyStatus.ReconsumeLater : ConsumeConcurrentlyStatus.ConsumeSuccess);
-        });
+            var m = msgs[0];
+            var n = MessageConst.ReconsumeTimes(m);
+            deliveries.Enqueue((Body(m), n, m.Topic, m.Properties.GetValueOrDefault(MessageConst.OriginMessageId), m.MsgId));
+            return Body(m) switch
+            {
+                "throws" when n == 0 => throw new InvalidOperationException("listener bug"),
+                "twice" when n < 2 => Task.FromResult(ConsumeConcurrentlyStatus.ReconsumeLater),
+                "poison" => Task.FromResult(ConsumeConcurrentlyStatus.ReconsumeLater),
+                _ => Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess),
+            };
+        }, Defaults with { MaxReconsumeTimes = 2 });
         await StartAsync(c);
-        await SendAll(topic, new[] { "throws", "later" });
-        await Eventually(() => Task.FromResult(attempts.GetValueOrDefault("throws") >= 2 && attempts.GetValueOrDefault("later") >= 2),
-            TimeSpan.FromSeconds(30), () => string.Join(", ", attempts.Select(kv => $"{kv.Key}={kv.Value}")));
+        await Eventually(async () => (await c.GetRuntimeInfoAsync()).OwnedQueues.Count == 3, TimeSpan.FromSeconds(20), () => "owns 2 queues + its retry queue");
+        var sent = new Dictionary<string, string>();
+        foreach (var b in new[] { "ok", "throws", "twice", "poison" })
+            sent[b] = (await _fx.Producer.SendAsync(Message.FromText(topic, b))).MsgId;
+
+        var pull = new AkkaMqPullConsumer(c.Context, "dlq-reader");
+        var dlq = (await pull.FetchSubscribeMessageQueuesAsync(MessageConst.GetDlqTopic(group)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null));
+        await Eventually(async () =>
+        {
+            try
+            {
+                var q = new MessageQueue(MessageConst.GetDlqTopic(group), _fx.Node.Settings.Broker!.BrokerName, 0);
+                return (await pull.PullAsync(q, "*", 0, 10)).Messages.Count == 1 && deliveries.Count(d => d.Body == "twice") == 3;
+            }
+            catch (AkkaMqException) { return false; }
+        }, TimeSpan.FromSeconds(30), () => string.Join(", ", deliveries.Select(d => $"{d.Body}#{d.Reconsume}")));
+
+        var byBody = deliveries.GroupBy(d => d.Body).ToDictionary(g => g.Key, g => g.OrderBy(d => d.Reconsume).ToList());
+        Assert.Single(byBody["ok"]);
+        Assert.Equal(new[] { 0, 1 }, byBody["throws"].Select(d => d.Reconsume));
+        Assert.Equal(new[] { 0, 1, 2 }, byBody["twice"].Select(d => d.Reconsume));
+        Assert.Equal(new[] { 0, 1, 2 }, byBody["poison"].Select(d => d.Reconsume)); // first delivery + maxReconsumeTimes retries
+        // A retried message shows its first topic and carries the first message id.
+        Assert.All(deliveries, d => Assert.Equal(topic, d.Topic));
+        Assert.All(deliveries.Where(d => d.Reconsume > 0), d => Assert.Equal(sent[d.Body], d.Origin));
+
+        var dead = (await pull.PullAsync(new MessageQueue(MessageConst.GetDlqTopic(group), _fx.Node.Settings.Broker!.BrokerName, 0), "*", 0, 10)).Messages.Single();
+        Assert.Equal("poison", Body(dead));
+        Assert.Equal("3", dead.Properties[MessageConst.ReconsumeTime]);
+        Assert.Equal(sent["poison"], dead.Properties[MessageConst.OriginMessageId]);
+        _ = dlq;
     }
 
     [Fact]

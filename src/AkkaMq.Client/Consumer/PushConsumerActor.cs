@@ -194,6 +194,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     {
         var ctx = _ctx;
         var topics = _subscriptions.Select(s => s.Topic).ToList();
+        var log = _log;
         async Task<object> Run()
         {
             var routes = new Dictionary<string, TopicRouteData>(StringComparer.Ordinal);
@@ -208,7 +209,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                 catch (AkkaMqException e)
                 {
                     // A topic that does not exist yet is looked up again on the next heartbeat.
-                    Context.System.Log.Warning("Consumer subscribed to {0}: {1}", topic, e.Message);
+                    if (!topic.StartsWith(MessageConst.RetryGroupTopicPrefix, StringComparison.Ordinal))
+                        log.Warning("Consumer subscribed to {0}: {1}", topic, e.Message);
                     continue;
                 }
                 routes[topic] = route;
