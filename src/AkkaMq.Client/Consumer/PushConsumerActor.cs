@@ -62,6 +62,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         public bool Locked;
         public long LockLastTime;
         public bool Consuming;
+        public bool OffsetRequested;
 
         public long OffsetToCommit => Msgs.Count > 0 ? Msgs.First().Key : NextOffset;
     }
@@ -130,7 +131,12 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         Receive<StartOffsetFailed>(m =>
         {
             _log.Warning("No start offset for {0}: {1}; the next rebalance tries again", m.Pq.Mq, m.Why);
-            if (_pqs.TryGetValue(m.Pq.Mq, out var pq) && ReferenceEquals(pq, m.Pq)) _pqs.Remove(m.Pq.Mq);
+            if (_pqs.TryGetValue(m.Pq.Mq, out var pq) && ReferenceEquals(pq, m.Pq))
+            {
+                _pqs.Remove(m.Pq.Mq);
+                if (Orderly && _gateways.TryGetValue(pq.Mq.BrokerName, out var gw))
+                    gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
+            }
         });
         Receive<PullResult>(OnPullResult);
         Receive<PullAgain>(m => Pull(m.Pq));
@@ -331,8 +337,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         if (added.Count > 0)
         {
             _log.Info("Consumer {0} of group {1} now also owns {2}", _clientId, _group, string.Join(", ", added.Select(p => p.Mq)));
+            // Orderly: the start offset is read only once the lock is ours, after the previous owner committed and unlocked.
             if (Orderly) Lock(added);
-            foreach (var pq in added) FetchStartOffset(pq);
+            else foreach (var pq in added) FetchStartOffset(pq);
         }
         RebalanceFinished();
     }
@@ -376,6 +383,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
 
     private void FetchStartOffset(ProcessQueue pq)
     {
+        if (pq.OffsetRequested) return;
+        pq.OffsetRequested = true;
         var mq = pq.Mq;
         var consumer = new AkkaMqPullConsumer(_ctx, _group);
         var where = _settings.ConsumeFromWhere;
@@ -631,20 +640,20 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         }
         var ok = m.LockOKMQSet.ToHashSet();
         var now = Environment.TickCount64;
-        var brokers = m.LockOKMQSet.Select(q => q.BrokerName).ToHashSet();
         foreach (var pq in _pqs.Values)
         {
-            if (ok.Contains(pq.Mq))
-            {
-                var wasLocked = pq.Locked;
-                pq.Locked = true;
-                pq.LockLastTime = now;
-                if (!wasLocked) Pull(pq);
-                TryConsumeOrderly(pq);
-            }
+            if (!ok.Contains(pq.Mq)) continue;
+            var wasLocked = pq.Locked;
+            pq.Locked = true;
+            pq.LockLastTime = now;
+            if (pq.NextOffset < 0) FetchStartOffset(pq);
+            else if (!wasLocked) Pull(pq);
+            TryConsumeOrderly(pq);
         }
-        // Queues asked for but not granted (another member still holds them) stay unlocked; the renew timer asks again.
-        _ = brokers;
+        // A queue another member still holds (it is finishing its current message) is asked for again shortly;
+        // one whose lock was not renewed stops being consumed once lockMaxLiveTime passes (LockValid).
+        if (_pqs.Values.Any(p => !p.Locked && !p.Dropped))
+            Timers.StartSingleTimer("lock-again", new Tick("lock"), TimeSpan.FromSeconds(1));
     }
 
     private bool LockValid(ProcessQueue pq) => pq.Locked && Environment.TickCount64 - pq.LockLastTime < _settings.LockMaxLiveTime.TotalMilliseconds;
