@@ -83,6 +83,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _settings.RegisterNameServerPeriod);
             Become(Serving);
             Stash.UnstashAll();
+            WakeSchedule();
         });
         ReceiveAny(_ => Stash.Stash());
     }
@@ -157,7 +158,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             }
             Register();
         });
-        Receive<Heartbeat>(_ => _region.Tell(new GetTopicConfigs(BrokerName)));
+        Receive<Heartbeat>(_ =>
+        {
+            _region.Tell(new GetTopicConfigs(BrokerName));
+            WakeSchedule();
+        });
         Receive<LoadTopics>(_ => { });
         Receive<RequestBrokerRegistration>(_ => Register());
         Receive<RegisterBrokerReply>(m =>
@@ -170,6 +175,13 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             }
         });
     }
+
+    /// <summary>
+    /// The delayed-message schedule must run while it holds messages, also after a restart or a
+    /// shard move when nobody sends a delayed message: an empty ScheduleMessages starts it and keeps
+    /// it from being passivated.
+    /// </summary>
+    private void WakeSchedule() => _region.Tell(new ScheduleMessages(BrokerName, Array.Empty<ScheduledEntry>()), Self);
 
     private void ReplaceTopics(TopicConfigs m)
     {

@@ -152,6 +152,7 @@ public sealed class ScheduleMessageLog : ReceivePersistentActor, IWithTimers
     private void OnSchedule(ScheduleMessages m)
     {
         var replyTo = Sender;
+        if (m.Entries.Count == 0) return; // the gateway's wake-up
         if (_pending.Count + m.Entries.Count > _settings.MaxPendingMessages)
         {
             var acks = m.Entries.Where(e => !e.Entry.Oneway)

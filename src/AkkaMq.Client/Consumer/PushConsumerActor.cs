@@ -67,6 +67,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         public long OffsetToCommit => Msgs.Count > 0 ? Msgs.First().Key : NextOffset;
     }
 
+    private const string NotRegistered = "this client is not in the broker's member list yet";
+
     /// <summary>RocketMQ's fixed pause before a failed batch is handed to the listener again locally.</summary>
     private static readonly TimeSpan LocalReconsumeDelay = TimeSpan.FromSeconds(5);
 
@@ -124,7 +126,12 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         Receive<RebalanceComputed>(OnRebalanceComputed);
         Receive<RebalanceFailed>(m =>
         {
-            _log.Warning("Rebalance of group {0} on {1} failed: {2}", _group, _clientId, m.Why);
+            if (m.Why == NotRegistered)
+            {
+                SendHeartbeats();
+                Timers.StartSingleTimer("rebalance-again", new Tick("rebalance"), TimeSpan.FromSeconds(1));
+            }
+            else _log.Warning("Rebalance of group {0} on {1} failed: {2}", _group, _clientId, m.Why);
             RebalanceFinished();
         });
         Receive<StartOffset>(OnStartOffset);
@@ -299,7 +306,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                 var list = await gateways[broker].Ask<ConsumerList>(new GetConsumerList(broker, group), timeout);
                 if (list.Code != ResponseCode.Success) return new RebalanceFailed(list.Error ?? "consumer list refused");
                 var cidAll = list.ClientIds.OrderBy(c => c, StringComparer.Ordinal).ToList();
-                // Not yet registered there (our heartbeat is on its way): own nothing rather than guess.
+                // Not (yet, or no longer: the group's shard moved) registered there: keep what we own
+                // and heartbeat again, rather than give everything up on a transient view.
+                if (!cidAll.Contains(clientId)) return new RebalanceFailed(NotRegistered);
                 allocation[topic] = strategy.Allocate(group, clientId, mqAll, cidAll).ToList();
             }
             return new RebalanceComputed(allocation);
@@ -354,8 +363,13 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var offset = _offsets.GetValueOrDefault(pq.Mq, -1);
         _offsets.Remove(pq.Mq);
         _committed.Remove(pq.Mq);
-        if (offset < 0 || _settings.MessageModel == MessageModel.Broadcasting) return;
         if (!_gateways.TryGetValue(pq.Mq.BrokerName, out var gw)) return;
+        if (offset < 0 || _settings.MessageModel == MessageModel.Broadcasting)
+        {
+            // Nothing consumed here yet: only the lock (which may already be ours) has to go.
+            if (Orderly) gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
+            return;
+        }
         var commit = new CommitConsumerOffsets(pq.Mq.BrokerName, _group, pq.Mq.Topic, new Dictionary<int, long> { [pq.Mq.QueueId] = offset });
         if (!Orderly || pq.Consuming)
         {
