@@ -349,6 +349,69 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
     }
 
     [Fact]
+    public async Task A_new_group_from_the_last_offset_gets_only_new_matching_messages_and_commits_them_periodically()
+    {
+        const string topic = "PushLastTopic";
+        const string group = "push-last";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 2));
+        var queues = new[] { 0, 1 }.Select(i => new MessageQueue(topic, _fx.Node.Settings.Broker!.BrokerName, i)).ToList();
+        foreach (var q in queues) await _fx.Producer.SendAsync(Message.FromText(topic, "old", tags: "TagA"), q);
+        var got = new ConcurrentQueue<string>();
+        var c = AkkaMqPushConsumer.Create(_fx.Client, group, Defaults with
+        {
+            ConsumeFromWhere = ConsumeFromWhere.ConsumeFromLastOffset,
+            PersistConsumerOffsetInterval = TimeSpan.FromMilliseconds(200),
+        });
+        c.Subscribe(topic, "TagA || TagB");
+        c.RegisterMessageListener((msgs, _) =>
+        {
+            foreach (var m in msgs) got.Enqueue($"{m.Tags}:{Body(m)}");
+            return ConsumeConcurrentlyStatus.ConsumeSuccess;
+        });
+        await StartAsync(c);
+        await Eventually(async () => (await c.GetRuntimeInfoAsync()).Offsets.Count(kv => kv.Key.Topic == topic) == 2, TimeSpan.FromSeconds(20), () => "started on both queues");
+
+        foreach (var q in queues)
+        {
+            await _fx.Producer.SendAsync(Message.FromText(topic, "new", tags: "TagA"), q);
+            await _fx.Producer.SendAsync(Message.FromText(topic, "skip", tags: "TagC"), q);
+            await _fx.Producer.SendAsync(Message.FromText(topic, "new", tags: "TagB"), q);
+        }
+        await Eventually(() => Task.FromResult(got.Count >= 4), TimeSpan.FromSeconds(20), () => string.Join(",", got));
+        Assert.Equal(new[] { "TagA:new", "TagA:new", "TagB:new", "TagB:new" }, got.OrderBy(x => x));
+
+        // Committed at the broker without a shutdown: past every message, the filtered-out ones included.
+        var pull = new AkkaMqPullConsumer(c.Context, group);
+        await Eventually(async () =>
+        {
+            foreach (var q in queues)
+                if (await pull.FetchConsumeOffsetAsync(q) != 4) return false;
+            return true;
+        }, TimeSpan.FromSeconds(20), () => "offsets committed");
+    }
+
+    [Fact]
+    public async Task A_listener_exceeding_consumeTimeout_counts_as_reconsume_later()
+    {
+        const string topic = "PushTimeoutTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 1));
+        var attempts = new ConcurrentQueue<int>();
+        var c = NewConsumer("push-timeout", topic, async (msgs, _) =>
+        {
+            var n = MessageConst.ReconsumeTimes(msgs[0]);
+            attempts.Enqueue(n);
+            // The first call hangs far past consumeTimeout; its late success must not count.
+            if (n == 0) await Task.Delay(TimeSpan.FromSeconds(5));
+            return ConsumeConcurrentlyStatus.ConsumeSuccess;
+        }, Defaults with { ConsumeTimeout = TimeSpan.FromMilliseconds(300) });
+        await StartAsync(c);
+        await Eventually(async () => (await c.GetRuntimeInfoAsync()).OwnedQueues.Count == 2, TimeSpan.FromSeconds(20), () => "started");
+        await _fx.Producer.SendAsync(Message.FromText(topic, "slow"));
+        await Eventually(() => Task.FromResult(attempts.Contains(1)), TimeSpan.FromSeconds(20), () => string.Join(",", attempts));
+        Assert.Equal(new[] { 0, 1 }, attempts.ToArray());
+    }
+
+    [Fact]
     public void Bad_group_topic_and_expression_are_refused_naming_the_problem()
     {
         var e1 = Assert.Throws<AkkaMqException>(() => AkkaMqPushConsumer.Create(_fx.Client, "bad group"));

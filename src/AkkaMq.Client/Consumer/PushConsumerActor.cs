@@ -164,7 +164,10 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         Receive<SendBackDone>(OnSendBackDone);
         Receive<CommitConsumerOffsetsReply>(m =>
         {
-            if (m.Code != ResponseCode.Success) _log.Warning("Offset commit of {0} on {1} failed: {2}", _group, m.Topic, m.Error);
+            if (m.Code == ResponseCode.Success) return;
+            _log.Warning("Offset commit of {0} on {1} failed: {2}", _group, m.Topic, m.Error);
+            // Send those offsets again with the next persist.
+            foreach (var mq in _committed.Keys.Where(q => q.Topic == m.Topic).ToList()) _committed.Remove(mq);
         });
         Receive<LockBatchMQReply>(OnLockReply);
         Receive<Query>(_ => Sender.Tell(new Snapshot(_clientId,
