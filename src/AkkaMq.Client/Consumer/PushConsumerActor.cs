@@ -89,6 +89,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     private readonly Queue<ConsumeRequest> _consumeQueue = new();
     private Dictionary<string, TopicRouteData> _routes = new(StringComparer.Ordinal);
     private Dictionary<string, IActorRef> _gateways = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warnedMissingTopics = new(StringComparer.Ordinal);
     private int _running;
     private bool _rebalancing;
     private bool _rebalanceAgain;
@@ -211,6 +212,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var ctx = _ctx;
         var topics = _subscriptions.Select(s => s.Topic).ToList();
         var log = _log;
+        var warned = _warnedMissingTopics;
         async Task<object> Run()
         {
             var routes = new Dictionary<string, TopicRouteData>(StringComparer.Ordinal);
@@ -224,12 +226,13 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                 }
                 catch (AkkaMqException e)
                 {
-                    // A topic that does not exist yet is looked up again on the next heartbeat.
-                    if (!topic.StartsWith(MessageConst.RetryGroupTopicPrefix, StringComparison.Ordinal))
+                    // A topic that does not exist yet is looked up again shortly (OnRoutes); said once, not every second.
+                    if (!topic.StartsWith(MessageConst.RetryGroupTopicPrefix, StringComparison.Ordinal) && warned.TryAdd(topic, 0))
                         log.Warning("Consumer subscribed to {0}: {1}", topic, e.Message);
                     continue;
                 }
                 routes[topic] = route;
+                warned.TryRemove(topic, out _);
                 foreach (var b in route.BrokerDatas)
                 {
                     if (gateways.ContainsKey(b.BrokerName) || b.SelectAddress() is not { } address) continue;
