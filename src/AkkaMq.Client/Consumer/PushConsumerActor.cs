@@ -153,6 +153,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             if (m.Pq.PullSeq != m.Seq || !m.Pq.PullInFlight) return;
             _log.Warning("Pull from {0} got no answer in time; pulling again", m.Pq.Mq);
             m.Pq.PullInFlight = false;
+            RefreshRoutesSoon(); // the broker group may be served by another node now (failover)
             Pull(m.Pq);
         });
         Receive<ConsumeDone>(OnConsumeDone);
@@ -243,6 +244,17 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             return new RoutesFetched(routes, gateways);
         }
         Run().PipeTo(Self);
+    }
+
+    private long _lastEarlyRouteFetch;
+
+    /// <summary>Looks routes and gateways up again now, at most every 3 s, instead of waiting for the heartbeat interval.</summary>
+    private void RefreshRoutesSoon()
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastEarlyRouteFetch < 3000) return;
+        _lastEarlyRouteFetch = now;
+        FetchRoutes();
     }
 
     private void OnRoutes(RoutesFetched m)
@@ -479,6 +491,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         if (r.Code != ResponseCode.Success)
         {
             _log.Warning("Pull from {0} failed: {1}", mq, r.Error);
+            if (r.Code is ResponseCode.SystemError or ResponseCode.TopicNotExist or ResponseCode.ServiceNotAvailable) RefreshRoutesSoon();
             PullLater(pq, _settings.PullTimeDelayWhenException);
             return;
         }
