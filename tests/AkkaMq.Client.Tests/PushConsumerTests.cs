@@ -412,6 +412,44 @@ public sealed class PushConsumerTests : IClassFixture<PushConsumerFixture>, IDis
     }
 
     [Fact]
+    public async Task Orderly_broadcasting_members_each_get_every_message_in_key_order_without_broker_locks()
+    {
+        const string topic = "PushOrderBroadcastTopic";
+        await new ClientContext(_fx.Client, ClientSettings.Create(_fx.Client.Settings.Config)).CreateTopicAsync(TopicConfig.Create(topic, 2));
+        var seen = new ConcurrentDictionary<string, ConcurrentQueue<string>>();
+        AkkaMqPushConsumer Member(string name)
+        {
+            var c = AkkaMqPushConsumer.Create(_fx.Client, "push-order-broadcast",
+                Defaults with { MessageModel = MessageModel.Broadcasting, InstanceName = name });
+            c.Subscribe(topic);
+            c.RegisterMessageListener((msgs, _) =>
+            {
+                foreach (var m in msgs) seen.GetOrAdd(name, _ => new()).Enqueue(Body(m));
+                return ConsumeOrderlyStatus.Success;
+            });
+            return c;
+        }
+        var x = Member("ox");
+        var y = Member("oy");
+        await StartAsync(x);
+        await StartAsync(y);
+        await Eventually(async () => (await x.GetRuntimeInfoAsync()).OwnedQueues.Count == 2 && (await y.GetRuntimeInfoAsync()).OwnedQueues.Count == 2,
+            TimeSpan.FromSeconds(20), () => "both own both queues");
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async k =>
+        {
+            for (var i = 0; i < 20; i++) await _fx.Producer.SendOrderlyAsync(Message.FromText(topic, $"k{k}:{i}"), $"k{k}");
+        }));
+        await Eventually(() => Task.FromResult(seen.Count == 2 && seen.Values.All(q => q.Count >= 100)), TimeSpan.FromSeconds(20),
+            () => string.Join(", ", seen.Select(kv => $"{kv.Key}={kv.Value.Count}")));
+        foreach (var (_, bodies) in seen)
+        {
+            Assert.Equal(100, bodies.Count);
+            foreach (var key in bodies.GroupBy(b => b.Split(':')[0]))
+                Assert.Equal(Enumerable.Range(0, 20), key.Select(b => int.Parse(b.Split(':')[1])));
+        }
+    }
+
+    [Fact]
     public void Bad_group_topic_and_expression_are_refused_naming_the_problem()
     {
         var e1 = Assert.Throws<AkkaMqException>(() => AkkaMqPushConsumer.Create(_fx.Client, "bad group"));

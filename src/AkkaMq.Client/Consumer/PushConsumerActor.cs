@@ -142,7 +142,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             if (_pqs.TryGetValue(m.Pq.Mq, out var pq) && ReferenceEquals(pq, m.Pq))
             {
                 _pqs.Remove(m.Pq.Mq);
-                if (Orderly && _gateways.TryGetValue(pq.Mq.BrokerName, out var gw))
+                if (NeedsLock && _gateways.TryGetValue(pq.Mq.BrokerName, out var gw))
                     gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
             }
         });
@@ -185,13 +185,16 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
 
     private bool Orderly => _orderly != null;
 
+    /// <summary>Orderly clustering consumers lock queues at the broker; a broadcasting member reads every queue anyway.</summary>
+    private bool NeedsLock => Orderly && _settings.MessageModel == MessageModel.Clustering;
+
     protected override void PreStart()
     {
         Self.Tell(new Tick("routes"));
         Timers.StartPeriodicTimer("routes", new Tick("routes"), _settings.HeartbeatBrokerInterval);
         Timers.StartPeriodicTimer("rebalance", new Tick("rebalance"), _settings.RebalanceInterval);
         Timers.StartPeriodicTimer("persist", new Tick("persist"), _settings.PersistConsumerOffsetInterval);
-        if (Orderly) Timers.StartPeriodicTimer("lock", new Tick("lock"), _settings.LockRenewInterval);
+        if (NeedsLock) Timers.StartPeriodicTimer("lock", new Tick("lock"), _settings.LockRenewInterval);
     }
 
     private void OnTick(Tick t)
@@ -365,7 +368,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         {
             _log.Info("Consumer {0} of group {1} now also owns {2}", _clientId, _group, string.Join(", ", added.Select(p => p.Mq)));
             // Orderly: the start offset is read only once the lock is ours, after the previous owner committed and unlocked.
-            if (Orderly) Lock(added);
+            if (NeedsLock) Lock(added);
             else foreach (var pq in added) FetchStartOffset(pq);
         }
         RebalanceFinished();
@@ -385,11 +388,11 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         if (offset < 0 || _settings.MessageModel == MessageModel.Broadcasting)
         {
             // Nothing consumed here yet: only the lock (which may already be ours) has to go.
-            if (Orderly) gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
+            if (NeedsLock) gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
             return;
         }
         var commit = new CommitConsumerOffsets(pq.Mq.BrokerName, _group, pq.Mq.Topic, new Dictionary<int, long> { [pq.Mq.QueueId] = offset });
-        if (!Orderly || pq.Consuming)
+        if (!NeedsLock || pq.Consuming)
         {
             gw.Tell(commit, Self);
             // An orderly queue still being consumed is unlocked when that call ends (OnConsumeDone).
@@ -462,7 +465,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             PullLater(pq, _settings.PullTimeDelayWhenFlowControl);
             return;
         }
-        if (Orderly && !pq.Locked)
+        if (NeedsLock && !pq.Locked)
         {
             PullLater(pq, _settings.PullTimeDelayWhenException);
             return;
@@ -694,7 +697,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     private void TryConsumeOrderly(ProcessQueue pq)
     {
         if (_stopping || pq.Dropped || pq.Consuming || pq.Msgs.Count == 0) return;
-        if (!LockValid(pq))
+        if (NeedsLock && !LockValid(pq))
         {
             if (pq.Locked) { pq.Locked = false; Lock(new[] { pq }); }
             return;
@@ -777,7 +780,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var group = _group;
         var clientId = _clientId;
         var timeout = _ctx.Settings.RequestTimeout;
-        var orderly = Orderly;
+        var orderly = NeedsLock;
         var self = Self;
         var log = _log;
         async Task<object> Run()
