@@ -35,7 +35,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     private sealed record StartOffset(ProcessQueue Pq, long Offset) : INoSerializationVerificationNeeded;
     private sealed record StartOffsetFailed(ProcessQueue Pq, string Why) : INoSerializationVerificationNeeded;
     private sealed record PullAgain(ProcessQueue Pq) : INoSerializationVerificationNeeded;
-    private sealed record PullTimedOut(ProcessQueue Pq, long Seq) : INoSerializationVerificationNeeded;
+    private sealed record PullReply(ProcessQueue Pq, long Seq, PullResult Result) : INoSerializationVerificationNeeded;
+    private sealed record PullFailed(ProcessQueue Pq, long Seq, string Why) : INoSerializationVerificationNeeded;
     private sealed record ConsumeDone(ConsumeRequest Request, bool Success) : INoSerializationVerificationNeeded;
     private sealed record ConsumeAgain(ConsumeRequest Request) : INoSerializationVerificationNeeded;
     private sealed record SendBackDone(ConsumeRequest Request, IReadOnlyList<MessageExt> Failed) : INoSerializationVerificationNeeded;
@@ -146,15 +147,15 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                     gw.Tell(new UnlockBatchMQ(pq.Mq.BrokerName, _group, _clientId, new[] { pq.Mq }), Self);
             }
         });
-        Receive<PullResult>(OnPullResult);
+        Receive<PullReply>(OnPullReply);
         Receive<PullAgain>(m => Pull(m.Pq));
-        Receive<PullTimedOut>(m =>
+        Receive<PullFailed>(m =>
         {
-            if (m.Pq.PullSeq != m.Seq || !m.Pq.PullInFlight) return;
-            _log.Warning("Pull from {0} got no answer in time; pulling again", m.Pq.Mq);
+            if (!IsCurrentPull(m.Pq, m.Seq)) return;
+            _log.Warning("Pull from {0} got no answer: {1}; pulling again", m.Pq.Mq, m.Why);
             m.Pq.PullInFlight = false;
             RefreshRoutesSoon(); // the broker group may be served by another node now (failover)
-            Pull(m.Pq);
+            PullLater(m.Pq, _settings.PullTimeDelayWhenFlowControl);
         });
         Receive<ConsumeDone>(OnConsumeDone);
         Receive<ConsumeAgain>(m =>
@@ -478,19 +479,24 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         pq.PullInFlight = true;
         var seq = ++pq.PullSeq;
         var suspend = (long)_settings.BrokerSuspendMaxTime.TotalMilliseconds;
-        gw.Tell(new PullMessage(pq.Mq.BrokerName, _group, pq.Mq.Topic, pq.Mq.QueueId, pq.NextOffset, _settings.PullBatchSize,
-            pq.SubExpression, suspend), Self);
-        Timers.StartSingleTimer("pull-timeout:" + pq.Mq, new PullTimedOut(pq, seq), _settings.BrokerSuspendMaxTime + _ctx.Settings.RequestTimeout);
+        // Ask, not Tell: each answer is tied to its own request, so a late answer to an earlier pull
+        // (timed out, or of a queue given up and owned again) can never move this queue's offset.
+        gw.Ask<PullResult>(new PullMessage(pq.Mq.BrokerName, _group, pq.Mq.Topic, pq.Mq.QueueId, pq.NextOffset, _settings.PullBatchSize,
+                pq.SubExpression, suspend), _settings.BrokerSuspendMaxTime + _ctx.Settings.RequestTimeout)
+            .PipeTo(Self, success: r => new PullReply(pq, seq, r), failure: e => new PullFailed(pq, seq, e.Message));
     }
 
     private void PullLater(ProcessQueue pq, TimeSpan delay) => Timers.StartSingleTimer("pull:" + pq.Mq, new PullAgain(pq), delay);
 
-    private void OnPullResult(PullResult r)
+    private bool IsCurrentPull(ProcessQueue pq, long seq) =>
+        !pq.Dropped && pq.PullInFlight && pq.PullSeq == seq && _pqs.TryGetValue(pq.Mq, out var current) && ReferenceEquals(current, pq);
+
+    private void OnPullReply(PullReply reply)
     {
-        var mq = new MessageQueue(r.Topic, r.BrokerName, r.QueueId);
-        if (!_pqs.TryGetValue(mq, out var pq) || !pq.PullInFlight) return; // a dropped queue's or a timed-out pull's late answer
+        var (pq, r) = (reply.Pq, reply.Result);
+        var mq = pq.Mq;
+        if (!IsCurrentPull(pq, reply.Seq)) return;
         pq.PullInFlight = false;
-        Timers.Cancel("pull-timeout:" + mq);
         if (r.Code != ResponseCode.Success)
         {
             _log.Warning("Pull from {0} failed: {1}", mq, r.Error);
