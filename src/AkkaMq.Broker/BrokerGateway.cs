@@ -315,6 +315,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         props.Remove(MessageConst.TimerDeliverMs);
         var toDlq = reconsumed >= m.MaxReconsumeTimes || m.DelayLevel < 0;
         var topic = toDlq ? MessageConst.GetDlqTopic(m.ConsumerGroup) : MessageConst.GetRetryTopic(m.ConsumerGroup);
+        if (Validators.CheckTopic(topic) is { } topicError)
+        {
+            Fail(ResponseCode.ConsumerGroupIllegal, $"consumer group '{m.ConsumerGroup}' cannot have a retry or dead-letter topic: {topicError}");
+            return;
+        }
         EnsureGroupTopic(topic);
         var entry = new SendEntry(m.CorrelationId, 0, false, m.Msg.BornTimestamp, new Message(topic, m.Msg.Body, m.Msg.Tags, m.Msg.Keys, props));
         if (toDlq)
