@@ -118,6 +118,11 @@ public sealed class ScheduleTests : BrokerTestBase
         Assert.Equal(ResponseCode.ConsumerGroupIllegal, ExpectMsg<SendAcks>().Acks.Single().Code);
         Gateway.Tell(new ConsumerSendMsgBack(BrokerName, "billing", 11, original, 19, 2), TestActor);
         Assert.Contains("delay level 19", ExpectMsg<SendAcks>().Acks.Single().Error);
+        var longGroup = new string('g', 200); // a legal group name, but %RETRY% + it is over the topic limit
+        Gateway.Tell(new ConsumerSendMsgBack(BrokerName, longGroup, 12, original, 0, 2), TestActor);
+        var tooLong = ExpectMsg<SendAcks>().Acks.Single();
+        Assert.Equal(ResponseCode.ConsumerGroupIllegal, tooLong.Code);
+        Assert.Contains("retry or dead-letter topic", tooLong.Error);
     }
 
     [Fact]
