@@ -5,6 +5,7 @@ using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Broker;
@@ -137,6 +138,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _settings.RegisterNameServerPeriod);
             Become(Serving);
             Stash.UnstashAll();
+            WakeSchedule();
         });
         ReceiveAny(_ => Stash.Stash());
     }
@@ -162,6 +164,22 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<QueryConsumerOffset>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, read: true, group: m.ConsumerGroup,
             fail: e => new ConsumerOffsetReply(m.ConsumerGroup, m.Topic, m.QueueId, -1, e.Code, e.Error)));
+        Receive<ConsumerHeartbeat>(m =>
+        {
+            // As RocketMQ's heartbeat does: a clustering group gets its retry topic before its first failure.
+            if (m.MessageModel == MessageModel.Clustering && m.BrokerName == BrokerName && Validators.CheckGroup(m.ConsumerGroup) == null
+                && Validators.CheckTopic(MessageConst.GetRetryTopic(m.ConsumerGroup)) == null)
+                EnsureGroupTopic(MessageConst.GetRetryTopic(m.ConsumerGroup));
+            ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null,
+            e => new ConsumerHeartbeatReply(m.BrokerName, m.ConsumerGroup, m.ClientId, e.Code, e.Error));
+        });
+        Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null, null));
+        Receive<GetConsumerList>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null,
+            e => new ConsumerList(m.ConsumerGroup, Array.Empty<string>(), e.Code, e.Error)));
+        Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues,
+            e => new LockBatchMQReply(m.ConsumerGroup, m.ClientId, Array.Empty<MessageQueue>(), e.Code, e.Error)));
+        Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues, null));
+        Receive<ConsumerSendMsgBack>(OnSendMsgBack);
         Receive<UpdateTopicConfig>(m =>
         {
             if (m.BrokerName != BrokerName)
@@ -180,6 +198,8 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             if (m.Code == ResponseCode.Success && m.Config != null) _topics[m.Topic] = m.Config;
             if (_topicUpdateRequesters.Remove(m.Topic, out var list))
                 foreach (var r in list) r.Tell(m);
+            else if (m.Code == ResponseCode.Success)
+                Register(); // a topic this gateway created itself (retry, DLQ): publish its route now
         });
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Values.ToList())));
         Receive<SampleTps>(_ => OnSampleTps());
@@ -232,7 +252,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             }
             Register();
         });
-        Receive<Heartbeat>(_ => _region.Tell(new GetTopicConfigs(BrokerName)));
+        Receive<Heartbeat>(_ =>
+        {
+            _region.Tell(new GetTopicConfigs(BrokerName));
+            WakeSchedule();
+        });
         Receive<LoadTopics>(_ => { });
         Receive<RequestBrokerRegistration>(_ => Register());
         Receive<RegisterBrokerReply>(m =>
@@ -245,6 +269,13 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             }
         });
     }
+
+    /// <summary>
+    /// The delayed-message schedule must run while it holds messages, also after a restart or a
+    /// shard move when nobody sends a delayed message: an empty ScheduleMessages starts it and keeps
+    /// it from being passivated.
+    /// </summary>
+    private void WakeSchedule() => _region.Tell(new ScheduleMessages(BrokerName, Array.Empty<ScheduledEntry>()), Self);
 
     private void ReplaceTopics(TopicConfigs m)
     {
@@ -451,6 +482,122 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _region.Forward(m);
     }
 
+    /// <summary>
+    /// A delayed message (DELAY level or TIMER_DELIVER_MS) goes to the schedule until its time;
+    /// deliverAt stays 0 for a message to store now (no delay, or a time already past).
+    /// </summary>
+    private Failure? DeliverTime(Message msg, out long deliverAt)
+    {
+        deliverAt = 0;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var levels = _settings.Schedule.DelayLevels;
+        if (msg.Properties.TryGetValue(MessageConst.DelayTimeLevel, out var levelText))
+        {
+            if (!int.TryParse(levelText, out var level) || level < 0 || level > levels.Count)
+                return new Failure(ResponseCode.MessageIllegal, $"delay level '{levelText}' is not 0..{levels.Count} (messageDelayLevel has {levels.Count} levels)");
+            if (level > 0) deliverAt = now + (long)levels[level - 1].TotalMilliseconds;
+        }
+        if (msg.Properties.TryGetValue(MessageConst.TimerDeliverMs, out var atText))
+        {
+            if (deliverAt > 0) return new Failure(ResponseCode.MessageIllegal, $"a message cannot have both {MessageConst.DelayTimeLevel} and {MessageConst.TimerDeliverMs}");
+            if (!long.TryParse(atText, out var at) || at < 0)
+                return new Failure(ResponseCode.MessageIllegal, $"{MessageConst.TimerDeliverMs} '{atText}' is not a Unix time in milliseconds");
+            var max = now + (long)_settings.Schedule.TimerMaxDelay.TotalMilliseconds;
+            if (at > max)
+                return new Failure(ResponseCode.MessageIllegal, $"{MessageConst.TimerDeliverMs} {at} is more than timerMaxDelay ({_settings.Schedule.TimerMaxDelay}) ahead");
+            if (at > now) deliverAt = at;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// RocketMQ's consumerSendMsgBack: the failed message goes to %RETRY%group with a delay
+    /// (level 3 + times already reconsumed, unless the consumer chose one), or to %DLQ%group once
+    /// it was reconsumed maxReconsumeTimes times. Retry count, first topic and first message id
+    /// travel as properties. The consumer gets SendAcks once the copy is durable.
+    /// </summary>
+    private void OnSendMsgBack(ConsumerSendMsgBack m)
+    {
+        void Fail(ResponseCode code, string error) =>
+            Sender.Tell(new SendAcks(BrokerName, new[] { new SendAck(m.CorrelationId, code, error, SendStatus.SendOk, 0, -1) }));
+        if (m.BrokerName != BrokerName) { Fail(ResponseCode.SystemError, $"this node serves broker '{BrokerName}', not '{m.BrokerName}'"); return; }
+        if (Validators.CheckGroup(m.ConsumerGroup) is { } groupError) { Fail(ResponseCode.ConsumerGroupIllegal, groupError); return; }
+        if (Validators.CheckMessage(m.Msg.Topic, m.Msg.Tags, m.Msg.Keys, m.Msg.Properties, m.Msg.Body, _settings.Limits) is { } msgError)
+        {
+            Fail(ResponseCode.MessageIllegal, msgError);
+            return;
+        }
+        if (m.MaxReconsumeTimes < 0) { Fail(ResponseCode.MessageIllegal, $"maxReconsumeTimes {m.MaxReconsumeTimes} is negative"); return; }
+        var levels = _settings.Schedule.DelayLevels;
+        if (m.DelayLevel > levels.Count) { Fail(ResponseCode.MessageIllegal, $"delay level {m.DelayLevel} is over the {levels.Count} levels of messageDelayLevel"); return; }
+
+        var reconsumed = MessageConst.ReconsumeTimes(m.Msg);
+        var props = new Dictionary<string, string>(m.Msg.Properties);
+        props.TryAdd(MessageConst.RetryTopic, m.Msg.Topic);
+        props.TryAdd(MessageConst.OriginMessageId, m.Msg.MsgId);
+        props[MessageConst.ReconsumeTime] = (reconsumed + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        props.Remove(MessageConst.DelayTimeLevel);
+        props.Remove(MessageConst.TimerDeliverMs);
+        var toDlq = reconsumed >= m.MaxReconsumeTimes || m.DelayLevel < 0;
+        var topic = toDlq ? MessageConst.GetDlqTopic(m.ConsumerGroup) : MessageConst.GetRetryTopic(m.ConsumerGroup);
+        if (Validators.CheckTopic(topic) is { } topicError)
+        {
+            Fail(ResponseCode.ConsumerGroupIllegal, $"consumer group '{m.ConsumerGroup}' cannot have a retry or dead-letter topic: {topicError}");
+            return;
+        }
+        EnsureGroupTopic(topic);
+        var entry = new SendEntry(m.CorrelationId, 0, false, m.Msg.BornTimestamp, new Message(topic, m.Msg.Body, m.Msg.Tags, m.Msg.Keys, props));
+        if (toDlq)
+        {
+            _region.Tell(new AppendMessages(BrokerName, topic, 0, new[] { entry }), Sender);
+            return;
+        }
+        var level = m.DelayLevel > 0 ? m.DelayLevel : Math.Min(3 + reconsumed, levels.Count);
+        props[MessageConst.DelayTimeLevel] = level.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var deliverAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)levels[level - 1].TotalMilliseconds;
+        _region.Tell(new ScheduleMessages(BrokerName, new[] { new ScheduledEntry(deliverAt, entry) }), Sender);
+    }
+
+    /// <summary>Retry and dead-letter topics are created on first use with one queue, as RocketMQ does.</summary>
+    private void EnsureGroupTopic(string topic)
+    {
+        if (_topics.ContainsKey(topic)) return;
+        var config = TopicConfig.Create(topic, 1);
+        _topics[topic] = config; // served at once; the reply of the update below confirms it
+        _region.Tell(new UpdateTopicConfig(BrokerName, config), Self);
+    }
+
+    /// <summary>Consumer group commands: checked here (broker, group, client id, queues), then kept by the group's entity.</summary>
+    private void ForwardToGroup(IBrokerShardCommand m, string brokerName, string group, string? clientId, IReadOnlyList<MessageQueue>? queues,
+        Func<Failure, object>? fail)
+    {
+        Failure? failure = null;
+        if (brokerName != BrokerName)
+            failure = new Failure(ResponseCode.SystemError, $"this node serves broker '{BrokerName}', not '{brokerName}'");
+        else if (Validators.CheckGroup(group) is { } groupError)
+            failure = new Failure(ResponseCode.ConsumerGroupIllegal, groupError);
+        else if (clientId != null && string.IsNullOrWhiteSpace(clientId))
+            failure = new Failure(ResponseCode.SystemError, $"consumer of group '{group}' sent an empty client id");
+        else if (queues != null)
+            foreach (var q in queues)
+            {
+                if (q.BrokerName != BrokerName)
+                    failure = new Failure(ResponseCode.SystemError, $"queue {q} is not on broker '{BrokerName}'");
+                else if (Validators.CheckTopic(q.Topic) is { } topicError)
+                    failure = new Failure(ResponseCode.MessageIllegal, topicError);
+                else if (q.QueueId < 0)
+                    failure = new Failure(ResponseCode.MessageIllegal, $"queue id {q.QueueId} of {q} is negative");
+                if (failure != null) break;
+            }
+        if (failure != null)
+        {
+            if (fail != null) Sender.Tell(fail(failure.Value));
+            else _log.Warning("Dropped {0}: {1}", m.GetType().Name, failure.Value.Error);
+            return;
+        }
+        _region.Forward(m);
+    }
+
     private void OnSend(SendMessages m)
     {
         foreach (var e in m.Entries)
@@ -458,16 +605,24 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 
         Dictionary<(string, int), List<SendEntry>>? byQueue = null;
         List<SendAck>? rejected = null;
+        List<ScheduledEntry>? scheduled = null;
         foreach (var e in m.Entries)
         {
             var msg = e.Message;
             var failure = CheckQueue(m.BrokerName, msg.Topic, e.QueueId, read: false);
             if (failure == null && Validators.CheckMessage(msg, _settings.Limits) is { } error)
                 failure = new Failure(ResponseCode.MessageIllegal, error);
+            long deliverAt = 0;
+            if (failure == null && msg.Properties.Count > 0) failure = DeliverTime(msg, out deliverAt);
             if (failure != null)
             {
                 if (!e.Oneway)
                     (rejected ??= new()).Add(new SendAck(e.CorrelationId, failure.Value.Code, failure.Value.Error, SendStatus.SendOk, e.QueueId, -1));
+                continue;
+            }
+            if (deliverAt > 0)
+            {
+                (scheduled ??= new()).Add(new ScheduledEntry(deliverAt, e));
                 continue;
             }
             byQueue ??= new();
@@ -476,6 +631,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             list.Add(e);
         }
         if (rejected != null) Sender.Tell(new SendAcks(BrokerName, rejected));
+        if (scheduled != null) _region.Tell(new ScheduleMessages(BrokerName, scheduled), Sender);
         if (byQueue == null) return;
         foreach (var ((topic, queueId), entries) in byQueue)
             _region.Tell(new AppendMessages(BrokerName, topic, queueId, entries), Sender);

@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Actor;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Configuration;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Serialization;
 using AkkaMq.Protocol.Store;
@@ -167,6 +168,43 @@ internal static class Samples
         ["TopicConfigChanged"] = () => new TopicConfigChanged(new TopicConfig("TopicTest", 16, 16, Perm.ReadWrite | Perm.Inherit)),
         ["TopicConfigsSnapshot"] = () => new TopicConfigsSnapshot(new[] { TopicConfig.Create("A"), TopicConfig.Create("B", 1) }),
         ["TopicConfigsSnapshot-empty"] = () => new TopicConfigsSnapshot(Array.Empty<TopicConfig>()),
+        // Consumer groups
+        ["ConsumerHeartbeat"] = () => new ConsumerHeartbeat("broker-a", "group-1", "127.0.0.1@c1@1", MessageModel.Broadcasting, new[]
+        {
+            new SubscriptionData("TopicTest", "TagA || TagB"), new SubscriptionData("%RETRY%group-1", "*"), new SubscriptionData(Unicode, LongUnicode),
+        }),
+        ["ConsumerHeartbeat-noSubs"] = () => new ConsumerHeartbeat("b", "g", "c", MessageModel.Clustering, Array.Empty<SubscriptionData>()),
+        ["ConsumerHeartbeatReply"] = () => new ConsumerHeartbeatReply("broker-a", "group-1", "c1", ResponseCode.ConsumerGroupIllegal, "bad " + Unicode),
+        ["UnregisterConsumer"] = () => new UnregisterConsumer("broker-a", "group-1", LongAscii),
+        ["GetConsumerList"] = () => new GetConsumerList("broker-a", "group-1"),
+        ["ConsumerList"] = () => new ConsumerList("group-1", new[] { "a", "b", Unicode }, ResponseCode.Success, null),
+        ["ConsumerList-empty"] = () => new ConsumerList("group-1", Array.Empty<string>(), ResponseCode.ConsumerGroupIllegal, "illegal"),
+        ["ConsumerIdsChanged"] = () => new ConsumerIdsChanged("broker-a", "group-1"),
+        ["LockBatchMQ"] = () => new LockBatchMQ("broker-a", "group-1", "c1", new[]
+        {
+            new MessageQueue("TopicTest", "broker-a", 0), new MessageQueue(Unicode, "broker-a", int.MaxValue),
+        }),
+        ["LockBatchMQReply"] = () => new LockBatchMQReply("group-1", "c1", new[] { new MessageQueue("TopicTest", "broker-a", 7) }, ResponseCode.Success, null),
+        ["LockBatchMQReply-none"] = () => new LockBatchMQReply("group-1", "c1", Array.Empty<MessageQueue>(), ResponseCode.SystemError, "x"),
+        ["ConsumerSendMsgBack"] = () => new ConsumerSendMsgBack("broker-a", "group-1", 77, Ext(42, "TagA", "k1", Props(), AllByteValues), 0, 16),
+        ["ConsumerSendMsgBack-dlq"] = () => new ConsumerSendMsgBack("b", "g", -1, Ext(0, null, null, Message.EmptyProperties, Text(Unicode), -1, -1), -1, 0),
+        ["ScheduleMessages"] = () => new ScheduleMessages("broker-a", new[]
+        {
+            new ScheduledEntry(1_700_000_010_000, new SendEntry(1, 2, false, 1_700_000_000_000, new Message("TopicTest", AllByteValues, "TagA", "k", Props()))),
+            new ScheduledEntry(long.MaxValue, new SendEntry(-3, 0, true, -1, new Message(Unicode, Text("x")))),
+        }),
+        ["ScheduledMessagesAdded"] = () => new ScheduledMessagesAdded(new[]
+        {
+            new ScheduledMessage(1, 1_700_000_010_000, "TopicTest", 3, 1_700_000_000_000, "TagA", "k1 k2", Props(), AllByteValues),
+            new ScheduledMessage(long.MaxValue, -1, Unicode, 0, -1, null, null, Message.EmptyProperties, Array.Empty<byte>()),
+        }),
+        ["ScheduledMessagesDelivered"] = () => new ScheduledMessagesDelivered(new[] { 1L, 2L, long.MaxValue }),
+        ["ScheduleLogSnapshot"] = () => new ScheduleLogSnapshot(5, new[]
+        {
+            new ScheduledMessage(4, 9, "%RETRY%g", 0, 8, null, "k", Props(), Text(LongAscii)),
+        }),
+        ["ScheduleLogSnapshot-empty"] = () => new ScheduleLogSnapshot(0, Array.Empty<ScheduledMessage>()),
+        ["UnlockBatchMQ"] = () => new UnlockBatchMQ("broker-a", "group-1", "c2", new[] { new MessageQueue("TopicTest", "broker-a", 1) }),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
@@ -986,6 +1024,11 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         (typeof(GetTopicConfigs), "BGT"), (typeof(TopicConfigs), "BTC"),
         (typeof(MessagesAppended), "SMA1"), (typeof(QueueLogSnapshot), "SQS1"), (typeof(ConsumerOffsetsCommitted), "SOC1"),
         (typeof(ConsumerOffsetsSnapshot), "SOS1"), (typeof(TopicConfigChanged), "STC1"), (typeof(TopicConfigsSnapshot), "STS1"),
+        (typeof(ConsumerHeartbeat), "CHB"), (typeof(ConsumerHeartbeatReply), "CHR"), (typeof(UnregisterConsumer), "CUR"),
+        (typeof(GetConsumerList), "CGL"), (typeof(ConsumerList), "CCL"), (typeof(ConsumerIdsChanged), "CIC"),
+        (typeof(LockBatchMQ), "CLK"), (typeof(LockBatchMQReply), "CLR"), (typeof(UnlockBatchMQ), "CUL"),
+        (typeof(ConsumerSendMsgBack), "CSB"), (typeof(ScheduleMessages), "CSM"), (typeof(ScheduledMessagesAdded), "SCD1"),
+        (typeof(ScheduledMessagesDelivered), "SCE1"), (typeof(ScheduleLogSnapshot), "SCS1"),
     }.Select(x => new object[] { x.Item1.Name, x.Item2 });
 
     [Theory]
@@ -1005,8 +1048,8 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(31 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
-        Assert.Equal(31, PinnedManifests().Count());
+        Assert.Equal(45 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
+        Assert.Equal(45, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
         Assert.Equal(manifests.Count, manifests.Values.Distinct().Count());

@@ -46,6 +46,12 @@ public sealed record BrokerSettings(
 {
     public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(BrokerSettings).Assembly, "AkkaMq.Broker.reference.conf");
 
+    /// <summary>Consumer group membership and queue locks (akkamq.broker.consumer-manager).</summary>
+    public Consumer.ConsumerManagerSettings ConsumerManager { get; init; } = Consumer.ConsumerManagerSettings.Default;
+
+    /// <summary>Delay levels and the delayed-message schedule (akkamq.broker.messageDelayLevel, akkamq.broker.schedule).</summary>
+    public Consumer.ScheduleSettings Schedule { get; init; } = Consumer.ScheduleSettings.Default;
+
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
     /// <summary>How long the gateway holds client requests while the group's serving node is unreachable (0 = not at all).</summary>
@@ -120,6 +126,8 @@ public sealed record BrokerSettings(
             c.GetInt("consumer-offsets.snapshot-every"))
         {
             FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
+            ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
+            Schedule = Consumer.ScheduleSettings.Create(c),
         };
 
         static int NonNegative(Config q, string key)

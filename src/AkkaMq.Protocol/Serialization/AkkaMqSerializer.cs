@@ -2,6 +2,7 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Store;
 
@@ -43,6 +44,21 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     private const string UpdateTopicConfigReplyManifest = "BUR";
     private const string GetTopicConfigsManifest = "BGT";
     private const string TopicConfigsManifest = "BTC";
+    // Consumer groups
+    private const string ConsumerHeartbeatManifest = "CHB";
+    private const string ConsumerHeartbeatReplyManifest = "CHR";
+    private const string UnregisterConsumerManifest = "CUR";
+    private const string GetConsumerListManifest = "CGL";
+    private const string ConsumerListManifest = "CCL";
+    private const string ConsumerIdsChangedManifest = "CIC";
+    private const string LockBatchMQManifest = "CLK";
+    private const string LockBatchMQReplyManifest = "CLR";
+    private const string UnlockBatchMQManifest = "CUL";
+    private const string ConsumerSendMsgBackManifest = "CSB";
+    private const string ScheduleMessagesManifest = "CSM";
+    private const string ScheduledMessagesAddedManifest = "SCD1";
+    private const string ScheduledMessagesDeliveredManifest = "SCE1";
+    private const string ScheduleLogSnapshotManifest = "SCS1";
     // Store events and snapshots (versioned)
     private const string MessagesAppendedManifest = "SMA1";
     private const string QueueLogSnapshotManifest = "SQS1";
@@ -90,6 +106,20 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         ConsumerOffsetsSnapshot => ConsumerOffsetsSnapshotManifest,
         TopicConfigChanged => TopicConfigChangedManifest,
         TopicConfigsSnapshot => TopicConfigsSnapshotManifest,
+        ConsumerHeartbeat => ConsumerHeartbeatManifest,
+        ConsumerHeartbeatReply => ConsumerHeartbeatReplyManifest,
+        UnregisterConsumer => UnregisterConsumerManifest,
+        GetConsumerList => GetConsumerListManifest,
+        ConsumerList => ConsumerListManifest,
+        ConsumerIdsChanged => ConsumerIdsChangedManifest,
+        LockBatchMQ => LockBatchMQManifest,
+        LockBatchMQReply => LockBatchMQReplyManifest,
+        UnlockBatchMQ => UnlockBatchMQManifest,
+        ConsumerSendMsgBack => ConsumerSendMsgBackManifest,
+        ScheduleMessages => ScheduleMessagesManifest,
+        ScheduledMessagesAdded => ScheduledMessagesAddedManifest,
+        ScheduledMessagesDelivered => ScheduledMessagesDeliveredManifest,
+        ScheduleLogSnapshot => ScheduleLogSnapshotManifest,
         _ => AdminManifest(o) ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}"),
     };
 
@@ -317,6 +347,100 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             case TopicConfigsSnapshot m:
                 WriteTopicConfigs(w, m.Configs);
                 break;
+            case ConsumerHeartbeat m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                w.WriteVarInt((int)m.MessageModel);
+                w.WriteLength(m.Subscriptions.Count);
+                foreach (var sub in m.Subscriptions)
+                {
+                    w.WriteString(sub.Topic);
+                    w.WriteString(sub.SubExpression);
+                }
+                break;
+            case ConsumerHeartbeatReply m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case UnregisterConsumer m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                break;
+            case GetConsumerList m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                break;
+            case ConsumerList m:
+                w.WriteString(m.ConsumerGroup);
+                WriteStrings(w, m.ClientIds);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case ConsumerIdsChanged m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                break;
+            case LockBatchMQ m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.Queues);
+                break;
+            case LockBatchMQReply m:
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.LockOKMQSet);
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
+            case UnlockBatchMQ m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteString(m.ClientId);
+                WriteQueues(w, m.Queues);
+                break;
+            case ConsumerSendMsgBack m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteVarLong(m.CorrelationId);
+                w.WriteVarInt(m.DelayLevel);
+                w.WriteVarInt(m.MaxReconsumeTimes);
+                w.WriteString(m.Msg.Topic);
+                w.WriteString(m.Msg.BrokerName);
+                w.WriteVarInt(m.Msg.QueueId);
+                w.WriteVarLong(m.Msg.QueueOffset);
+                w.WriteString(m.Msg.Tags);
+                w.WriteString(m.Msg.Keys);
+                w.WriteProperties(m.Msg.Properties);
+                w.WriteVarLong(m.Msg.BornTimestamp);
+                w.WriteVarLong(m.Msg.StoreTimestamp);
+                w.WriteBytes(m.Msg.Body);
+                break;
+            case ScheduleMessages m:
+                w.WriteString(m.BrokerName);
+                w.WriteLength(m.Entries.Count);
+                foreach (var e in m.Entries)
+                {
+                    w.WriteVarLong(e.DeliverAt);
+                    WriteSendEntry(w, e.Entry, writeTopic: true);
+                }
+                break;
+            case ScheduledMessagesAdded m:
+                WriteScheduled(w, m.Messages);
+                break;
+            case ScheduledMessagesDelivered m:
+                w.WriteLength(m.Ids.Count);
+                foreach (var id in m.Ids) w.WriteVarLong(id);
+                break;
+            case ScheduleLogSnapshot m:
+                w.WriteVarLong(m.NextId);
+                WriteScheduled(w, m.Pending);
+                break;
             default:
                 if (!WriteAdmin(w, obj)) throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
                 break;
@@ -364,6 +488,22 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             ConsumerOffsetsSnapshotManifest => new ConsumerOffsetsSnapshot(ReadOffsets(ref r), r.ReadVarLong()),
             TopicConfigChangedManifest => new TopicConfigChanged(ReadTopicConfig(ref r)),
             TopicConfigsSnapshotManifest => new TopicConfigsSnapshot(ReadTopicConfigs(ref r)),
+            ConsumerHeartbeatManifest => ReadConsumerHeartbeat(ref r),
+            ConsumerHeartbeatReplyManifest => new ConsumerHeartbeatReply(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(),
+                (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            UnregisterConsumerManifest => new UnregisterConsumer(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString()),
+            GetConsumerListManifest => new GetConsumerList(r.ReadRequiredString(), r.ReadRequiredString()),
+            ConsumerListManifest => new ConsumerList(r.ReadRequiredString(), ReadStrings(ref r), (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            ConsumerIdsChangedManifest => new ConsumerIdsChanged(r.ReadRequiredString(), r.ReadRequiredString()),
+            LockBatchMQManifest => ReadLockBatch(ref r, unlock: false),
+            LockBatchMQReplyManifest => new LockBatchMQReply(r.ReadRequiredString(), r.ReadRequiredString(), ReadQueues(ref r),
+                (ResponseCode)r.ReadVarInt(), r.ReadString()),
+            UnlockBatchMQManifest => ReadLockBatch(ref r, unlock: true),
+            ConsumerSendMsgBackManifest => ReadSendMsgBack(ref r),
+            ScheduleMessagesManifest => ReadScheduleMessages(ref r),
+            ScheduledMessagesAddedManifest => new ScheduledMessagesAdded(ReadScheduled(ref r)),
+            ScheduledMessagesDeliveredManifest => ReadDelivered(ref r),
+            ScheduleLogSnapshotManifest => new ScheduleLogSnapshot(r.ReadVarLong(), ReadScheduled(ref r)),
             _ => ReadAdmin(manifest, ref r) ?? throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");
@@ -623,5 +763,123 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         var list = new string[n];
         for (var i = 0; i < n; i++) list[i] = r.ReadRequiredString();
         return list;
+    }
+
+    private static ConsumerHeartbeat ReadConsumerHeartbeat(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var clientId = r.ReadRequiredString();
+        var model = (MessageModel)r.ReadVarInt();
+        var n = r.ReadLength();
+        var subs = new SubscriptionData[n];
+        for (var i = 0; i < n; i++) subs[i] = new SubscriptionData(r.ReadRequiredString(), r.ReadRequiredString());
+        return new ConsumerHeartbeat(broker, group, clientId, model, subs);
+    }
+
+    private static object ReadLockBatch(ref WireReader r, bool unlock)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var clientId = r.ReadRequiredString();
+        var queues = ReadQueues(ref r);
+        return unlock ? new UnlockBatchMQ(broker, group, clientId, queues) : new LockBatchMQ(broker, group, clientId, queues);
+    }
+
+    private static void WriteQueues(WireWriter w, IReadOnlyList<MessageQueue> queues)
+    {
+        w.WriteLength(queues.Count);
+        foreach (var q in queues)
+        {
+            w.WriteString(q.Topic);
+            w.WriteString(q.BrokerName);
+            w.WriteVarInt(q.QueueId);
+        }
+    }
+
+    private static MessageQueue[] ReadQueues(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var list = new MessageQueue[n];
+        for (var i = 0; i < n; i++) list[i] = new MessageQueue(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt());
+        return list;
+    }
+
+    private static ConsumerSendMsgBack ReadSendMsgBack(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var correlation = r.ReadVarLong();
+        var level = r.ReadVarInt();
+        var max = r.ReadVarInt();
+        var topic = r.ReadRequiredString();
+        var msgBroker = r.ReadRequiredString();
+        var queueId = r.ReadVarInt();
+        var offset = r.ReadVarLong();
+        var tags = r.ReadString();
+        var keys = r.ReadString();
+        var props = r.ReadProperties();
+        var born = r.ReadVarLong();
+        var store = r.ReadVarLong();
+        var body = r.ReadBytes();
+        return new ConsumerSendMsgBack(broker, group, correlation, new MessageExt(topic, msgBroker, queueId, offset, tags, keys, props, body, born, store), level, max);
+    }
+
+    private static ScheduleMessages ReadScheduleMessages(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var n = r.ReadLength();
+        var entries = new ScheduledEntry[n];
+        for (var i = 0; i < n; i++)
+        {
+            var at = r.ReadVarLong();
+            entries[i] = new ScheduledEntry(at, ReadSendEntry(ref r, null));
+        }
+        return new ScheduleMessages(broker, entries);
+    }
+
+    private static void WriteScheduled(WireWriter w, IReadOnlyList<ScheduledMessage> list)
+    {
+        w.WriteLength(list.Count);
+        foreach (var x in list)
+        {
+            w.WriteVarLong(x.Id);
+            w.WriteVarLong(x.DeliverAt);
+            w.WriteString(x.Topic);
+            w.WriteVarInt(x.QueueId);
+            w.WriteVarLong(x.BornTimestamp);
+            w.WriteString(x.Tags);
+            w.WriteString(x.Keys);
+            w.WriteProperties(x.Properties);
+            w.WriteBytes(x.Body);
+        }
+    }
+
+    private static ScheduledMessage[] ReadScheduled(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var list = new ScheduledMessage[n];
+        for (var i = 0; i < n; i++)
+        {
+            var id = r.ReadVarLong();
+            var at = r.ReadVarLong();
+            var topic = r.ReadRequiredString();
+            var queueId = r.ReadVarInt();
+            var born = r.ReadVarLong();
+            var tags = r.ReadString();
+            var keys = r.ReadString();
+            var props = r.ReadProperties();
+            var body = r.ReadBytes();
+            list[i] = new ScheduledMessage(id, at, topic, queueId, born, tags, keys, props, body);
+        }
+        return list;
+    }
+
+    private static ScheduledMessagesDelivered ReadDelivered(ref WireReader r)
+    {
+        var n = r.ReadLength();
+        var ids = new long[n];
+        for (var i = 0; i < n; i++) ids[i] = r.ReadVarLong();
+        return new ScheduledMessagesDelivered(ids);
     }
 }
