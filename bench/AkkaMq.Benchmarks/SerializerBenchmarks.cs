@@ -16,6 +16,9 @@ public class SerializerBenchmarks
 {
     [Params(1, 32, 1024)] public int N;
 
+    /// <summary>User properties per message (0: the common case; 2: e.g. a trace id and a region).</summary>
+    [Params(0, 2)] public int Props;
+
     private ActorSystem _system = null!;
     private AkkaMqSerializer _serializer = null!;
     private SendMessages _send = null!;
@@ -30,7 +33,7 @@ public class SerializerBenchmarks
     {
         _system = ActorSystem.Create("bench-serializer", "akka.loglevel = WARNING");
         _serializer = new AkkaMqSerializer((ExtendedActorSystem)_system);
-        var msgs = TestData.Messages(N);
+        var msgs = TestData.Messages(N, Props);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         _send = new SendMessages(TestData.BrokerName, TestData.Entries(msgs));
         var acks = new SendAck[N];

@@ -4,7 +4,7 @@ using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Benchmarks;
 
-/// <summary>Messages shaped like a typical producer's: 1 KiB body, one tag, one key, no properties.</summary>
+/// <summary>Messages shaped like a typical producer's: 1 KiB body, one tag, one key, optionally a few user properties.</summary>
 internal static class TestData
 {
     public const int BodySize = 1024;
@@ -18,10 +18,19 @@ internal static class TestData
         return body;
     }
 
-    public static Message[] Messages(int n)
+    public static Message[] Messages(int n, int properties = 0)
     {
         var msgs = new Message[n];
-        for (var i = 0; i < n; i++) msgs[i] = new Message(Topic, Body(i), tags: "TagA", keys: "order-" + i);
+        for (var i = 0; i < n; i++)
+        {
+            Dictionary<string, string>? props = null;
+            if (properties > 0)
+            {
+                props = new Dictionary<string, string>(properties);
+                for (var j = 0; j < properties; j++) props["prop" + j] = "value-" + i;
+            }
+            msgs[i] = new Message(Topic, Body(i), tags: "TagA", keys: "order-" + i, properties: props);
+        }
         return msgs;
     }
 
