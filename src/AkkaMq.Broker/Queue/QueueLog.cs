@@ -264,7 +264,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 to = sender;
             }
             if (entry.Oneway) continue;
-            (acks ??= new List<SendAck>()).Add(new SendAck(entry.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, _queueId, baseOffset + i));
+            // Sized for the rest of the batch (usually one sender), so it never regrows.
+            (acks ??= new List<SendAck>(batch.Count - i)).Add(new SendAck(entry.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, _queueId, baseOffset + i));
         }
         if (acks is { Count: > 0 }) to!.Tell(new SendAcks(_brokerName, acks));
     }

@@ -47,8 +47,12 @@ public readonly record struct MessageId(uint BrokerHash, uint TopicHash, int Que
     /// <summary>32-bit FNV-1a over the UTF-8 bytes: stable across processes and versions.</summary>
     public static uint Hash(string s)
     {
+        // Runs for every acked message (its id): names are short, so encode them on the stack.
+        var max = Encoding.UTF8.GetMaxByteCount(s.Length);
+        Span<byte> bytes = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        bytes = bytes[..Encoding.UTF8.GetBytes(s, bytes)];
         var hash = 2166136261u;
-        foreach (var by in Encoding.UTF8.GetBytes(s))
+        foreach (var by in bytes)
         {
             hash ^= by;
             hash *= 16777619u;

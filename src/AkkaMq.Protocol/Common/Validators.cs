@@ -67,15 +67,28 @@ public static class Validators
         {
             if (properties.Count > limits.MaxPropertyCount)
                 return $"message has {properties.Count} properties, the maximum is {limits.MaxPropertyCount}";
-            foreach (var kv in properties)
+            // A Dictionary's struct enumerator: through the interface it would be boxed per message.
+            if (properties is Dictionary<string, string> d)
             {
-                if (string.IsNullOrEmpty(kv.Key)) return "a property name is empty";
-                if (kv.Value == null) return $"property '{kv.Key}' has no value";
-                size += kv.Key.Length + kv.Value.Length;
+                foreach (var kv in d)
+                    if (CheckProperty(kv.Key, kv.Value, ref size) is { } error) return error;
+            }
+            else
+            {
+                foreach (var kv in properties)
+                    if (CheckProperty(kv.Key, kv.Value, ref size) is { } error) return error;
             }
         }
         if (size > limits.MaxPropertiesSize)
             return $"tags, keys and properties take {size} characters, the maximum is {limits.MaxPropertiesSize}";
+        return null;
+    }
+
+    private static string? CheckProperty(string key, string? value, ref int size)
+    {
+        if (string.IsNullOrEmpty(key)) return "a property name is empty";
+        if (value == null) return $"property '{key}' has no value";
+        size += key.Length + value.Length;
         return null;
     }
 

@@ -127,11 +127,16 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     {
         var w = _writer ??= new WireWriter(4096);
         w.Reset();
-        Write(w, obj);
-        var bytes = w.ToArray();
-        // Don't let one huge message pin a large buffer to the thread.
-        if (w.Length > 1 << 20) _writer = null;
-        return bytes;
+        try
+        {
+            Write(w, obj);
+            return w.ToArray();
+        }
+        finally
+        {
+            // Don't let one huge message pin a large buffer to the thread: it goes back to the shared pool.
+            if (w.Capacity > 1 << 20) w.Release();
+        }
     }
 
     private static void Write(WireWriter w, object obj)

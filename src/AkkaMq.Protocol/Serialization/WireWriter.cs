@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -10,20 +11,44 @@ namespace AkkaMq.Protocol.Serialization;
 /// </summary>
 public sealed class WireWriter
 {
+    // Past this size the buffer comes from ArrayPool<byte>.Shared, so a big batch neither
+    // allocates its way up from a small buffer on every call nor stays pinned to one writer.
+    private const int PoolFrom = 64 * 1024;
+
     private byte[] _buffer;
+    private byte[] _own; // the writer's own buffer; _buffer is a pooled one when they differ
     private int _pos;
 
-    public WireWriter(int capacity = 256) => _buffer = new byte[capacity];
+    public WireWriter(int capacity = 256) => _buffer = _own = new byte[capacity];
 
     public int Length => _pos;
+    public int Capacity => _buffer.Length;
     public void Reset() => _pos = 0;
     public byte[] ToArray() => _buffer.AsSpan(0, _pos).ToArray();
+
+    /// <summary>Empties the writer and gives a pooled buffer back (the writer's own one stays).</summary>
+    public void Release()
+    {
+        _pos = 0;
+        if (ReferenceEquals(_buffer, _own)) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = _own;
+    }
 
     private void Ensure(int extra)
     {
         if (_pos + extra <= _buffer.Length) return;
         var size = Math.Max(_buffer.Length * 2, _pos + extra);
-        Array.Resize(ref _buffer, size);
+        if (size <= PoolFrom)
+        {
+            Array.Resize(ref _buffer, size);
+            _own = _buffer;
+            return;
+        }
+        var next = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.AsSpan(0, _pos).CopyTo(next);
+        if (!ReferenceEquals(_buffer, _own)) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = next;
     }
 
     public void WriteByte(byte b)
@@ -89,6 +114,16 @@ public sealed class WireWriter
     public void WriteProperties(IReadOnlyDictionary<string, string> props)
     {
         WriteLength(props.Count);
+        // A Dictionary's struct enumerator: through the interface it would be boxed per message.
+        if (props is Dictionary<string, string> d)
+        {
+            foreach (var kv in d)
+            {
+                WriteString(kv.Key);
+                WriteString(kv.Value);
+            }
+            return;
+        }
         foreach (var kv in props)
         {
             WriteString(kv.Key);
