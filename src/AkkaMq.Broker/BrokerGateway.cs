@@ -176,6 +176,8 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null, null));
         Receive<GetConsumerList>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null,
             e => new ConsumerList(m.ConsumerGroup, Array.Empty<string>(), e.Code, e.Error)));
+        Receive<GetConsumerConnection>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null,
+            e => new ConsumerConnectionInfo(m.BrokerName, m.ConsumerGroup, Array.Empty<ConsumerConnectionEntry>(), e.Code, e.Error)));
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues,
             e => new LockBatchMQReply(m.ConsumerGroup, m.ClientId, Array.Empty<MessageQueue>(), e.Code, e.Error)));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues, null));

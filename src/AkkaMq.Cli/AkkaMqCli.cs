@@ -17,6 +17,7 @@ public static class AkkaMqCli
         new TopicRouteCommand(),
         new TopicStatusCommand(),
         new ConsumerProgressCommand(),
+        new ConsumerConnectionCommand(),
         new ResetOffsetByTimeCommand(),
         new SkipAccumulatedMessageCommand(),
         new QueryMsgByIdCommand(),

@@ -1,4 +1,9 @@
 using System.Text.Json;
+using Akka.Actor;
+using AkkaMq.Client;
+using AkkaMq.Client.Consumer;
+using AkkaMq.Protocol;
+using AkkaMq.TestKit;
 
 namespace AkkaMq.Cli.Tests;
 
@@ -161,6 +166,58 @@ public sealed class AdminCommandTests : IClassFixture<NodeFixture>
         CliAssert.OneLineError(await _node.Cli("resetOffsetByTime", "-g", "billing", "-t", "GroupTopic", "-s", "yesterday"), "--timestamp", "yesterday");
         CliAssert.OneLineError(await _node.Cli("skipAccumulatedMessage", "-g", "billing", "-t", "NoTopic"), "TOPIC_NOT_EXIST", "NoTopic");
         CliAssert.OneLineError(await _node.Cli("consumerProgress", "-g", "bad group!"), "CONSUMER_GROUP_ILLEGAL");
+    }
+
+    [Fact]
+    public async Task Consumer_connection_lists_a_live_push_consumer_until_it_leaves()
+    {
+        const string group = "conn-group";
+        await Ok("updateTopic", "-t", "ConnTopic", "-r", "2", "-w", "2");
+        CliAssert.OneLineError(await _node.Cli("consumerConnection", "-g", group), "CONSUMER_NOT_ONLINE", $"'{group}'", "not online");
+        CliAssert.OneLineError(await _node.Cli("consumerConnection", "-g", "bad group!"), "CONSUMER_GROUP_ILLEGAL");
+
+        var client = ActorSystem.Create("conn-client", AkkaMqTestNode.ClientConfigFor(_node.NamesrvAddr));
+        try
+        {
+            var consumer = AkkaMqPushConsumer.Create(client, group);
+            consumer.Subscribe("ConnTopic", "TagA || TagB");
+            consumer.RegisterMessageListener((_, _) => ConsumeConcurrentlyStatus.ConsumeSuccess);
+            var beforeStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await consumer.StartAsync();
+            var clientId = consumer.ClientId!;
+
+            CliRun? table = null;
+            await CliAssert.Eventually(async () => (table = await _node.Cli("consumerConnection", "-g", group)).ExitCode == 0,
+                TimeSpan.FromSeconds(15), () => table?.ToString() ?? "");
+            _output.WriteLine(table!.Out);
+            var clientAddress = $"127.0.0.1:{((ExtendedActorSystem)client).Provider.DefaultAddress.Port}";
+            CliAssert.Row(table.Out, clientId, clientAddress, "CLUSTERING", "broker-a", DateTime.UtcNow.ToString("yyyy-MM-dd"));
+            CliAssert.Row(table.Out, clientId, "ConnTopic", "TagA || TagB");
+            Assert.Contains("ConsumeType: CONSUME_PASSIVELY", table.Out);
+            Assert.Contains("MessageModel: CLUSTERING", table.Out);
+
+            var json = (await Ok("consumerConnection", "-g", group, "--json")).Json;
+            Assert.Equal(group, json.GetProperty("consumerGroup").GetString());
+            Assert.Equal("CLUSTERING", json.GetProperty("messageModel").GetString());
+            var conn = Assert.Single(json.GetProperty("connections").EnumerateArray());
+            Assert.Equal(clientId, conn.GetProperty("clientId").GetString());
+            Assert.Equal(clientAddress, conn.GetProperty("address").GetString());
+            Assert.InRange(conn.GetProperty("lastHeartbeat").GetInt64(), beforeStart, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var subs = conn.GetProperty("subscriptions").EnumerateArray().ToList();
+            Assert.Contains(subs, x => x.GetProperty("topic").GetString() == "ConnTopic" && x.GetProperty("subExpression").GetString() == "TagA || TagB");
+            Assert.Empty(json.GetProperty("errors").EnumerateArray());
+
+            // Shutdown unregisters: the group goes offline again.
+            await consumer.ShutdownAsync();
+            CliRun? after = null;
+            await CliAssert.Eventually(async () => (after = await _node.Cli("consumerConnection", "-g", group)).ExitCode != 0,
+                TimeSpan.FromSeconds(15), () => after?.ToString() ?? "");
+            CliAssert.OneLineError(after!, "CONSUMER_NOT_ONLINE", group);
+        }
+        finally
+        {
+            await client.Terminate();
+        }
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public sealed class NodeFixture : IAsyncLifetime
             akkamq.store.data-dir = "{Path.Combine(Dir, "data")}"
             akkamq.node.http.enabled = on
             akkamq.node.http.port = 0
+            # Short delay levels (level n = n * 100 ms) so retries reach the DLQ within a test.
+            akkamq.broker.messageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms 700ms 800ms 900ms 1s 1100ms 1200ms 1300ms 1400ms 1500ms 1600ms 1700ms 1800ms"
             """);
         await StartAsync();
     }
@@ -108,6 +110,17 @@ public sealed class NodeFixture : IAsyncLifetime
 
 public static class CliAssert
 {
+    /// <summary>Polls condition until it holds or the deadline passes (then fails with describe()).</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {timeout}: {describe()}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>A table row: the cells in order, separated by whitespace, on one line.</summary>
     public static void Row(string output, params object[] cells)
     {

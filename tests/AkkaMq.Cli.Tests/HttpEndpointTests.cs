@@ -5,7 +5,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using AkkaMq.Client;
+using AkkaMq.Client.Consumer;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.TestKit;
 
 namespace AkkaMq.Cli.Tests;
@@ -119,6 +121,66 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
             // Admin reads are not deliveries.
             await _http.GetStringAsync($"/api/topics/{topic}/messages?key=m-1-3");
             Assert.Equal(50, Sample(await Scrape(), "akkamq_messages_out_total", ("topic", topic)));
+        }
+        finally
+        {
+            await client.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_counted_once_per_message_and_connections_are_served_over_http()
+    {
+        const string topic = "DlqMetricTopic";
+        const string group = "dlq-metric-group";
+        var created = await _http.PostAsJsonAsync("/api/topics", new { topic, readQueueNums = 1, writeQueueNums = 1 });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var offline = await _http.GetAsync($"/api/groups/{group}/connections");
+        Assert.Equal(HttpStatusCode.NotFound, offline.StatusCode);
+        Assert.Equal("CONSUMER_NOT_ONLINE", (await offline.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        var client = ActorSystem.Create("dlq-client", AkkaMqTestNode.ClientConfigFor(_node.NamesrvAddr));
+        try
+        {
+            var producer = AkkaMqProducer.Create(client);
+            var deliveries = new System.Collections.Concurrent.ConcurrentQueue<(string Body, int Reconsume)>();
+            var consumer = AkkaMqPushConsumer.Create(client, group, PushConsumerSettings.Create(client.Settings.Config) with
+            {
+                ConsumeFromWhere = ConsumeFromWhere.ConsumeFromFirstOffset,
+                MaxReconsumeTimes = 1,
+            });
+            consumer.Subscribe(topic);
+            // "poison-*" always fails: first delivery + 1 retry, then the DLQ. "flaky" fails once and then succeeds.
+            consumer.RegisterMessageListener((msgs, _) =>
+            {
+                var body = System.Text.Encoding.UTF8.GetString(msgs[0].Body);
+                var n = MessageConst.ReconsumeTimes(msgs[0]);
+                deliveries.Enqueue((body, n));
+                return body.StartsWith("poison") || (body == "flaky" && n == 0)
+                    ? ConsumeConcurrentlyStatus.ReconsumeLater
+                    : ConsumeConcurrentlyStatus.ConsumeSuccess;
+            });
+            await consumer.StartAsync();
+            foreach (var b in new[] { "poison-1", "flaky", "poison-2", "ok", "poison-3" })
+                await producer.SendAsync(Message.FromText(topic, b));
+
+            var dlqStatus = $"/api/topics/{Uri.EscapeDataString(MessageConst.GetDlqTopic(group))}/status";
+            await CliAssert.Eventually(async () =>
+            {
+                var r = await _http.GetAsync(dlqStatus);
+                return r.IsSuccessStatusCode && (await r.Content.ReadFromJsonAsync<JsonElement>())[0].GetProperty("maxOffset").GetInt64() == 3
+                    && deliveries.Count(d => d.Body == "flaky") == 2;
+            }, TimeSpan.FromSeconds(20), () => string.Join(", ", deliveries.Select(d => $"{d.Body}#{d.Reconsume}")));
+
+            var scrape = await Scrape();
+            foreach (var line in scrape.Split('\n').Where(l => l.StartsWith("akkamq_send_to_dlq"))) _output.WriteLine(line);
+            Assert.Equal(3, Sample(scrape, "akkamq_send_to_dlq_messages_total", ("consumer_group", group), ("topic", topic), ("broker_name", "broker-a")));
+            Assert.Equal(3, deliveries.Count(d => d.Body.StartsWith("poison") && d.Reconsume == 1)); // each went back once before the DLQ
+
+            var connections = await _http.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/connections");
+            Assert.Equal(consumer.ClientId, Assert.Single(connections.GetProperty("connections").EnumerateArray()).GetProperty("clientId").GetString());
+            Assert.Equal("CONSUME_PASSIVELY", connections.GetProperty("consumeType").GetString());
+            await consumer.ShutdownAsync();
         }
         finally
         {

@@ -1,4 +1,5 @@
 using AkkaMq.Protocol.Admin;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Serialization;
 using AkkaMq.Protocol.Store;
@@ -26,6 +27,14 @@ internal static class AdminSamples
         ["ConsumerOffsets-error"] = () => new ConsumerOffsets("g", "t", new Dictionary<int, long>(), -1, ResponseCode.TopicNotExist, "no topic"),
         ["QueryMessageKey"] = () => new QueryMessageKey("broker-a", "TopicTest", 3, "order-42", 32),
         ["MessageKeyOffsets"] = () => new MessageKeyOffsets("TopicTest", 3, "order-42", new long[] { 0, 17, long.MaxValue }, ResponseCode.Success, null),
+        ["GetConsumerConnection"] = () => new GetConsumerConnection("broker-a", "group-1"),
+        ["ConsumerConnectionInfo"] = () => new ConsumerConnectionInfo("broker-a", "group-1", new[]
+        {
+            new ConsumerConnectionEntry("10.0.0.1@4711#1", "10.0.0.1:4711", MessageModel.Clustering,
+                new[] { new SubscriptionData("TopicTest", "TagA || TagB"), new SubscriptionData("%RETRY%group-1", "*") }, 1_700_000_000_000),
+            new ConsumerConnectionEntry(Samples.Unicode, null, MessageModel.Broadcasting, Array.Empty<SubscriptionData>(), long.MaxValue),
+        }, ResponseCode.Success, null),
+        ["ConsumerConnectionInfo-error"] = () => new ConsumerConnectionInfo("b", "g", Array.Empty<ConsumerConnectionEntry>(), ResponseCode.ConsumerGroupIllegal, "bad group"),
         ["TopicConfigDeleted"] = () => new TopicConfigDeleted("TopicTest"),
         ["QueueLogKeyedSnapshot"] = () => new QueueLogKeyedSnapshot(1000, 0, 1_700_000_000_000, 2,
             new[] { new QueueIndexEntry(0, 1, 1_700_000_000_000), new QueueIndexEntry(640, 65, 1_700_000_000_050) },
@@ -38,7 +47,8 @@ internal static class AdminSamples
         (typeof(GetAllTopicList), "ATL"), (typeof(TopicList), "ATR"), (typeof(DeleteTopicInBroker), "ADB"),
         (typeof(DeleteTopicInNameServer), "ADN"), (typeof(DeleteTopicReply), "ADR"), (typeof(GetBrokerRuntimeInfo), "ABI"),
         (typeof(BrokerRuntimeInfo), "ABR"), (typeof(GetConsumerOffsets), "AGO"), (typeof(ConsumerOffsets), "AOR"),
-        (typeof(QueryMessageKey), "AQK"), (typeof(MessageKeyOffsets), "AKO"), (typeof(TopicConfigDeleted), "SAD1"),
+        (typeof(QueryMessageKey), "AQK"), (typeof(MessageKeyOffsets), "AKO"), (typeof(GetConsumerConnection), "AGC"), (typeof(ConsumerConnectionInfo), "ACC"),
+        (typeof(TopicConfigDeleted), "SAD1"),
         (typeof(QueueLogKeyedSnapshot), "SAQ1"),
     };
 

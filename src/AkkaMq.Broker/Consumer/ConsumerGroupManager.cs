@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 
 namespace AkkaMq.Broker.Consumer;
@@ -78,6 +79,9 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
             }
         });
         Receive<GetConsumerList>(_ => Sender.Tell(new ConsumerList(_group, _members.Keys.ToList(), ResponseCode.Success, null)));
+        Receive<GetConsumerConnection>(_ => Sender.Tell(new ConsumerConnectionInfo(_brokerName, _group,
+            _members.Select(kv => new ConsumerConnectionEntry(kv.Key, AddressOf(kv.Value.Ref), kv.Value.Model, kv.Value.Subscriptions,
+                kv.Value.LastHeartbeat)).ToList(), ResponseCode.Success, null)));
         Receive<LockBatchMQ>(OnLock);
         Receive<UnlockBatchMQ>(m =>
         {
@@ -123,6 +127,13 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         member.Subscriptions = m.Subscriptions;
         Sender.Tell(new ConsumerHeartbeatReply(_brokerName, _group, m.ClientId, ResponseCode.Success, null));
         if (isNew) NotifyChanged();
+    }
+
+    /// <summary>host:port of a member's actor system (the client's Akka.Remote endpoint); null when it lives in this node.</summary>
+    private static string? AddressOf(IActorRef r)
+    {
+        var a = r.Path.Address;
+        return a.Host != null && a.Port != null ? $"{a.Host}:{a.Port}" : null;
     }
 
     private void Unwatch(IActorRef r)

@@ -6,6 +6,7 @@ using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Broker.Queue;
@@ -51,6 +52,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private readonly BrokerStats _stats;
     private readonly TopicStats _topicStats;
     private readonly QueueStats _queueStats;
+    private readonly string? _dlqGroup; // the group, when this is a %DLQ%group queue
     private readonly Queue<PendingSend> _pending = new();
     private readonly List<HeldPull> _held = new();
     private readonly Dictionary<long, long> _cursors = new();
@@ -83,6 +85,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         _stats = BrokerStatsExtension.For(Context.System);
         _topicStats = _stats.Topic(topic);
         _queueStats = _stats.Queue(topic, queueId);
+        if (topic.StartsWith(MessageConst.DlqGroupTopicPrefix, StringComparison.Ordinal)) _dlqGroup = topic[MessageConst.DlqGroupTopicPrefix.Length..];
         PersistenceId = PersistenceIdFor(brokerName, topic, queueId);
     }
 
@@ -238,6 +241,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         long bytes = 0;
         for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length;
         BrokerStats.AddIn(_topicStats, e.Messages.Count, bytes);
+        if (_dlqGroup != null) CountDeadLetters(e);
         _stats.RecordSendLatency(_topic, batch[0].ArrivedAt);
         AckBatch(batch, e.BaseOffset);
         if (_held.Count > 0) WakeHeldPulls();
@@ -247,6 +251,20 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _messagesSinceSnapshot >= _keys.Count / 8) SaveQueueSnapshot();
         if (_pending.Count > 0) Flush();
         else if (_stopping) StopIfDrained();
+    }
+
+    /// <summary>
+    /// Dead letters the broker routed here (send-backs past maxReconsumeTimes, which carry
+    /// ORIGIN_MESSAGE_ID); a producer writing to the DLQ topic directly is not counted. Counted
+    /// here, once the write is durable, so each stored dead letter counts once.
+    /// </summary>
+    private void CountDeadLetters(MessagesAppended e)
+    {
+        foreach (var m in e.Messages)
+        {
+            if (!m.Properties.ContainsKey(MessageConst.OriginMessageId)) continue;
+            _stats.SentToDlq(_dlqGroup!, m.Properties.TryGetValue(MessageConst.RetryTopic, out var t) ? t : "", 1);
+        }
     }
 
     private void AckBatch(List<PendingSend> batch, long baseOffset)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 
 namespace AkkaMq.Broker.Stats;
@@ -74,6 +75,8 @@ public sealed class BrokerStats : IExtension, IDisposable
     private readonly ConcurrentDictionary<(string Topic, int QueueId), QueueStats> _queues = new();
     // (group, topic) -> committed offsets per queue, replaced as a whole on each commit.
     private readonly ConcurrentDictionary<(string Group, string Topic), IReadOnlyDictionary<int, long>> _committed = new();
+    // (group, original topic) -> messages stored into %DLQ%group since this node started.
+    private readonly ConcurrentDictionary<(string Group, string Topic), StrongBox<long>> _dlq = new();
     private readonly Meter _meter;
     private readonly Histogram<double> _rpcLatency;
     private string _brokerName = "";
@@ -94,6 +97,8 @@ public sealed class BrokerStats : IExtension, IDisposable
             "Messages delivered to the group but not committed");
         _meter.CreateObservableGauge("akkamq_consumer_lag_latency", LagLatencyMeasurements, "ms",
             "Age of the oldest message a consumer group has not committed, per group and topic (0 without lag)");
+        _meter.CreateObservableCounter("akkamq_send_to_dlq_messages", DlqMeasurements, null,
+            "Messages the broker stored into a dead-letter topic, per consumer group and original topic");
         _rpcLatency = _meter.CreateHistogram<double>("akkamq_rpc_latency", "ms", "Broker-side latency of send (append to durable ack) and pull requests");
     }
 
@@ -140,6 +145,17 @@ public sealed class BrokerStats : IExtension, IDisposable
         q.Delivered.AddOrUpdate(group, static (_, n) => n, static (_, old, n) => Math.Max(old, n), nextOffset);
 
     public void Committed(string group, string topic, IReadOnlyDictionary<int, long> offsets) => _committed[(group, topic)] = offsets;
+
+    /// <summary>Counted by the DLQ queue once the dead letters are durable, so a refused or failed write is never counted.</summary>
+    public void SentToDlq(string group, string originalTopic, int messages) =>
+        Interlocked.Add(ref _dlq.GetOrAdd((group, originalTopic), _ => new StrongBox<long>()).Value, messages);
+
+    private IEnumerable<Measurement<long>> DlqMeasurements()
+    {
+        foreach (var ((group, topic), n) in _dlq)
+            yield return new Measurement<long>(Interlocked.Read(ref n.Value), new KeyValuePair<string, object?>("consumer_group", group),
+                new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("broker_name", _brokerName));
+    }
 
     public void RecordSendLatency(string topic, long startTimestamp) => RecordLatency("send_message", topic, startTimestamp);
 

@@ -30,6 +30,19 @@ public sealed record ConsumerProgressRow(string Topic, string BrokerName, int Qu
 
 public sealed record ConsumerProgress(string ConsumerGroup, IReadOnlyList<ConsumerProgressRow> Queues, long DiffTotal);
 
+public sealed record SubscriptionRow(string Topic, string SubExpression);
+
+/// <summary>One connected consumer; Brokers are the broker groups it heartbeats to, LastHeartbeat the latest of them (Unix ms).</summary>
+public sealed record ConsumerConnectionRow(string ClientId, string? Address, string MessageModel, IReadOnlyList<SubscriptionRow> Subscriptions,
+    long LastHeartbeat, IReadOnlyList<string> Brokers);
+
+/// <summary>
+/// consumerConnection: the group's live members. ConsumeType is CONSUME_PASSIVELY because only
+/// push consumers heartbeat to the broker; Errors names broker groups that did not answer.
+/// </summary>
+public sealed record ConsumerConnection(string ConsumerGroup, string ConsumeType, string MessageModel, IReadOnlyList<ConsumerConnectionRow> Connections,
+    IReadOnlyList<string> Errors);
+
 public sealed record OffsetResetRow(string BrokerName, int QueueId, long OldOffset, long NewOffset);
 
 public sealed record OffsetReset(string ConsumerGroup, string Topic, IReadOnlyList<OffsetResetRow> Queues);

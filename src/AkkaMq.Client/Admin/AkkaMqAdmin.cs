@@ -1,6 +1,7 @@
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Client.Admin;
@@ -221,6 +222,54 @@ public sealed class AkkaMqAdmin : IAsyncDisposable
                 ? $"consumer group '{group}' has no committed offset on topic '{topic}'"
                 : $"consumer group '{group}' has no committed offset on any topic (unknown group)");
         return new ConsumerProgress(group, rows, rows.Sum(r => r.Diff));
+    }
+
+    private static string ModelName(MessageModel m) => m == MessageModel.Broadcasting ? "BROADCASTING" : "CLUSTERING";
+
+    /// <summary>
+    /// consumerConnection: the live members of a group as every broker group's ConsumerGroupManager
+    /// knows them (asked of each group's serving node), merged per client id. A group with no live
+    /// member anywhere is "not online".
+    /// </summary>
+    public async Task<ConsumerConnection> ConsumerConnectionAsync(string group, CancellationToken ct = default)
+    {
+        CheckGroup(group);
+        var info = await ClusterInfoAsync(ct);
+        // The serving node of each broker group: its master, or the lowest id left.
+        var nodes = info.Brokers.GroupBy(b => b.Broker.BrokerName, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(b => b.Broker.BrokerId).First().Broker).OrderBy(b => b.BrokerName, StringComparer.Ordinal).ToList();
+        var answers = await Task.WhenAll(nodes.Select(async id =>
+        {
+            try
+            {
+                var reply = await Context.AskGatewayAtAsync<ConsumerConnectionInfo>(id.Address, new GetConsumerConnection(id.BrokerName, group), ct);
+                if (reply.Code == ResponseCode.ConsumerGroupIllegal) throw new AkkaMqException(reply.Code, reply.Error ?? "bad consumer group");
+                return (id.BrokerName, Reply: reply, Error: reply.Code == ResponseCode.Success ? null : $"broker '{id.BrokerName}': {reply.Error}");
+            }
+            catch (AkkaMqException e) when (e.Code != ResponseCode.ConsumerGroupIllegal)
+            {
+                return (id.BrokerName, Reply: (ConsumerConnectionInfo?)null, Error: $"broker '{id.BrokerName}': {e.Message}");
+            }
+        }));
+        var errors = answers.Where(a => a.Error != null).Select(a => a.Error!).ToList();
+        var rows = answers.Where(a => a.Reply is { Code: ResponseCode.Success })
+            .SelectMany(a => a.Reply!.Connections.Select(c => (a.BrokerName, Conn: c)))
+            .GroupBy(x => x.Conn.ClientId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var latest = g.OrderByDescending(x => x.Conn.LastHeartbeat).First().Conn;
+                var subs = g.SelectMany(x => x.Conn.Subscriptions).Select(x => new SubscriptionRow(x.Topic, x.SubExpression)).Distinct()
+                    .OrderBy(x => x.Topic, StringComparer.Ordinal).ToList();
+                return new ConsumerConnectionRow(g.Key, latest.Address, ModelName(latest.MessageModel), subs, latest.LastHeartbeat,
+                    g.Select(x => x.BrokerName).Distinct().ToList());
+            }).ToList();
+        if (rows.Count == 0)
+            throw new AkkaMqException(ResponseCode.ConsumerNotOnline, errors.Count == 0
+                ? $"the consumer group '{group}' is not online (no broker knows a live consumer of it)"
+                : $"the consumer group '{group}' is not online on the brokers that answered; {string.Join("; ", errors)}");
+        var models = rows.Select(r => r.MessageModel).Distinct().ToList();
+        return new ConsumerConnection(group, "CONSUME_PASSIVELY", models.Count == 1 ? models[0] : string.Join("/", models), rows, errors);
     }
 
     /// <summary>resetOffsetByTime: commits, per queue, the first offset stored at or after timestamp (Unix ms).</summary>

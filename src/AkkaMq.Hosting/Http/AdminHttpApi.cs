@@ -40,6 +40,7 @@ public static class AdminHttpApi
             admin.SendMessageAsync(topic, System.Text.Encoding.UTF8.GetBytes(r.Body ?? ""), r.Tags, r.Keys, r.BrokerName, r.QueueId, ct)));
         api.MapGet("/messages/{msgId}", (string msgId, CancellationToken ct) => Run(() => admin.QueryMsgByIdAsync(msgId, ct)));
         api.MapGet("/groups/{group}/progress", (string group, string? topic, CancellationToken ct) => Run(() => admin.ConsumerProgressAsync(group, topic, ct)));
+        api.MapGet("/groups/{group}/connections", (string group, CancellationToken ct) => Run(() => admin.ConsumerConnectionAsync(group, ct)));
         api.MapPost("/groups/{group}/reset-offset", (string group, string topic, long timestamp, CancellationToken ct) =>
             Run(() => admin.ResetOffsetByTimeAsync(group, topic, timestamp, ct)));
         api.MapPost("/groups/{group}/skip-accumulated", (string group, string topic, CancellationToken ct) =>
@@ -56,7 +57,7 @@ public static class AdminHttpApi
         {
             var status = e.Code switch
             {
-                ResponseCode.TopicNotExist or ResponseCode.QueryNotFound => StatusCodes.Status404NotFound,
+                ResponseCode.TopicNotExist or ResponseCode.QueryNotFound or ResponseCode.ConsumerNotOnline => StatusCodes.Status404NotFound,
                 ResponseCode.MessageIllegal or ResponseCode.ConsumerGroupIllegal or ResponseCode.SubscriptionParseFailed
                     or ResponseCode.OffsetIllegal => StatusCodes.Status400BadRequest,
                 ResponseCode.ServiceNotAvailable => StatusCodes.Status503ServiceUnavailable,

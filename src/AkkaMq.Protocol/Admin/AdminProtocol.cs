@@ -1,4 +1,5 @@
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Protocol.Admin;
@@ -62,6 +63,23 @@ public sealed record QueryMessageKey(string BrokerName, string Topic, int QueueI
 }
 
 public sealed record MessageKeyOffsets(string Topic, int QueueId, string Key, IReadOnlyList<long> Offsets, ResponseCode Code, string? Error) : IAkkaMqMessage;
+
+/// <summary>What one broker group's ConsumerGroupManager knows of a group's members (mqadmin consumerConnection).</summary>
+public sealed record GetConsumerConnection(string BrokerName, string ConsumerGroup) : IBrokerShardCommand
+{
+    public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
+}
+
+/// <summary>
+/// One live member: Address is the host:port its heartbeats came from (null for a consumer inside
+/// the broker node's own actor system); LastHeartbeat in Unix ms.
+/// </summary>
+public sealed record ConsumerConnectionEntry(string ClientId, string? Address, MessageModel MessageModel, IReadOnlyList<SubscriptionData> Subscriptions,
+    long LastHeartbeat);
+
+/// <summary>Connections is empty when the group has no live member on that broker group.</summary>
+public sealed record ConsumerConnectionInfo(string BrokerName, string ConsumerGroup, IReadOnlyList<ConsumerConnectionEntry> Connections,
+    ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 public static class AdminNames
 {

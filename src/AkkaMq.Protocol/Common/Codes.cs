@@ -18,6 +18,7 @@ public enum ResponseCode
     SubscriptionParseFailed = 23,
     ConsumerGroupIllegal = 26,
     OffsetIllegal = 27,
+    ConsumerNotOnline = 206,
     SendTimeout = 1001,
 }
 
@@ -86,6 +87,7 @@ public class AkkaMqException : Exception
         ResponseCode.SendTimeout => "SEND_TIMEOUT",
         ResponseCode.TopicExistAlready => "TOPIC_EXIST_ALREADY",
         ResponseCode.PullNotFound => "PULL_NOT_FOUND",
+        ResponseCode.ConsumerNotOnline => "CONSUMER_NOT_ONLINE",
         _ => code.ToString().ToUpperInvariant(),
     };
 }

@@ -1,4 +1,5 @@
 using AkkaMq.Protocol.Admin;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Protocol.Serialization;
@@ -18,6 +19,8 @@ public sealed partial class AkkaMqSerializer
     private const string ConsumerOffsetsManifest = "AOR";
     private const string QueryMessageKeyManifest = "AQK";
     private const string MessageKeyOffsetsManifest = "AKO";
+    private const string GetConsumerConnectionManifest = "AGC";
+    private const string ConsumerConnectionInfoManifest = "ACC";
     private const string TopicConfigDeletedManifest = "SAD1";
     private const string QueueLogKeyedSnapshotManifest = "SAQ1";
 
@@ -34,6 +37,8 @@ public sealed partial class AkkaMqSerializer
         ConsumerOffsets => ConsumerOffsetsManifest,
         QueryMessageKey => QueryMessageKeyManifest,
         MessageKeyOffsets => MessageKeyOffsetsManifest,
+        GetConsumerConnection => GetConsumerConnectionManifest,
+        ConsumerConnectionInfo => ConsumerConnectionInfoManifest,
         TopicConfigDeleted => TopicConfigDeletedManifest,
         QueueLogKeyedSnapshot => QueueLogKeyedSnapshotManifest,
         _ => null,
@@ -109,6 +114,30 @@ public sealed partial class AkkaMqSerializer
                 w.WriteVarInt((int)m.Code);
                 w.WriteString(m.Error);
                 break;
+            case GetConsumerConnection m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                break;
+            case ConsumerConnectionInfo m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.ConsumerGroup);
+                w.WriteLength(m.Connections.Count);
+                foreach (var c in m.Connections)
+                {
+                    w.WriteString(c.ClientId);
+                    w.WriteString(c.Address);
+                    w.WriteVarInt((int)c.MessageModel);
+                    w.WriteLength(c.Subscriptions.Count);
+                    foreach (var sub in c.Subscriptions)
+                    {
+                        w.WriteString(sub.Topic);
+                        w.WriteString(sub.SubExpression);
+                    }
+                    w.WriteVarLong(c.LastHeartbeat);
+                }
+                w.WriteVarInt((int)m.Code);
+                w.WriteString(m.Error);
+                break;
             case TopicConfigDeleted m:
                 w.WriteString(m.Topic);
                 break;
@@ -154,6 +183,8 @@ public sealed partial class AkkaMqSerializer
         QueryMessageKeyManifest => new QueryMessageKey(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), r.ReadVarInt()),
         MessageKeyOffsetsManifest => new MessageKeyOffsets(r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), ReadLongs(ref r),
             (ResponseCode)r.ReadVarInt(), r.ReadString()),
+        GetConsumerConnectionManifest => new GetConsumerConnection(r.ReadRequiredString(), r.ReadRequiredString()),
+        ConsumerConnectionInfoManifest => ReadConsumerConnectionInfo(ref r),
         TopicConfigDeletedManifest => new TopicConfigDeleted(r.ReadRequiredString()),
         QueueLogKeyedSnapshotManifest => ReadQueueLogKeyedSnapshot(ref r),
         _ => null,
@@ -165,6 +196,25 @@ public sealed partial class AkkaMqSerializer
         var list = new TopicListEntry[n];
         for (var i = 0; i < n; i++) list[i] = new TopicListEntry(r.ReadRequiredString(), ReadStrings(ref r));
         return new TopicList(list);
+    }
+
+    private static ConsumerConnectionInfo ReadConsumerConnectionInfo(ref WireReader r)
+    {
+        var broker = r.ReadRequiredString();
+        var group = r.ReadRequiredString();
+        var n = r.ReadLength();
+        var list = new ConsumerConnectionEntry[n];
+        for (var i = 0; i < n; i++)
+        {
+            var clientId = r.ReadRequiredString();
+            var address = r.ReadString();
+            var model = (MessageModel)r.ReadVarInt();
+            var ns = r.ReadLength();
+            var subs = new SubscriptionData[ns];
+            for (var j = 0; j < ns; j++) subs[j] = new SubscriptionData(r.ReadRequiredString(), r.ReadRequiredString());
+            list[i] = new ConsumerConnectionEntry(clientId, address, model, subs, r.ReadVarLong());
+        }
+        return new ConsumerConnectionInfo(broker, group, list, (ResponseCode)r.ReadVarInt(), r.ReadString());
     }
 
     private static QueueLogKeyedSnapshot ReadQueueLogKeyedSnapshot(ref WireReader r)
