@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Configuration;
 using AkkaMq.Client;
+using AkkaMq.Client.Consumer;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.TestKit;
@@ -229,6 +230,17 @@ public sealed class ProcessFaultTests : IAsyncLifetime
         var total = Stopwatch.StartNew();
         _database = Postgres.CreateDatabase();
         var (producer, consumer) = await StartClusterAsync(Names, total);
+        // A consumer group reads while the nodes die: at-least-once, so every acked key must arrive.
+        var consumed = new ConcurrentDictionary<string, int>();
+        var reader = AkkaMqPushConsumer.Create(_client!, "fault-readers",
+            PushConsumerSettings.Create(_client!.Settings.Config) with { ConsumeFromWhere = ConsumeFromWhere.ConsumeFromFirstOffset });
+        reader.Subscribe(Topic);
+        reader.RegisterMessageListener((msgs, _) =>
+        {
+            foreach (var m in msgs) consumed.AddOrUpdate(m.Keys!, 1, (_, n) => n + 1);
+            return ConsumeConcurrentlyStatus.ConsumeSuccess;
+        });
+        await reader.StartAsync();
         var rec = new SendRecorder();
         rec.Start(producer);
 
@@ -269,6 +281,15 @@ public sealed class ProcessFaultTests : IAsyncLifetime
         Assert.True(afterNsKill > 0, "no send was acknowledged after namesrv-1's SIGKILL (producers should keep using cached routes)");
 
         await AssertEveryAckedMessageIsStoredAsync(consumer, rec, Names);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> missing;
+        while ((missing = rec.Acked.Keys.Where(k => !consumed.ContainsKey(k)).ToList()).Count > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        _output.WriteLine($"consumer group: {consumed.Count} keys consumed, {consumed.Values.Sum() - consumed.Count} redeliveries, " +
+                          $"{missing.Count} acknowledged keys not delivered");
+        await reader.ShutdownAsync();
+        Assert.True(missing.Count == 0, $"acknowledged but never delivered to the consumer group: {string.Join(", ", missing.Take(20))}");
         _output.WriteLine($"test time {total.Elapsed.TotalSeconds:F1} s");
     }
 
