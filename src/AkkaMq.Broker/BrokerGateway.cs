@@ -244,7 +244,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<TopicConfigs>(m =>
         {
             ReplaceTopics(m);
-            if (_awaitingShard) ShardAnswers();
+            if (_awaitingShard && !_servingNodeUnreachable) ShardAnswers();
             Timers.Cancel("topics-refresh");
             if (_awaitingTopics.Count > 0)
             {
@@ -343,6 +343,9 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _servingNodeUnreachable = unreachable;
         if (unreachable)
         {
+            // Flapped before the shard answered: wait for the next settle, with the hold limit running.
+            _awaitingShard = false;
+            Timers.Cancel("probe-shard");
             _log.Warning("Broker {0}: serving node {1} is unreachable; holding client requests for up to {2}",
                 BrokerName, serving!.Address, _settings.FailoverHoldTimeout);
             Timers.StartPeriodicTimer("expire-held", ExpireHeld.Instance, TimeSpan.FromMilliseconds(500));

@@ -410,8 +410,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var self = Self;
         async Task Run()
         {
+            // Whatever the commit's fate, the lock must go, or the next owner waits out its expiry.
             try { await gw.Ask<CommitConsumerOffsetsReply>(commit, timeout); }
-            catch (AskTimeoutException) { }
+            catch (Exception) { }
             gw.Tell(unlock, self);
         }
         _ = Run();
@@ -580,11 +581,10 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     /// <summary>Runs a listener call on the thread pool; a throw or a timeout is a failure.</summary>
     private static async Task<bool> RunListener<T>(Func<Task<T>> call, Func<T, bool> isSuccess, TimeSpan timeout)
     {
-        var task = Task.Run(call);
         try
         {
-            var done = await Task.WhenAny(task, Task.Delay(timeout));
-            return done == task && isSuccess(await task);
+            // WaitAsync drops its timer when the call ends; a Task.Delay per message would live for the whole timeout.
+            return isSuccess(await Task.Run(call).WaitAsync(timeout));
         }
         catch (Exception)
         {
@@ -642,8 +642,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                     var acks = await gw.Ask<SendAcks>(new ConsumerSendMsgBack(msg.BrokerName, group, msg.QueueOffset, msg, delayLevel, max), timeout);
                     if (acks.Acks.Count == 0 || acks.Acks[0].Code != ResponseCode.Success) failed.Add(msg);
                 }
-                catch (AskTimeoutException)
+                catch (Exception)
                 {
+                    // Any failure (timeout or a failure reply) leaves the message to be consumed again here.
                     failed.Add(msg);
                 }
             }
@@ -723,7 +724,11 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         if (pq.Dropped)
         {
             // Given up during the call: count it if it succeeded, then commit and free the lock for the next owner.
-            if (m.Success) Remove(pq, m.Request.Msgs);
+            // Not through Remove: AdvanceOffset would put the queue back into the offsets this client
+            // commits periodically, over the new owner's.
+            if (m.Success)
+                foreach (var msg in m.Request.Msgs)
+                    if (pq.Msgs.Remove(msg.QueueOffset)) pq.CachedBytes -= msg.Body.Length;
             if (_gateways.TryGetValue(pq.Mq.BrokerName, out var gw) && _settings.MessageModel == MessageModel.Clustering)
                 CommitThenUnlock(gw, new CommitConsumerOffsets(pq.Mq.BrokerName, _group, pq.Mq.Topic,
                     new Dictionary<int, long> { [pq.Mq.QueueId] = pq.OffsetToCommit }), pq.Mq);

@@ -306,10 +306,11 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     {
         _failedAddressUntil[conn.Address] = Now + UnavailableMillis;
         var now = Now;
+        // -1 when the address came from an older route: then every listed address is a candidate.
         var start = conn.Addresses.IndexOf(conn.Address);
-        for (var i = 1; i < conn.Addresses.Count; i++)
+        for (var i = 1; i <= conn.Addresses.Count; i++)
         {
-            var next = conn.Addresses[(start + i + conn.Addresses.Count) % conn.Addresses.Count];
+            var next = conn.Addresses[(start + i) % conn.Addresses.Count];
             if (next == conn.Address || AddressFailed(next, now)) continue;
             _log.Info("Broker {0}: gateway at {1} is gone; sending through {2} of the same group", conn.BrokerName, conn.Address, next);
             if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
@@ -475,7 +476,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             conn.Resolving = false;
             FlushBroker(conn);
         }
-        foreach (var conn in _brokers.Values)
+        // Dispatch may add a connection (a broker first used now), so iterate over a copy.
+        foreach (var conn in _brokers.Values.ToList())
         {
             // A group that left this topic's route (its node died): send its queued messages elsewhere.
             var listed = m.Route.BrokerDatas.Any(b => b.BrokerName == conn.BrokerName && b.SelectAddress() != null);
@@ -516,7 +518,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
-        foreach (var conn in _brokers.Values)
+        foreach (var conn in _brokers.Values.ToList())
         {
             if (!t.ActorRef.Equals(conn.Gateway)) continue;
             _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
