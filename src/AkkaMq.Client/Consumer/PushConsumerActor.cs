@@ -65,7 +65,17 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         public bool Consuming;
         public bool OffsetRequested;
 
-        public long OffsetToCommit => Msgs.Count > 0 ? Msgs.First().Key : NextOffset;
+        // Runs once per consumed batch: the dictionary's own enumerator, not LINQ's boxed one.
+        public long OffsetToCommit
+        {
+            get
+            {
+                if (Msgs.Count == 0) return NextOffset;
+                var e = Msgs.GetEnumerator();
+                e.MoveNext();
+                return e.Current.Key;
+            }
+        }
     }
 
     private const string NotRegistered = "this client is not in the broker's member list yet";
