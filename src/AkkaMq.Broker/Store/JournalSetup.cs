@@ -115,10 +115,16 @@ public sealed class JournalSetup
         cmd.ExecuteScalar();
     }
 
-    /// <summary>synchronous is per connection and cannot go in the connection string, so it is set on every open.</summary>
+    /// <summary>
+    /// Per-connection settings that cannot go in the connection string, set on every open.
+    /// busy_timeout: the journal and the snapshot store write through separate connections, and
+    /// SQLite has one writer. Without it a writer that finds the lock taken gets SQLITE_BUSY and
+    /// Microsoft.Data.Sqlite retries after sleeping 150 ms, which stalled every queue's acks behind
+    /// each queue snapshot; SQLite's own busy handler retries after 1, 2, 5, 10... ms instead.
+    /// </summary>
     private sealed class SqlitePragmas(string synchronous) : ConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous={synchronous};";
+        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;";
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection) => Run(connection);
 
