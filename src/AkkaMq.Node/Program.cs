@@ -57,8 +57,11 @@ catch (IOException e)
     return 2;
 }
 
-var builder = Host.CreateApplicationBuilder();
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// HOCON is the node's only configuration. The host's defaults (appsettings, environment) would also
+// watch the working directory recursively for appsettings changes, and every journal write under
+// ./data would then cost an inotify event and a wake-up of the watcher thread.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddAkka(settings.SystemName, (akka, _) =>
 {
     akka.WithAkkaMqNode(fileConfig, (system, s, journal) =>
