@@ -303,6 +303,36 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Sends_queued_behind_an_in_flight_batch_share_one_queue_and_the_next_batch_moves_on()
+    {
+        AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
+            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
+        var producer = Producer("akkamq.client.producer.max-inflight-batches-per-broker = 1");
+        var first = producer.SendAsync(Message.FromText("T", "first"));
+        var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
+        var producerRef = _brokerA.LastSender;
+        var rest = Enumerable.Range(0, 50).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
+        _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 0)).ToList()));
+        await first;
+        // Everything that waited went out as one batch to one queue (one journal write at the broker)...
+        var second = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
+        Assert.Equal(50, second.Entries.Count);
+        var stuck = second.Entries[0].QueueId;
+        Assert.All(second.Entries, e => Assert.Equal(stuck, e.QueueId));
+        Assert.NotEqual(firstBatch.Entries[0].QueueId, stuck);
+        Answer(_brokerA, ResponseCode.Success);
+        producerRef.Tell(new SendAcks("broker-a", second.Entries.Select((e, i) => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, i)).ToList()));
+        await Task.WhenAll(rest);
+        Assert.All(rest, t => Assert.Equal(stuck, t.Result.MessageQueue.QueueId));
+        // ...and once it left, sends take the next queue again, one queue after another while nothing waits.
+        var after = new List<int>();
+        for (var i = 0; i < 4; i++) after.Add((await producer.SendAsync(Message.FromText("T", "x"))).MessageQueue.QueueId);
+        Assert.Equal((stuck + 1) % 4, after[0]);
+        Assert.Equal(4, after.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Unknown_topic_without_auto_create_fails_with_TOPIC_NOT_EXIST()
     {
         _nameServer.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>

@@ -8,7 +8,7 @@ namespace AkkaMq.Client;
 
 /// <summary>
 /// The producer. Keeps topic routes from the NameServer (refreshed every pollNameServerInterval
-/// and after failures), picks a queue (round-robin, by sharding key, or the caller's), and packs
+/// and after failures), picks a queue (round-robin per batch, by sharding key, or the caller's), and packs
 /// concurrent sends to one broker into one <see cref="SendMessages"/> while earlier batches are in
 /// flight (auto-batching, bounded per broker). Retriable failures are sent again on another
 /// queue, preferring another broker; a broker gateway that dies fails over its in-flight sends
@@ -37,6 +37,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         public required TopicRouteData Data;
         public required List<MessageQueue> WriteQueues;
         public int Next;
+        // Sticky queue (Kafka's sticky partitioner): unkeyed sends that queue up behind in-flight
+        // batches all take this queue, so the next batch to its broker holds one queue's messages
+        // and becomes one journal write there instead of one per queue. Cleared when a batch goes.
+        public MessageQueue? Sticky;
     }
 
     private sealed class BrokerConnection
@@ -194,10 +198,15 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             return queues[(int)(MessageId.Hash(key) % (uint)queues.Count)];
         // Prefer a queue of a broker that is reachable and, on a retry, not the one that failed.
         var now = Now;
+        if (p.LastBroker == null && route.Sticky is { } sticky && !IsUnavailable(sticky.BrokerName, now)) return sticky;
         for (var i = 0; i < queues.Count; i++)
         {
             var q = queues[(int)((uint)route.Next++ % (uint)queues.Count)];
-            if ((p.LastBroker == null || q.BrokerName != p.LastBroker) && !IsUnavailable(q.BrokerName, now)) return q;
+            if ((p.LastBroker == null || q.BrokerName != p.LastBroker) && !IsUnavailable(q.BrokerName, now))
+            {
+                if (p.LastBroker == null) route.Sticky = q;
+                return q;
+            }
         }
         for (var i = 0; i < queues.Count; i++)
         {
@@ -276,6 +285,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
                 conn.InflightBatches++;
             }
             conn.Gateway.Tell(new SendMessages(conn.BrokerName, entries), Self);
+            // A batch left for this broker: unkeyed sends move on to the next queue (round-robin
+            // per batch; per message while nothing waits).
+            foreach (var route in _routes.Values)
+                if (route.Sticky?.BrokerName == conn.BrokerName) route.Sticky = null;
         }
     }
 
