@@ -96,6 +96,50 @@ public sealed class QueueLogTests : BrokerTestBase
     }
 
     [Fact]
+    public void Consumers_catching_up_through_the_read_ahead_get_every_message_once_in_order()
+    {
+        CreateTopic("Ahead");
+        const int count = 900;
+        for (var i = 0; i < count; i += 30)
+            Send(Enumerable.Range(i, 30).Select(n => Entry(Text("Ahead", $"m{n}", n % 4 == 0 ? "Four" : "Other"), 3)).ToArray());
+
+        // Two groups read at different places with uneven pull sizes; each pull's successor is sent
+        // before its answer is read, so pulls also arrive while a read-ahead range is loading.
+        var sizes = new[] { 37, 64, 5, 200, 1, 128 };
+        var offsets = new Dictionary<string, long> { ["g1"] = 0, ["g2"] = 450 };
+        var ends = new Dictionary<string, long> { ["g1"] = count, ["g2"] = count };
+        var seen = new Dictionary<string, List<string>> { ["g1"] = new(), ["g2"] = new() };
+        var step = 0;
+        while (offsets["g1"] < ends["g1"] || offsets["g2"] < ends["g2"])
+        {
+            var asked = new List<string>();
+            foreach (var g in new[] { "g1", "g2" })
+            {
+                if (offsets[g] >= ends[g]) continue;
+                Gateway.Tell(new PullMessage(BrokerName, g, "Ahead", 3, offsets[g], sizes[step++ % sizes.Length], "*", 0), TestActor);
+                asked.Add(g);
+            }
+            foreach (var g in asked)
+            {
+                var r = ExpectMsg<PullResult>(TimeSpan.FromSeconds(10));
+                var group = r.Messages.Count > 0 && r.Messages[0].QueueOffset == offsets[g] ? g : asked.Single(x => x != g);
+                Assert.Equal(PullStatus.Found, r.Status);
+                Assert.Equal(offsets[group], r.Messages[0].QueueOffset);
+                seen[group].AddRange(r.Messages.Select(m => Encoding.UTF8.GetString(m.Body)));
+                offsets[group] = r.NextBeginOffset;
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, count).Select(n => $"m{n}"), seen["g1"]);
+        Assert.Equal(Enumerable.Range(450, count - 450).Select(n => $"m{n}"), seen["g2"]);
+
+        // A filtered pull inside a range already read ahead still filters.
+        Pull("Ahead", 3, 100, 10);
+        var filtered = Pull("Ahead", 3, 110, 50, "Four");
+        Assert.Equal(Enumerable.Range(110, 200).Where(n => n % 4 == 0).Take(50).Select(n => $"m{n}"),
+            filtered.Messages.Select(m => Encoding.UTF8.GetString(m.Body)));
+    }
+
+    [Fact]
     public void Pull_edge_cases_answer_with_RocketMQ_statuses()
     {
         CreateTopic("Edges");

@@ -23,7 +23,9 @@ public sealed record QueueLogSettings(
     int MaxHeldPulls,
     TimeSpan MaxSuspend,
     int KeyIndexMaxKeys = 100_000,
-    int KeyIndexMaxOffsetsPerKey = 16);
+    int KeyIndexMaxOffsetsPerKey = 16,
+    bool ReadAhead = true,
+    TimeSpan ReadAheadKeep = default);
 
 /// <summary>Broker settings, read from <c>akkamq.broker</c>; every key named as in RocketMQ where it has one.</summary>
 public sealed record BrokerSettings(
@@ -99,7 +101,9 @@ public sealed record BrokerSettings(
             Positive(q, "max-held-pulls"),
             q.GetTimeSpan("max-suspend"),
             NonNegative(q, "key-index.max-keys"),
-            Positive(q, "key-index.max-offsets-per-key"));
+            Positive(q, "key-index.max-offsets-per-key"),
+            q.GetBoolean("read-ahead"),
+            q.GetTimeSpan("read-ahead-keep"));
         if (queue.MaxBatchBytes < limits.MaxMessageSize)
             throw new ConfigurationException($"{p}queue.max-batch-bytes ({queue.MaxBatchBytes}) is smaller than {p}maxMessageSize ({limits.MaxMessageSize}): a maximum-size message could never be stored");
         if (queue.IndexMaxEntries < 16) throw new ConfigurationException($"{p}queue.index-max-entries must be at least 16");

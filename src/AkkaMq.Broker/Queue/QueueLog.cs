@@ -41,6 +41,24 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
 
     private sealed record HeldPullExpired(long Id) : INoSerializationVerificationNeeded;
 
+    /// <summary>
+    /// The range after the last pull that was served from the journal, read in the background so
+    /// that a consumer catching up finds its next pull in memory (the journal read of the range
+    /// after it overlaps with the transfer). Events is null while it loads; pulls for its first
+    /// offset wait for it meanwhile.
+    /// </summary>
+    private sealed class ReadAheadRange
+    {
+        public required long Id;
+        public required long From;
+        public long To;
+        public long NextSeqNr;
+        public List<MessagesAppended>? Events;
+        public readonly List<(PullMessage Request, SubscriptionExpression Filter, IActorRef ReplyTo)> Waiting = new();
+    }
+
+    private sealed record ReadAheadUnused(long Id) : INoSerializationVerificationNeeded;
+
     private readonly string _brokerName;
     private readonly string _topic;
     private readonly int _queueId;
@@ -66,6 +84,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private int _eventsSinceSnapshot;
     private long _messagesSinceSnapshot;
     private long _nextHeldId;
+    private ReadAheadRange? _ahead;
+    private long _nextAheadId;
     private bool _stopping;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -156,6 +176,13 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             case QueueReader.ReadCursor c:
                 if (_cursors.Count >= 64) _cursors.Clear();
                 _cursors[c.Offset] = c.SeqNr;
+                if (_ahead == null) StartReadAhead(c.Offset, c.SeqNr);
+                break;
+            case QueueReader.ReadAheadLoaded m:
+                OnReadAheadLoaded(m);
+                break;
+            case ReadAheadUnused m:
+                if (_ahead?.Id == m.Id && _ahead.Waiting.Count == 0) _ahead = null;
                 break;
             case HeldPullExpired m:
                 OnHeldPullExpired(m.Id);
@@ -329,6 +356,9 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         if (_inflightWrites > 0 || _pending.Count > 0) return;
         foreach (var h in _held) h.ReplyTo.Tell(Collect(h.Request, h.Filter, h.Offset).Result(_minOffset, _committedOffset));
         _held.Clear();
+        if (_ahead != null)
+            foreach (var (request, filter, replyTo) in _ahead.Waiting)
+                replyTo.Tell(Collect(request, filter, request.QueueOffset).Result(_minOffset, _committedOffset));
         Context.Stop(Self);
     }
 
@@ -388,6 +418,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             replyTo.Tell(c.Result(_minOffset, _committedOffset));
             return;
         }
+        if (_ahead != null && TryServeAhead(m, filter, offset, replyTo)) return;
         var exact = _cursors.TryGetValue(offset, out var hinted);
         var from = exact ? hinted : _index.FloorSeqNrForOffset(offset);
         // Fetch about as many events as the pull needs (plus the index's slack), not a fixed large chunk.
@@ -396,11 +427,73 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         StartReader(c, null, from, replyTo, (int)Math.Min(events, _settings.ReadBatchEvents));
     }
 
-    private void StartReader(PullCollector? collector, QueryQueueOffset? search, long fromSeqNr, IActorRef replyTo, int batchEvents)
+    private void StartReader(PullCollector? collector, QueryQueueOffset? search, long fromSeqNr, IActorRef replyTo, int batchEvents,
+        QueueReader.ReadAhead? ahead = null)
     {
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
         Context.ActorOf(QueueReader.Props(new QueueReader.Job(PersistenceId, journal, fromSeqNr, LastSequenceNr, batchEvents,
-            replyTo, _minOffset, _committedOffset, collector, search)));
+            replyTo, _minOffset, _committedOffset, collector, search, ahead)));
+    }
+
+    /// <summary>Reads the range from offset (held in the event at fromSeqNr or later) ahead of the pull that will ask for it.</summary>
+    private void StartReadAhead(long offset, long fromSeqNr)
+    {
+        // Nothing beyond the end, and offsets the tail holds need no journal read.
+        if (!_settings.ReadAhead || _stopping || offset >= _committedOffset || (_tail.Count > 0 && offset >= _tail[0].Offset)) return;
+        var perEvent = Math.Max(1, _committedOffset / Math.Max(1, LastSequenceNr));
+        var events = (int)Math.Min(_settings.ReadBatchEvents, (_settings.MaxPullMessages + perEvent - 1) / perEvent + 1);
+        _ahead = new ReadAheadRange { Id = ++_nextAheadId, From = offset };
+        StartReader(null, null, fromSeqNr, Self, events, new QueueReader.ReadAhead(_ahead.Id, offset, _settings.MaxPullMessages, _settings.MaxPullBytes));
+        Timers.StartSingleTimer("read-ahead", new ReadAheadUnused(_ahead.Id), _settings.ReadAheadKeep);
+    }
+
+    private void OnReadAheadLoaded(QueueReader.ReadAheadLoaded m)
+    {
+        if (_ahead?.Id != m.Id) return;
+        var waiting = _ahead.Waiting.ToArray();
+        if (m.Events.Count == 0)
+        {
+            _ahead = null;
+        }
+        else
+        {
+            var last = m.Events[^1];
+            _ahead.Events = m.Events;
+            _ahead.To = last.BaseOffset + last.Messages.Count;
+            _ahead.NextSeqNr = m.NextSeqNr;
+            _ahead.Waiting.Clear();
+        }
+        foreach (var (request, filter, replyTo) in waiting) ServeOrRead(request, filter, request.QueueOffset, replyTo);
+    }
+
+    private bool TryServeAhead(PullMessage m, SubscriptionExpression filter, long offset, IActorRef replyTo)
+    {
+        var a = _ahead!;
+        if (a.Events == null)
+        {
+            if (offset != a.From || a.Waiting.Count >= _settings.MaxHeldPulls) return false;
+            a.Waiting.Add((m, filter, replyTo));
+            return true;
+        }
+        if (offset < a.From || offset >= a.To) return false;
+        var c = Collect(m, filter, offset);
+        foreach (var e in a.Events)
+        {
+            if (e.BaseOffset + e.Messages.Count <= offset) continue;
+            var full = false;
+            for (var i = (int)Math.Max(0, offset - e.BaseOffset); i < e.Messages.Count; i++)
+                if (!c.Offer(e.BaseOffset + i, e.StoreTimestamp, e.Messages[i])) { full = true; break; }
+            if (full) break;
+        }
+        replyTo.Tell(c.Result(_minOffset, _committedOffset));
+        Timers.StartSingleTimer("read-ahead", new ReadAheadUnused(a.Id), _settings.ReadAheadKeep);
+        // The consumer reached the end of the range: read the one after it.
+        if (c.NextOffset >= a.To)
+        {
+            _ahead = null;
+            StartReadAhead(a.To, a.NextSeqNr);
+        }
+        return true;
     }
 
     private void Hold(PullMessage m, SubscriptionExpression filter)

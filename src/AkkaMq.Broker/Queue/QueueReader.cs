@@ -15,6 +15,12 @@ internal sealed class QueueReader : ReceiveActor
 {
     internal sealed record ReadCursor(long Offset, long SeqNr) : INoSerializationVerificationNeeded;
 
+    /// <summary>Read-ahead mode: collect the events holding offsets from FromOffset, up to the limits.</summary>
+    internal sealed record ReadAhead(long Id, long FromOffset, int MaxMessages, long MaxBytes);
+
+    /// <summary>Read-ahead answer to the parent: the events read (empty on failure) and the sequence number after the last.</summary>
+    internal sealed record ReadAheadLoaded(long Id, List<MessagesAppended> Events, long NextSeqNr) : INoSerializationVerificationNeeded;
+
     internal sealed record Job(
         string PersistenceId,
         IActorRef Journal,
@@ -27,7 +33,9 @@ internal sealed class QueueReader : ReceiveActor
         // Pull mode
         PullCollector? Collector,
         // Search-by-time mode
-        QueryQueueOffset? Search) : INoSerializationVerificationNeeded;
+        QueryQueueOffset? Search,
+        // Read-ahead mode (answers the parent)
+        ReadAhead? Ahead = null) : INoSerializationVerificationNeeded;
 
     private readonly Job _job;
     private long _nextSeqNr;
@@ -35,6 +43,8 @@ internal sealed class QueueReader : ReceiveActor
     private int _eventsInChunk;
     private long _cursorOffset = -1, _cursorSeqNr = -1;
     private long _foundOffset = -1;
+    private List<MessagesAppended>? _ahead;
+    private long _aheadMessages, _aheadBytes, _aheadNextSeqNr;
 
     public static Props Props(Job job) => Akka.Actor.Props.Create(() => new QueueReader(job));
 
@@ -42,6 +52,8 @@ internal sealed class QueueReader : ReceiveActor
     {
         _job = job;
         _nextSeqNr = job.FromSeqNr;
+        _aheadNextSeqNr = job.FromSeqNr;
+        if (job.Ahead != null) _ahead = new List<MessagesAppended>();
         Receive<ReplayedMessage>(m => OnEvent(m.Persistent));
         Receive<RecoverySuccess>(_ =>
         {
@@ -67,7 +79,8 @@ internal sealed class QueueReader : ReceiveActor
         _job.Journal.Tell(new ReplayMessages(_nextSeqNr, to, _job.BatchEvents, _job.PersistenceId, Self));
     }
 
-    private bool Done() => _job.Collector?.Full == true || _foundOffset >= 0;
+    private bool Done() => _job.Collector?.Full == true || _foundOffset >= 0
+        || (_job.Ahead is { } a && (_aheadMessages >= a.MaxMessages || _aheadBytes >= a.MaxBytes));
 
     private void OnEvent(IPersistentRepresentation p)
     {
@@ -91,6 +104,17 @@ internal sealed class QueueReader : ReceiveActor
         {
             _foundOffset = e.BaseOffset;
         }
+        else if (_job.Ahead is { } a)
+        {
+            _aheadNextSeqNr = p.SequenceNr + 1;
+            if (e.BaseOffset + msgs.Count <= a.FromOffset) return;
+            _ahead!.Add(e);
+            for (var i = (int)Math.Max(0, a.FromOffset - e.BaseOffset); i < msgs.Count; i++)
+            {
+                _aheadMessages++;
+                _aheadBytes += msgs[i].Body.Length;
+            }
+        }
     }
 
     private void Finish()
@@ -105,6 +129,10 @@ internal sealed class QueueReader : ReceiveActor
             var offset = _foundOffset >= 0 ? _foundOffset : _job.MaxOffset;
             _job.ReplyTo.Tell(new QueueOffsetReply(s.Topic, s.QueueId, offset, _job.MinOffset, _job.MaxOffset, -1, ResponseCode.Success, null));
         }
+        else if (_job.Ahead is { } a)
+        {
+            _job.ReplyTo.Tell(new ReadAheadLoaded(a.Id, _ahead!, _aheadNextSeqNr));
+        }
         Context.Stop(Self);
     }
 
@@ -114,6 +142,8 @@ internal sealed class QueueReader : ReceiveActor
             _job.ReplyTo.Tell(_job.Collector.Failure(error, _job.MinOffset, _job.MaxOffset));
         else if (_job.Search is { } s)
             _job.ReplyTo.Tell(new QueueOffsetReply(s.Topic, s.QueueId, -1, _job.MinOffset, _job.MaxOffset, -1, ResponseCode.SystemError, error));
+        else if (_job.Ahead is { } a)
+            _job.ReplyTo.Tell(new ReadAheadLoaded(a.Id, new List<MessagesAppended>(), _job.FromSeqNr));
         Context.Stop(Self);
     }
 }
