@@ -106,7 +106,10 @@ public sealed class BenchSession : IAsyncDisposable
         return offsets.Sum();
     }
 
-    /// <summary>Warm-up: n sends (not measured), then optionally pulls them back so the read path is warm too.</summary>
+    /// <summary>
+    /// Warm-up: at least n sends and WarmupSeconds of sending (not measured), then optionally pulls
+    /// them back so the read path is warm too.
+    /// </summary>
     public async Task WarmupAsync(IReadOnlyList<MessageQueue> queues, SendMode mode, int inflight, bool pullBack, CancellationToken ct)
     {
         var n = Settings.Warmup;
@@ -117,6 +120,13 @@ public sealed class BenchSession : IAsyncDisposable
         var counters = new SendCounters();
         var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(60, Settings.MaxSeconds) * Stopwatch.Frequency);
         var run = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, n, null, counters, deadline, ct);
+        var minimum = Stopwatch.GetTimestamp() + (long)((Settings.WarmupSeconds - sw.Elapsed.TotalSeconds) * Stopwatch.Frequency);
+        if (Settings.WarmupSeconds > sw.Elapsed.TotalSeconds)
+        {
+            // Counted sends were done sooner: go on until the time is up (same counters).
+            var more = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, long.MaxValue, null, counters, Math.Min(minimum, deadline), ct);
+            run = run with { Completed = more.Completed, Errors = more.Errors };
+        }
         var pulled = 0L;
         if (pullBack)
         {

@@ -10,6 +10,7 @@ public sealed record BenchSettings(
     int Queues,
     int Size,
     int Warmup,
+    double WarmupSeconds,
     double MaxSeconds,
     int BrokerPid,
     string? Tag,
