@@ -144,7 +144,13 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         AnswerRoutes(Route(queuesA: 2, queuesB: 2));
         // Broker-b stays silent; broker-a's gateway dies with the send in flight, so the producer
         // sends it again on broker-b. Broker-a's queue had stored the first attempt.
-        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 10s");
+        // Round-robin per message (no sticky queue), so the four sends reach both brokers, and
+        // room for the resends beside the two batches broker-b never answers.
+        var producer = Producer("""
+            akkamq.client.producer.sendMsgTimeout = 10s
+            akkamq.client.producer.sticky-queue-messages = 1
+            akkamq.client.producer.max-inflight-batches-per-broker = 4
+            """);
         var sends = Enumerable.Range(0, 4).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
         var toA = new List<(SendEntry Entry, IActorRef Producer)>();
         AwaitAssert(() =>
@@ -330,6 +336,30 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         for (var i = 0; i < 4; i++) after.Add((await producer.SendAsync(Message.FromText("T", "x"))).MessageQueue.QueueId);
         Assert.Equal((stuck + 1) % 4, after[0]);
         Assert.Equal(4, after.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_waiting_burst_moves_to_the_next_queue_after_sticky_queue_messages()
+    {
+        AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
+            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
+        var producer = Producer("""
+            akkamq.client.producer.max-inflight-batches-per-broker = 1
+            akkamq.client.producer.sticky-queue-messages = 10
+            """);
+        var first = producer.SendAsync(Message.FromText("T", "first"));
+        var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
+        var producerRef = _brokerA.LastSender;
+        // 40 sends wait: 10 to a queue, then the next queue.
+        var rest = Enumerable.Range(0, 40).Select(i => producer.SendAsync(Message.FromText("T", $"body-{i:D5}"))).ToList();
+        _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Answer(_brokerA, ResponseCode.Success);
+        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 0)).ToList()));
+        await first;
+        await Task.WhenAll(rest);
+        var queues = rest.Select(t => t.Result.MessageQueue.QueueId).ToList();
+        Assert.Equal(4, queues.Distinct().Count());
+        Assert.All(queues.Chunk(10), run => Assert.Single(run.Distinct()));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ public sealed record ProducerSettings(
     int MaxBatchMessages,
     long MaxBatchBytes,
     int MaxInflightBatchesPerBroker,
-    int MaxOutstandingSends);
+    int MaxOutstandingSends,
+    int StickyQueueMessages = 64);
 
 /// <summary>Client settings, read from <c>akkamq.client</c>.</summary>
 public sealed record ClientSettings(
@@ -38,8 +39,10 @@ public sealed record ClientSettings(
             Math.Max(1, p.GetInt("max-batch-messages")),
             (long)p.GetByteSize("max-batch-bytes")!,
             Math.Max(1, p.GetInt("max-inflight-batches-per-broker")),
-            Math.Max(1, p.GetInt("max-outstanding-sends")));
+            Math.Max(1, p.GetInt("max-outstanding-sends")),
+            p.GetInt("sticky-queue-messages"));
         if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
+        if (producer.StickyQueueMessages < 0) throw new ConfigurationException("akkamq.client.producer.sticky-queue-messages must not be negative");
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");
         return new ClientSettings(addrs, c.GetString("cluster-system-name"), c.GetTimeSpan("pollNameServerInterval"),
             c.GetTimeSpan("request-timeout"), producer) { RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root) };

@@ -39,8 +39,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         public int Next;
         // Sticky queue (Kafka's sticky partitioner): unkeyed sends that queue up behind in-flight
         // batches all take this queue, so the next batch to its broker holds one queue's messages
-        // and becomes one journal write there instead of one per queue. Cleared when a batch goes.
+        // and becomes one journal write there instead of one per queue. Cleared when a batch goes
+        // and after sticky-queue-messages sends, so that a burst still spreads over the queues.
         public MessageQueue? Sticky;
+        public int StickySends;
     }
 
     private sealed class BrokerConnection
@@ -198,13 +200,21 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             return queues[(int)(MessageId.Hash(key) % (uint)queues.Count)];
         // Prefer a queue of a broker that is reachable and, on a retry, not the one that failed.
         var now = Now;
-        if (p.LastBroker == null && route.Sticky is { } sticky && !IsUnavailable(sticky.BrokerName, now)) return sticky;
+        if (p.LastBroker == null && route.Sticky is { } sticky && route.StickySends < _p.StickyQueueMessages && !IsUnavailable(sticky.BrokerName, now))
+        {
+            route.StickySends++;
+            return sticky;
+        }
         for (var i = 0; i < queues.Count; i++)
         {
             var q = queues[(int)((uint)route.Next++ % (uint)queues.Count)];
             if ((p.LastBroker == null || q.BrokerName != p.LastBroker) && !IsUnavailable(q.BrokerName, now))
             {
-                if (p.LastBroker == null) route.Sticky = q;
+                if (p.LastBroker == null)
+                {
+                    route.Sticky = q;
+                    route.StickySends = 1;
+                }
                 return q;
             }
         }
