@@ -279,20 +279,34 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(byKey.Values.Select(s => s.First()).Distinct().Count() > 1, "keys should spread over queues");
     }
 
-    [Fact]
-    public async Task Concurrent_sends_to_one_broker_are_batched_while_a_batch_is_in_flight()
+    /// <summary>
+    /// broker-a alone with 4 queues, one batch in flight per broker: the first send resolves the
+    /// route and the connection and its batch is held unanswered; then `count` sends are made,
+    /// which wait behind it.
+    /// </summary>
+    private (AkkaMqProducer Producer, SendMessages FirstBatch, IActorRef ProducerRef, List<Task<SendResult>> Waiting, Task<SendResult> First)
+        SendBehindAHeldBatch(int count, string extra = "")
     {
         AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
             new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
-        var producer = Producer("akkamq.client.producer.max-inflight-batches-per-broker = 1");
-        // Resolve the route and the connection first, and hold the broker's answer.
+        var producer = Producer("akkamq.client.producer.max-inflight-batches-per-broker = 1\n" + extra);
         var first = producer.SendAsync(Message.FromText("T", "first"));
         var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
         var producerRef = _brokerA.LastSender;
-        var rest = Enumerable.Range(0, 100).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
+        var waiting = Enumerable.Range(0, count).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
         _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        return (producer, firstBatch, producerRef, waiting, first);
+    }
+
+    private static void AckAll(IActorRef producer, SendMessages batch) =>
+        producer.Tell(new SendAcks("broker-a", batch.Entries.Select((e, i) => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, i)).ToList()));
+
+    [Fact]
+    public async Task Concurrent_sends_to_one_broker_are_batched_while_a_batch_is_in_flight()
+    {
+        var (_, firstBatch, producerRef, rest, first) = SendBehindAHeldBatch(100);
         Answer(_brokerA, ResponseCode.Success);
-        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 1000)).ToList()));
+        AckAll(producerRef, firstBatch);
         await first;
         await Task.WhenAll(rest);
         Assert.Single(firstBatch.Entries);
@@ -311,15 +325,8 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Sends_queued_behind_an_in_flight_batch_share_one_queue_and_the_next_batch_moves_on()
     {
-        AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
-            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
-        var producer = Producer("akkamq.client.producer.max-inflight-batches-per-broker = 1");
-        var first = producer.SendAsync(Message.FromText("T", "first"));
-        var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
-        var producerRef = _brokerA.LastSender;
-        var rest = Enumerable.Range(0, 50).Select(i => producer.SendAsync(Message.FromText("T", $"m{i}"))).ToList();
-        _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 0)).ToList()));
+        var (producer, firstBatch, producerRef, rest, first) = SendBehindAHeldBatch(50);
+        AckAll(producerRef, firstBatch);
         await first;
         // Everything that waited went out as one batch to one queue (one journal write at the broker)...
         var second = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
@@ -328,7 +335,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Assert.All(second.Entries, e => Assert.Equal(stuck, e.QueueId));
         Assert.NotEqual(firstBatch.Entries[0].QueueId, stuck);
         Answer(_brokerA, ResponseCode.Success);
-        producerRef.Tell(new SendAcks("broker-a", second.Entries.Select((e, i) => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, i)).ToList()));
+        AckAll(producerRef, second);
         await Task.WhenAll(rest);
         Assert.All(rest, t => Assert.Equal(stuck, t.Result.MessageQueue.QueueId));
         // ...and once it left, sends take the next queue again, one queue after another while nothing waits.
@@ -341,20 +348,10 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_waiting_burst_moves_to_the_next_queue_after_sticky_queue_messages()
     {
-        AnswerRoutes(new TopicRouteData(new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) },
-            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = AddressOf(_a) }) }));
-        var producer = Producer("""
-            akkamq.client.producer.max-inflight-batches-per-broker = 1
-            akkamq.client.producer.sticky-queue-messages = 10
-            """);
-        var first = producer.SendAsync(Message.FromText("T", "first"));
-        var firstBatch = _brokerA.ExpectMsg<SendMessages>(TimeSpan.FromSeconds(5));
-        var producerRef = _brokerA.LastSender;
         // 40 sends wait: 10 to a queue, then the next queue.
-        var rest = Enumerable.Range(0, 40).Select(i => producer.SendAsync(Message.FromText("T", $"body-{i:D5}"))).ToList();
-        _brokerA.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var (_, firstBatch, producerRef, rest, first) = SendBehindAHeldBatch(40, "akkamq.client.producer.sticky-queue-messages = 10");
         Answer(_brokerA, ResponseCode.Success);
-        producerRef.Tell(new SendAcks("broker-a", firstBatch.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, e.QueueId, 0)).ToList()));
+        AckAll(producerRef, firstBatch);
         await first;
         await Task.WhenAll(rest);
         var queues = rest.Select(t => t.Result.MessageQueue.QueueId).ToList();
