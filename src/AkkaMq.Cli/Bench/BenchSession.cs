@@ -120,11 +120,11 @@ public sealed class BenchSession : IAsyncDisposable
         var counters = new SendCounters();
         var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(60, Settings.MaxSeconds) * Stopwatch.Frequency);
         var run = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, n, null, counters, deadline, ct);
-        var minimum = Stopwatch.GetTimestamp() + (long)((Settings.WarmupSeconds - sw.Elapsed.TotalSeconds) * Stopwatch.Frequency);
         if (Settings.WarmupSeconds > sw.Elapsed.TotalSeconds)
         {
             // Counted sends were done sooner: go on until the time is up (same counters).
-            var more = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, long.MaxValue, null, counters, Math.Min(minimum, deadline), ct);
+            var until = Stopwatch.GetTimestamp() + (long)((Settings.WarmupSeconds - sw.Elapsed.TotalSeconds) * Stopwatch.Frequency);
+            var more = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, long.MaxValue, null, counters, Math.Min(until, deadline), ct);
             run = run with { Completed = more.Completed, Errors = more.Errors };
         }
         var pulled = 0L;
