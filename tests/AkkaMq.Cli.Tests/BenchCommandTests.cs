@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace AkkaMq.Cli.Tests;
+
+/// <summary>
+/// `akkamq bench` against the node process: one RESULT line in the peer harness's format, with
+/// what it sent and stored, and a warm-up that lasts at least --warmup-seconds.
+/// </summary>
+public sealed class BenchCommandTests : IClassFixture<NodeFixture>
+{
+    private readonly NodeFixture _node;
+    private readonly ITestOutputHelper _output;
+
+    public BenchCommandTests(NodeFixture node, ITestOutputHelper output)
+    {
+        _node = node;
+        _output = output;
+    }
+
+    private async Task<Dictionary<string, string>> Result(params string[] args)
+    {
+        var run = await _node.Cli(args);
+        _output.WriteLine($"$ akkamq {string.Join(' ', args)}\n{run.Out}{run.Err}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("RESULT peer=akkamq ", line);
+        var fields = Regex.Matches(line, @"(\w+)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var warmup = Regex.Match(run.Err, @"warmup (\d+) sends .* in ([\d.]+) s");
+        Assert.True(warmup.Success, run.Err);
+        fields["warmup_sends"] = warmup.Groups[1].Value;
+        fields["warmup_secs"] = warmup.Groups[2].Value;
+        return fields;
+    }
+
+    private static double Number(Dictionary<string, string> f, string key) => double.Parse(f[key], CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Produce_reports_its_sends_and_warms_up_for_the_time_asked()
+    {
+        var r = await Result("bench", "produce", "--mode", "sync", "--inflight", "8", "--count", "300", "--warmup", "20",
+            "--warmup-seconds", "1", "--topic", "BenchProduce");
+        Assert.Equal("publish", r["scenario"]);
+        Assert.Equal("8", r["window"]);
+        Assert.Equal("300", r["count"]);
+        Assert.Equal("0", r["errors"]);
+        Assert.Equal(300, Number(r, "stored"));
+        Assert.True(Number(r, "msgs_per_s") > 0 && Number(r, "p50_us") > 0 && Number(r, "p99_us") >= Number(r, "p50_us"));
+        // 20 counted warm-up sends take far less than a second; the warm-up went on for the second.
+        Assert.True(Number(r, "warmup_secs") >= 1.0, $"warm-up lasted {r["warmup_secs"]} s");
+        Assert.True(Number(r, "warmup_sends") > 20);
+    }
+
+    [Fact]
+    public async Task Consume_drains_exactly_what_it_filled()
+    {
+        var r = await Result("bench", "consume", "--count", "300", "--batch", "50", "--warmup", "20", "--warmup-seconds", "0",
+            "--topic", "BenchConsume");
+        Assert.Equal("consume", r["scenario"]);
+        Assert.Equal("300", r["count"]);
+        Assert.Equal("0", r["errors"]);
+        Assert.True(Number(r, "msgs_per_s") > 0);
+        Assert.Equal("20", r["warmup_sends"]);
+    }
+}
