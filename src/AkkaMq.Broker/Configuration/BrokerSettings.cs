@@ -107,6 +107,8 @@ public sealed record BrokerSettings(
         if (queue.MaxBatchBytes < limits.MaxMessageSize)
             throw new ConfigurationException($"{p}queue.max-batch-bytes ({queue.MaxBatchBytes}) is smaller than {p}maxMessageSize ({limits.MaxMessageSize}): a maximum-size message could never be stored");
         if (queue.IndexMaxEntries < 16) throw new ConfigurationException($"{p}queue.index-max-entries must be at least 16");
+        if (queue.ReadAhead && queue.ReadAheadKeep <= TimeSpan.Zero)
+            throw new ConfigurationException($"{p}queue.read-ahead-keep must be positive while read-ahead is on, not {queue.ReadAheadKeep}");
 
         var queueNums = c.GetInt("defaultTopicQueueNums");
         if (queueNums < 1) throw new ConfigurationException($"{p}defaultTopicQueueNums must be at least 1");
