@@ -1,14 +1,19 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using AkkaMq.Broker.Store;
 
 namespace AkkaMq.Broker;
 
-/// <summary>Starts a broker node's region and gateway (/user/broker).</summary>
+/// <summary>Starts a broker node's region and gateway (/user/broker), and the SQLite journal's checkpointer.</summary>
 public static class BrokerBootstrap
 {
     /// <param name="nameServerRole">Cluster role of the nodes hosting the NameServer singleton.</param>
     public static IActorRef Start(ActorSystem system, BrokerSettings settings, string nameServerRole = "nameserver")
     {
+        var config = system.Settings.Config;
+        var checkpointed = config.GetString(JournalSetup.CheckpointConnectionStringPath, "");
+        if (!string.IsNullOrEmpty(checkpointed))
+            system.ActorOf(WalCheckpointer.Props(checkpointed, StoreSettings.Create(config).CheckpointInterval), WalCheckpointer.Name);
         var region = BrokerRegion.Start(system, settings);
         system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props(

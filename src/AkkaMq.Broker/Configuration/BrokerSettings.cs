@@ -153,7 +153,10 @@ public sealed record BrokerSettings(
 }
 
 /// <summary>Journal settings, read from <c>akkamq.store</c>.</summary>
-public sealed record StoreSettings(string DataDir, string Journal, string ConnectionString)
+/// <param name="CheckpointInterval">Embedded SQLite: how often the background checkpointer copies the WAL into the database; zero leaves it to SQLite inside commits.</param>
+/// <param name="WalAutocheckpointBytes">Embedded SQLite with the background checkpointer: WAL size at which a commit still checkpoints itself.</param>
+public sealed record StoreSettings(string DataDir, string Journal, string ConnectionString,
+    TimeSpan CheckpointInterval = default, long WalAutocheckpointBytes = 64L << 20)
 {
     public static StoreSettings Create(Config root)
     {
@@ -178,6 +181,12 @@ public sealed record StoreSettings(string DataDir, string Journal, string Connec
         var dir = c.GetString("data-dir");
         if (journal == "sqlite" && string.IsNullOrWhiteSpace(dir) && string.IsNullOrWhiteSpace(cs))
             throw new ConfigurationException("akkamq.store.data-dir is empty");
-        return new StoreSettings(dir ?? "", journal, cs);
+        var interval = c.GetTimeSpan("checkpoint-interval");
+        if (interval < TimeSpan.Zero)
+            throw new ConfigurationException($"akkamq.store.checkpoint-interval must not be negative, not {interval}");
+        var walLimit = c.GetByteSize("wal-autocheckpoint") ?? 0;
+        if (walLimit < 1 << 20)
+            throw new ConfigurationException($"akkamq.store.wal-autocheckpoint must be at least 1 MiB, not {walLimit} bytes");
+        return new StoreSettings(dir ?? "", journal, cs, interval, (long)walLimit);
     }
 }

@@ -17,6 +17,12 @@ public sealed class JournalSetup
     public const string JournalPluginId = "akka.persistence.journal.sql";
     public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
 
+    /// <summary>
+    /// Set in the node's config by <see cref="Create"/> when the journal is an SQLite file with the
+    /// background checkpointer on; the broker starts a <see cref="WalCheckpointer"/> for it.
+    /// </summary>
+    public const string CheckpointConnectionStringPath = "akkamq.store.checkpointer-connection-string";
+
     private JournalSetup(Config config, MultiDataOptionsSetup dataOptions, string description)
     {
         Config = config;
@@ -36,6 +42,7 @@ public sealed class JournalSetup
     {
         string provider, connectionString, description;
         IInterceptor? interceptor = null;
+        string? checkpointed = null;
         int parallelism;
         if (store.Journal == "postgresql")
         {
@@ -57,12 +64,12 @@ public sealed class JournalSetup
             else
             {
                 connectionString = store.ConnectionString;
-                var source = new SqliteConnectionStringBuilder(connectionString);
-                if (source.Mode != SqliteOpenMode.Memory && !source.DataSource.Contains("mode=memory", StringComparison.Ordinal)
-                    && source.DataSource != ":memory:")
-                    EnableWal(connectionString);
+                if (!IsInMemory(connectionString)) EnableWal(connectionString);
             }
-            interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL");
+            var inMemory = IsInMemory(connectionString);
+            if (!inMemory && store.CheckpointInterval > TimeSpan.Zero) checkpointed = connectionString;
+            interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL",
+                checkpointed != null ? store.WalAutocheckpointBytes : null);
             // SQLite has one writer; more parallel writers only contend (and time out under load).
             parallelism = 1;
             description = $"SQLite ({new SqliteConnectionStringBuilder(connectionString).DataSource}, {(flush == FlushDiskType.SyncFlush ? "synchronous=FULL" : "synchronous=NORMAL")})";
@@ -91,6 +98,7 @@ public sealed class JournalSetup
                 }
               }
             }
+            {{(checkpointed != null ? $"{CheckpointConnectionStringPath} = \"{Escape(checkpointed)}\"" : "")}}
             """;
         var setup = new MultiDataOptionsSetup();
         var options = new DataOptions().UseConnectionString(provider, connectionString);
@@ -98,6 +106,13 @@ public sealed class JournalSetup
         setup.AddDataOptions(JournalPluginId, options);
         setup.AddDataOptions(SnapshotPluginId, options);
         return new JournalSetup(ConfigurationFactory.ParseString(hocon), setup, description);
+    }
+
+    private static bool IsInMemory(string connectionString)
+    {
+        var source = new SqliteConnectionStringBuilder(connectionString);
+        return source.Mode == SqliteOpenMode.Memory || source.DataSource.Contains("mode=memory", StringComparison.Ordinal)
+            || source.DataSource == ":memory:";
     }
 
     private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
@@ -121,10 +136,13 @@ public sealed class JournalSetup
     /// SQLite has one writer. Without it a writer that finds the lock taken gets SQLITE_BUSY and
     /// Microsoft.Data.Sqlite retries after sleeping 150 ms, which stalled every queue's acks behind
     /// each queue snapshot; SQLite's own busy handler retries after 1, 2, 5, 10... ms instead.
+    /// wal_autocheckpoint and journal_size_limit: with the background <see cref="WalCheckpointer"/>
+    /// commits checkpoint only as a backstop, at walLimitBytes.
     /// </summary>
-    private sealed class SqlitePragmas(string synchronous) : ConnectionInterceptor
+    private sealed class SqlitePragmas(string synchronous, long? walLimitBytes) : ConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;";
+        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;" +
+            (walLimitBytes is { } limit ? $" PRAGMA wal_autocheckpoint={limit / 4096}; PRAGMA journal_size_limit={limit};" : "");
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection) => Run(connection);
 
