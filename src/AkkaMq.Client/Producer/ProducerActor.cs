@@ -30,6 +30,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         public string? LastBroker;
         public long BatchId;
         public bool Finished;
+        public LinkedListNode<PendingSend>? DeadlineNode;
     }
 
     private sealed class TopicRoute
@@ -84,7 +85,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, int> _routeRequests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BrokerConnection> _brokers = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PendingSend> _inflight = new();
-    private readonly PriorityQueue<PendingSend, long> _deadlines = new();
+    // Every send's deadline is its start plus sendMsgTimeout, so start order is deadline order. A
+    // finished send leaves at once: held until its deadline, every acked send (message and body
+    // with it) outlived gen0 and gen1, and the producer's app paid for it in gen2 collections.
+    private readonly LinkedList<PendingSend> _deadlines = new();
     // Brokers that could not be reached lately: new sends avoid them while another broker has queues.
     private readonly Dictionary<string, long> _unavailableUntil = new(StringComparer.Ordinal);
     // Node addresses whose gateway failed lately: a route still naming them (the NameServer has not
@@ -165,7 +169,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         }
         var p = new PendingSend { Request = s, Id = ++_nextId, Deadline = Now + (long)_p.SendMsgTimeout.TotalMilliseconds };
         _inflight[p.Id] = p;
-        _deadlines.Enqueue(p, p.Deadline);
+        p.DeadlineNode = _deadlines.AddLast(p);
         Dispatch(p);
     }
 
@@ -406,6 +410,11 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     {
         if (p.Finished) return;
         p.Finished = true;
+        if (p.DeadlineNode != null)
+        {
+            _deadlines.Remove(p.DeadlineNode);
+            p.DeadlineNode = null;
+        }
         _inflight.Remove(p.Id);
         BatchEntryDone(p);
         try { p.Request.Done(result, error); }
@@ -415,10 +424,14 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     private void ExpireDeadlines()
     {
         var now = Now;
-        while (_deadlines.TryPeek(out var p, out var deadline) && deadline <= now)
+        while (_deadlines.First is { } first && first.Value.Deadline <= now)
         {
-            _deadlines.Dequeue();
-            if (p.Finished) continue;
+            var p = first.Value;
+            if (p.Finished)
+            {
+                _deadlines.RemoveFirst(); // not expected: Finish unlinks
+                continue;
+            }
             var where = p.LastBroker != null ? $"broker '{p.LastBroker}' ({p.Queue})"
                 : p.Queue.BrokerName != null ? $"broker '{p.Queue.BrokerName}' ({p.Queue}, its gateway was not reached)"
                 : $"topic '{p.Request.Message.Topic}' (no route yet)";
