@@ -262,6 +262,34 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task An_acknowledged_send_is_not_held_until_its_deadline()
+    {
+        AnswerRoutes(Route());
+        Answer(_brokerA, ResponseCode.Success);
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 60s");
+        var (task, message) = StartSend(producer);
+        Assert.Equal(SendStatus.SendOk, (await task).SendStatus);
+        task = null;
+        // Long before the 60 s deadline nothing in the producer keeps the acknowledged message
+        // (held to the deadline, every acked message outlived gen0 and gen1 in the app's heap).
+        AwaitAssert(() =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Assert.False(message.IsAlive, "the producer still references an acknowledged message");
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+    }
+
+    // Not inlined, so that no local of the test method holds the message.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (Task<SendResult>?, WeakReference) StartSend(AkkaMqProducer producer)
+    {
+        var m = Message.FromText("T", "held?");
+        return (producer.SendAsync(m), new WeakReference(m));
+    }
+
+    [Fact]
     public async Task The_same_sharding_key_always_goes_to_the_same_queue()
     {
         AnswerRoutes(Route(4, 4));
