@@ -34,7 +34,7 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.broker.maxMessageSize = 8388608", "max-batch-bytes")]
     [InlineData("akkamq.store.journal = mongodb", "akkamq.store.journal")]
     [InlineData("akkamq.broker.queue.read-ahead-keep = 0s", "akkamq.broker.queue.read-ahead-keep")]
-    [InlineData("akkamq.store.checkpoint-interval = -1s", "akkamq.store.checkpoint-interval must not be negative")]
+    [InlineData("akkamq.store.checkpoint-interval = -1s", "akkamq.store.checkpoint-interval:")]
     [InlineData("akkamq.store.wal-autocheckpoint = 4 KiB", "akkamq.store.wal-autocheckpoint must be at least 1 MiB")]
     [InlineData("akkamq.store { journal = postgresql, connection-string-env = AKKAMQ_TEST_SURELY_UNSET_VARIABLE }", "AKKAMQ_TEST_SURELY_UNSET_VARIABLE, which is not set")]
     [InlineData("akkamq.store { journal = postgresql, connection-string = \"Host=127.0.0.1\", connection-string-env = AKKAMQ_PG_CONNECTION }", "both set")]

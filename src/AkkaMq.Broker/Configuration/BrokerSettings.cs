@@ -181,7 +181,12 @@ public sealed record StoreSettings(string DataDir, string Journal, string Connec
         var dir = c.GetString("data-dir");
         if (journal == "sqlite" && string.IsNullOrWhiteSpace(dir) && string.IsNullOrWhiteSpace(cs))
             throw new ConfigurationException("akkamq.store.data-dir is empty");
-        var interval = c.GetTimeSpan("checkpoint-interval");
+        TimeSpan interval;
+        try { interval = c.GetTimeSpan("checkpoint-interval"); }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"akkamq.store.checkpoint-interval: {e.Message}");
+        }
         if (interval < TimeSpan.Zero)
             throw new ConfigurationException($"akkamq.store.checkpoint-interval must not be negative, not {interval}");
         var walLimit = c.GetByteSize("wal-autocheckpoint") ?? 0;
