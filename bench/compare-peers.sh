@@ -62,7 +62,7 @@ for line in open(sys.argv[1]):
     rows.setdefault(key, []).append(kv)
 for (peer, scen, win), runs in sorted(rows.items(), key=lambda x: (x[0][1], x[0][2], x[0][0])):
     out = [f"MEDIAN peer={peer} scenario={scen}" + (f" window={win}" if win else ""), f"runs={len(runs)}"]
-    for f in ('msgs_per_s', 'p50_us', 'p99_us', 'ack_p50_us', 'ack_p99_us', 'broker_cpu_s', 'node_peak_rss_mb'):
+    for f in ('msgs_per_s', 'push_msgs_per_s', 'p50_us', 'p99_us', 'ack_p50_us', 'ack_p99_us', 'broker_cpu_s', 'node_peak_rss_mb'):
         vals = [float(r[f]) for r in runs if f in r]
         if vals: out.append(f"{f}={statistics.median(vals):.0f}[{min(vals):.0f}..{max(vals):.0f}]")
     print(' '.join(out))

@@ -54,7 +54,7 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
     }
 
     [Fact]
-    public async Task Consume_drains_exactly_what_it_filled()
+    public async Task Consume_drains_exactly_what_it_filled_through_the_pull_and_the_push_consumer()
     {
         var r = await Result("bench", "consume", "--count", "300", "--batch", "50", "--warmup", "20", "--warmup-seconds", "1",
             "--inflight", "8", "--topic", "BenchConsume");
@@ -62,6 +62,9 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
         Assert.Equal("300", r["count"]);
         Assert.Equal("0", r["errors"]);
         Assert.True(Number(r, "msgs_per_s") > 0);
+        // The same 300 again through a push consumer of a new group, started at the fill's offsets.
+        Assert.Equal("300", r["push_count"]);
+        Assert.True(Number(r, "push_msgs_per_s") > 0);
         // The warm-up sent for a second, then pulled all of it back, whole passes, for another second.
         var sends = Number(r, "warmup_sends");
         var pulled = Number(r, "warmup_pulled");

@@ -7,7 +7,8 @@ namespace AkkaMq.Cli.Bench;
 /// `akkamq bench consume`: backlog drain throughput (peerbench's "consume" scenario; RocketMQ's
 /// Consumer benchmark over a pre-filled topic). Fills the topic with --count messages (sync sends,
 /// --inflight outstanding), then times pulling them all back: one pull loop per queue, --batch
-/// messages per pull, all queues concurrently.
+/// messages per pull, all queues concurrently. Then (unless --push false) times reading the same
+/// messages through a push consumer of a new group (push_* fields).
 /// </summary>
 public sealed class BenchConsumeCommand : BenchCommandBase
 {
@@ -27,9 +28,21 @@ public sealed class BenchConsumeCommand : BenchCommandBase
         DefaultValueFactory = _ => 1024,
     };
 
-    public BenchConsumeCommand() : base("consume", "Drain throughput of a pre-filled topic through the pull consumer")
+    private readonly Option<bool> _push = new("--push")
     {
-        AddOptions(_count, _batch, _inflight);
+        Description = "Also drain the same messages through a push consumer (pullBatchSize = --batch)",
+        DefaultValueFactory = _ => true,
+    };
+    private readonly Option<int> _consumeBatch = new("--consume-batch")
+    {
+        Description = "Messages per listener call of the push consumer (consumeMessageBatchMaxSize)",
+        DefaultValueFactory = _ => 32,
+    };
+
+    public BenchConsumeCommand() : base("consume", "Drain throughput of a pre-filled topic through the pull consumer and the push consumer")
+    {
+        AddOptions(_count, _batch, _inflight, _push, _consumeBatch);
+        Positive(_consumeBatch);
         PositiveLong(_count);
         Positive(_batch);
         Positive(_inflight);
@@ -79,10 +92,27 @@ public sealed class BenchConsumeCommand : BenchCommandBase
         if (drain.FirstError != null) Console.Error.WriteLine($"akkamq bench: drain problem: {drain.FirstError}");
         var rate = drain.Received / drain.Seconds;
         var errors = fill.Errors + drain.Errors;
+
+        var pushFields = "";
+        DrainRun? push = null;
+        if (r.GetValue(_push))
+        {
+            var pullBatch = Math.Min(batch, 1024); // the push consumer's pullBatchSize limit
+            Console.Error.WriteLine($"akkamq bench: draining the same {expected} through a push consumer (pullBatchSize {pullBatch}, consumeMessageBatchMaxSize {r.GetValue(_consumeBatch)})");
+            long pushed = 0;
+            deadline = Stopwatch.GetTimestamp() + (long)(s.MaxSeconds * Stopwatch.Frequency);
+            await using (new ProgressReporter("push", s.Size, expected, () => Volatile.Read(ref pushed), null))
+            {
+                push = await PushDrain.RunAsync(session, ranges, pullBatch, r.GetValue(_consumeBatch), deadline, n => Interlocked.Add(ref pushed, n), ct);
+            }
+            if (push.Value.FirstError != null) Console.Error.WriteLine($"akkamq bench: push drain problem: {push.Value.FirstError}");
+            var pushRate = push.Value.Received / push.Value.Seconds;
+            pushFields = $" push_count={push.Value.Received} push_secs={push.Value.Seconds:F2} push_msgs_per_s={pushRate:F0}";
+        }
         return session.Result("consume",
             $"prefetch={batch} count={drain.Received} secs={drain.Seconds:F2} msgs_per_s={rate:F0} MiB_per_s={rate * s.Size / 1048576:F1} " +
-            $"fill_msgs_per_s={fillRate:F0} pull_p50_us={pullLatency.Percentile(0.5)} pull_p99_us={pullLatency.Percentile(0.99)} " +
+            $"fill_msgs_per_s={fillRate:F0} pull_p50_us={pullLatency.Percentile(0.5)} pull_p99_us={pullLatency.Percentile(0.99)}{pushFields} " +
             $"flush={s.FlushForReport} queues={queues.Count} errors={errors}",
-            truncated: fill.Truncated || drain.Truncated || drain.Received < count);
+            truncated: fill.Truncated || drain.Truncated || drain.Received < count || push is { Truncated: true });
     }
 }
