@@ -59,15 +59,13 @@ public sealed class JournalSetup
                 var dir = Path.GetFullPath(store.DataDir);
                 Directory.CreateDirectory(dir);
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "akkamq.db"), Pooling = true }.ToString();
-                EnableWal(connectionString);
             }
-            else
+            else connectionString = store.ConnectionString;
+            if (!IsInMemory(connectionString))
             {
-                connectionString = store.ConnectionString;
-                if (!IsInMemory(connectionString)) EnableWal(connectionString);
+                EnableWal(connectionString);
+                if (store.CheckpointInterval > TimeSpan.Zero) checkpointed = connectionString;
             }
-            var inMemory = IsInMemory(connectionString);
-            if (!inMemory && store.CheckpointInterval > TimeSpan.Zero) checkpointed = connectionString;
             interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL",
                 checkpointed != null ? store.WalAutocheckpointBytes : null);
             // SQLite has one writer; more parallel writers only contend (and time out under load).

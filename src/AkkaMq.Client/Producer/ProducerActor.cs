@@ -426,12 +426,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         var now = Now;
         while (_deadlines.First is { } first && first.Value.Deadline <= now)
         {
-            var p = first.Value;
-            if (p.Finished)
-            {
-                _deadlines.RemoveFirst(); // not expected: Finish unlinks
-                continue;
-            }
+            var p = first.Value; // unfinished: Finish unlinks a send
             var where = p.LastBroker != null ? $"broker '{p.LastBroker}' ({p.Queue})"
                 : p.Queue.BrokerName != null ? $"broker '{p.Queue.BrokerName}' ({p.Queue}, its gateway was not reached)"
                 : $"topic '{p.Request.Message.Topic}' (no route yet)";
