@@ -328,6 +328,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         // The actor stops after this; nobody waiting may be left without an answer.
         var error = $"journal write failed for queue {_topic}:{_queueId}: {cause.Message}";
         _log.Error(cause, "{0}", error);
+        PassivateBeforeStop();
         FailPending(error);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
@@ -336,10 +337,18 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     {
         var error = $"journal rejected a write for queue {_topic}:{_queueId}: {cause.Message}";
         _log.Error(cause, "{0}", error);
+        PassivateBeforeStop();
         FailPending(error);
         // Offsets were handed out for the rejected batch; restart from the journal so none is skipped.
         Context.Stop(Self);
     }
+
+    /// <summary>
+    /// Told before anyone hears of the failure, so the shard buffers what arrives from then on and
+    /// restarts the log with it once this one has stopped; a send routed to the dying incarnation
+    /// would otherwise be lost to dead letters and wait out its timeout.
+    /// </summary>
+    private void PassivateBeforeStop() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(Stop.Instance));
 
     private void FailPending(string error)
     {
