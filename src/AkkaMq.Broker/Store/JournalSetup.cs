@@ -84,6 +84,9 @@ public sealed class JournalSetup
                   auto-initialize = on
                   parallelism = {{parallelism}}
                   tag-write-mode = Csv
+                  # A cloned connection made linq2db rebuild its mapping schema on every write
+                  # (~19 KB of the ~58 KB a one-message append allocated); a new one reuses the saved setup.
+                  use-clone-connection = off
                 }
               }
               snapshot-store {
@@ -93,6 +96,7 @@ public sealed class JournalSetup
                   connection-string = "{{Escape(connectionString)}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
+                  use-clone-connection = off
                 }
               }
             }
