@@ -197,7 +197,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<UpdateTopicConfigReply>(m =>
         {
-            if (m.Code == ResponseCode.Success && m.Config != null) _topics[m.Topic] = m.Config;
+            if (m.Code == ResponseCode.Success && m.Config != null)
+            {
+                _topics[m.Topic] = m.Config;
+                _stats.SetServedTopics(_topics.Keys);
+            }
             if (_topicUpdateRequesters.Remove(m.Topic, out var list))
                 foreach (var r in list) r.Tell(m);
             else if (m.Code == ResponseCode.Success)
@@ -231,6 +235,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             if (m.Code == ResponseCode.Success)
             {
                 _topics.Remove(m.Topic);
+                _stats.SetServedTopics(_topics.Keys); // before the requester hears: a scrape after the reply no longer shows it
                 Register(); // the NameServer's copy of this group's topics is replaced by the new list
             }
             if (_topicDeleteRequesters.Remove(m.Topic, out var list))
@@ -283,6 +288,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     {
         _topics.Clear();
         foreach (var t in m.Configs) _topics[t.TopicName] = t;
+        _stats.SetServedTopics(_topics.Keys);
         _lastTopicRefresh = DateTime.UtcNow;
     }
 
@@ -569,6 +575,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         if (_topics.ContainsKey(topic)) return;
         var config = TopicConfig.Create(topic, 1);
         _topics[topic] = config; // served at once; the reply of the update below confirms it
+        _stats.SetServedTopics(_topics.Keys);
         _region.Tell(new UpdateTopicConfig(BrokerName, config), Self);
     }
 

@@ -224,9 +224,14 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
         Assert.Contains("NoSuchTopic", err.GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/messages/not-an-id")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsJsonAsync("/api/topics", new { topic = "bad topic!" })).StatusCode);
+        Assert.Equal(1, Sample(await Scrape(), "akkamq_messages_in_total", ("topic", "ApiTopic")));
         var deleted = await _http.DeleteAsync("/api/topics/ApiTopic");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/topics/ApiTopic/route")).StatusCode);
+        // A deleted topic leaves the scrape; created again, it is back with its count since the node started.
+        Assert.Null(Sample(await Scrape(), "akkamq_messages_in_total", ("topic", "ApiTopic")));
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsJsonAsync("/api/topics", new { topic = "ApiTopic", readQueueNums = 1, writeQueueNums = 1 })).StatusCode);
+        Assert.Equal(1, Sample(await Scrape(), "akkamq_messages_in_total", ("topic", "ApiTopic")));
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health")).StatusCode);
     }
 }

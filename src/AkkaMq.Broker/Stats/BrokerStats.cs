@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
@@ -77,6 +78,9 @@ public sealed class BrokerStats : IExtension, IDisposable
     private readonly ConcurrentDictionary<(string Group, string Topic), IReadOnlyDictionary<int, long>> _committed = new();
     // (group, original topic) -> messages stored into %DLQ%group since this node started.
     private readonly ConcurrentDictionary<(string Group, string Topic), StrongBox<long>> _dlq = new();
+    // The topics this node's gateway serves; null until it has loaded them. A deleted topic's series
+    // leave the scrape, while its counters stay and go on should the topic be created again.
+    private volatile FrozenSet<string>? _servedTopics;
     private readonly Meter _meter;
     private readonly Histogram<double> _rpcLatency;
     private string _brokerName = "";
@@ -105,6 +109,10 @@ public sealed class BrokerStats : IExtension, IDisposable
     public long BootTimestamp { get; }
 
     internal void SetBrokerName(string name) => _brokerName = name;
+
+    internal void SetServedTopics(IEnumerable<string> topics) => _servedTopics = topics.ToFrozenSet(StringComparer.Ordinal);
+
+    private bool Shown(string topic) => _servedTopics is not { } served || served.Contains(topic);
 
     public TopicStats Topic(string topic) => _topics.GetOrAdd(topic, _ => new TopicStats());
 
@@ -171,8 +179,9 @@ public sealed class BrokerStats : IExtension, IDisposable
     private IEnumerable<Measurement<long>> TopicMeasurements(Func<TopicStats, long> value)
     {
         foreach (var (topic, s) in _topics)
-            yield return new Measurement<long>(value(s), new KeyValuePair<string, object?>("topic", topic),
-                new KeyValuePair<string, object?>("broker_name", _brokerName));
+            if (Shown(topic))
+                yield return new Measurement<long>(value(s), new KeyValuePair<string, object?>("topic", topic),
+                    new KeyValuePair<string, object?>("broker_name", _brokerName));
     }
 
     private enum GroupFigure { Lag, Ready, Inflight }
@@ -181,6 +190,7 @@ public sealed class BrokerStats : IExtension, IDisposable
     {
         foreach (var ((group, topic), offsets) in _committed)
         {
+            if (!Shown(topic)) continue;
             long sum = 0;
             var known = false;
             foreach (var (queueId, committed) in offsets)
@@ -208,6 +218,7 @@ public sealed class BrokerStats : IExtension, IDisposable
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var ((group, topic), offsets) in _committed)
         {
+            if (!Shown(topic)) continue;
             long oldest = 0;
             var known = false;
             foreach (var (queueId, committed) in offsets)
