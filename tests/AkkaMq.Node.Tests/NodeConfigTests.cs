@@ -68,6 +68,37 @@ public sealed class NodeConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_serving_http_watches_no_files()
+    {
+        // A file watch on the working directory (it holds ./data) costs a wake-up per journal write.
+        Assert.True(OperatingSystem.IsLinux(), "this test reads the node's inotify watches from /proc");
+        var port = NodeProcess.FreePort();
+        var config = Path.Combine(_dir, "http.conf");
+        Directory.CreateDirectory(Path.Combine(_dir, "some", "subdirectory"));
+        File.WriteAllText(config, $"""
+            akkamq.broker {"{"} listenPort = {port}, namesrvAddr = "127.0.0.1:{port}" {"}"}
+            akkamq.store.data-dir = "data"
+            akkamq.node.http {"{"} enabled = on, port = 0 {"}"}
+            """);
+        using var node = NodeProcess.Start(config, workingDirectory: _dir);
+        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        await node.WaitForOutputAsync("AkkaMq HTTP endpoint listening on", TimeSpan.FromSeconds(30));
+        var url = System.Text.RegularExpressions.Regex.Match(node.Output, @"http://127\.0\.0\.1:\d+").Value;
+        using var http = new HttpClient();
+        Assert.Contains("\"status\":\"UP\"", await http.GetStringAsync(url + "/health"));
+        var watches = new List<string>();
+        foreach (var fd in Directory.GetFiles($"/proc/{node.Pid}/fd"))
+        {
+            string? target;
+            try { target = new FileInfo(fd).LinkTarget; }
+            catch (IOException) { continue; } // closed meanwhile
+            if (target?.Contains("inotify") != true) continue;
+            watches.AddRange(File.ReadAllLines($"/proc/{node.Pid}/fdinfo/{Path.GetFileName(fd)}").Where(l => l.StartsWith("inotify wd:")));
+        }
+        Assert.Empty(watches);
+    }
+
+    [Fact]
     public async Task A_second_node_on_the_same_data_directory_is_refused()
     {
         var port = NodeProcess.FreePort();
