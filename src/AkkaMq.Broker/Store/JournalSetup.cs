@@ -42,6 +42,7 @@ public sealed class JournalSetup
     {
         string provider, connectionString, description;
         IInterceptor? interceptor = null;
+        string? pragmas = null;
         string? checkpointed = null;
         int parallelism;
         if (store.Journal == "postgresql")
@@ -66,8 +67,8 @@ public sealed class JournalSetup
                 EnableWal(connectionString);
                 if (store.CheckpointInterval > TimeSpan.Zero) checkpointed = connectionString;
             }
-            interceptor = new SqlitePragmas(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL",
-                checkpointed != null ? store.WalAutocheckpointBytes : null);
+            pragmas = SqlitePragmas.Sql(flush == FlushDiskType.SyncFlush ? "FULL" : "NORMAL", checkpointed != null ? store.WalAutocheckpointBytes : null);
+            interceptor = new SqlitePragmas(pragmas);
             // SQLite has one writer; more parallel writers only contend (and time out under load).
             parallelism = 1;
             description = $"SQLite ({new SqliteConnectionStringBuilder(connectionString).DataSource}, {(flush == FlushDiskType.SyncFlush ? "synchronous=FULL" : "synchronous=NORMAL")})";
@@ -78,7 +79,8 @@ public sealed class JournalSetup
               journal {
                 plugin = "{{JournalPluginId}}"
                 sql {
-                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  class = "{{(pragmas != null ? typeof(SqliteWriteJournal).FullName + ", " + typeof(SqliteWriteJournal).Assembly.GetName().Name : "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql")}}"
+                  {{(pragmas != null ? $"plugin-dispatcher = \"{SqliteWriteJournal.DispatcherPath}\"\n{SqliteWriteJournal.PragmasKey} = \"{pragmas}\"" : "")}}
                   connection-string = "{{Escape(connectionString)}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
@@ -141,9 +143,11 @@ public sealed class JournalSetup
     /// wal_autocheckpoint and journal_size_limit: with the background <see cref="WalCheckpointer"/>
     /// commits checkpoint only as a backstop, at walLimitBytes.
     /// </summary>
-    private sealed class SqlitePragmas(string synchronous, long? walLimitBytes) : ConnectionInterceptor
+    private sealed class SqlitePragmas(string sql) : ConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;" +
+        private readonly string _sql = sql;
+
+        public static string Sql(string synchronous, long? walLimitBytes) => $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;" +
             (walLimitBytes is { } limit ? $" PRAGMA wal_autocheckpoint={limit / 4096}; PRAGMA journal_size_limit={limit};" : "");
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection) => Run(connection);

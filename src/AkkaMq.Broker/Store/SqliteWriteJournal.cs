@@ -1,0 +1,284 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Actor.Internal;
+using Akka.Event;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+using Akka.Persistence.Sql.Journal;
+using Akka.Serialization;
+using Akka.Util;
+using Microsoft.Data.Sqlite;
+using Config = Akka.Configuration.Config;
+
+namespace AkkaMq.Broker.Store;
+
+/// <summary>
+/// Akka.Persistence.Sql's journal with its own write path for the embedded SQLite file. Reads,
+/// replay, deletes, the schema and the snapshot store stay Akka.Persistence.Sql's; only inserts
+/// change. Rows are the ones Akka.Persistence.Sql writes (same table, columns and values), so
+/// either journal reads what the other wrote.
+/// Why: a one-message write through Akka.Persistence.Sql passes a stream stage, an async hop
+/// and linq2db, which builds its INSERT text anew for every row; that fixed cost per write was
+/// most of a send's time at low load. Here writes that arrive while the actor is busy are
+/// committed together in one transaction (group commit across queues), through one connection
+/// and one prepared statement, on the journal's own thread (a pinned dispatcher, as SQLite calls block).
+/// A failed transaction of several writes is retried write by write, so one bad write (a stale
+/// writer's duplicate sequence number, a refused row) fails only its own persistent actor.
+/// </summary>
+public sealed class SqliteWriteJournal : SqlWriteJournal
+{
+    /// <summary>Key in the journal's config section: the PRAGMAs run once on the write connection.</summary>
+    public const string PragmasKey = "akkamq-pragmas";
+
+    /// <summary>The journal's dispatcher: a thread of its own, as its SQLite calls block.</summary>
+    public const string DispatcherPath = "akkamq.store.journal-dispatcher";
+
+    private sealed class FlushWrites
+    {
+        public static readonly FlushWrites Instance = new();
+    }
+
+    private sealed record Row(string PersistenceId, long SequenceNr, long Created, byte[] Message, string Tags, string Manifest, int Identifier);
+
+    private sealed class PendingWrite(List<Row>?[] rows, IImmutableList<Exception?> rejections)
+    {
+        public readonly List<Row>?[] Rows = rows; // per AtomicWrite; null where rejected
+        public readonly IImmutableList<Exception?> Rejections = rejections;
+        public readonly TaskCompletionSource<IImmutableList<Exception>> Done = new();
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _connectionString;
+    private readonly string _pragmas;
+    private readonly string _tagSeparator;
+    private readonly string _writerUuid = Guid.NewGuid().ToString("N");
+    private readonly Akka.Serialization.Serialization _serialization;
+    private readonly List<PendingWrite> _pending = new();
+    private readonly HashSet<string> _pendingIds = new(StringComparer.Ordinal);
+    private SqliteConnection? _connection;
+    private SqliteCommand? _insert;
+    private SqliteParameter _pCreated = null!, _pPid = null!, _pSeq = null!, _pMessage = null!, _pTags = null!, _pManifest = null!, _pIdentifier = null!;
+    private bool _flushScheduled;
+
+    public SqliteWriteJournal(Config journalConfig) : base(journalConfig)
+    {
+        _connectionString = new SqliteConnectionStringBuilder(journalConfig.GetString("connection-string")) { Pooling = false }.ToString();
+        _pragmas = journalConfig.GetString(PragmasKey, "");
+        _tagSeparator = journalConfig.GetString("tag-separator", ";");
+        _serialization = Context.System.Serialization;
+        var mapping = journalConfig.GetString("table-mapping", "default");
+        if (mapping != "default")
+            throw new ArgumentException($"{nameof(SqliteWriteJournal)} writes Akka.Persistence.Sql's default table mapping, not '{mapping}'");
+    }
+
+    protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    {
+        OnJournalThread();
+        var now = DateTime.UtcNow.Ticks;
+        var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
+        var rows = new List<Row>?[writes.Count];
+        var rejections = ImmutableArray.CreateBuilder<Exception?>(writes.Count);
+        var anyRejected = false;
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                var payload = (IImmutableList<IPersistentRepresentation>)writes[i].Payload;
+                var list = new List<Row>(payload.Count);
+                foreach (var p in payload) list.Add(ToRow(p, now));
+                rows[i] = list;
+                rejections.Add(null);
+                _pendingIds.Add(writes[i].PersistenceId);
+            }
+            catch (Exception e)
+            {
+                // A payload that cannot be serialized is rejected: its actor is told and goes on.
+                rejections.Add(e);
+                anyRejected = true;
+            }
+        }
+        var write = new PendingWrite(rows, anyRejected ? rejections.ToImmutable() : null!);
+        _pending.Add(write);
+        if (!_flushScheduled)
+        {
+            // Writes already in the mailbox are taken into the same transaction.
+            _flushScheduled = true;
+            Self.Tell(FlushWrites.Instance);
+        }
+        return write.Done.Task;
+    }
+
+    /// <summary>
+    /// The pending list is the actor's state: AsyncWriteJournal calls both methods from its receive
+    /// (through the circuit breaker, before any await). Should that change, fail loudly rather than race.
+    /// </summary>
+    private static void OnJournalThread()
+    {
+        if (InternalCurrentActorCellKeeper.Current == null)
+            throw new InvalidOperationException($"{nameof(SqliteWriteJournal)} was called outside its actor's receive");
+    }
+
+    private Row ToRow(IPersistentRepresentation p, long now)
+    {
+        var payload = p.Payload;
+        var tags = "";
+        if (payload is Tagged tagged)
+        {
+            payload = tagged.Payload;
+            if (tagged.Tags.Count > 0) tags = _tagSeparator + string.Join(_tagSeparator, tagged.Tags) + _tagSeparator;
+        }
+        var serializer = _serialization.FindSerializerFor(payload);
+        var (manifest, bytes) = Akka.Serialization.Serialization.WithTransport(_serialization.System, (serializer, payload), static s =>
+        {
+            var (ser, o) = s;
+            var m = ser switch
+            {
+                SerializerWithStringManifest sm => sm.Manifest(o),
+                { IncludeManifest: true } => o.GetType().TypeQualifiedName(),
+                _ => "",
+            };
+            return (m, ser.ToBinary(o));
+        });
+        return new Row(p.PersistenceId, p.SequenceNr, p.Timestamp == 0 ? now : p.Timestamp, bytes, tags, manifest, serializer.Identifier);
+    }
+
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is FlushWrites)
+        {
+            _flushScheduled = false;
+            Flush();
+            return true;
+        }
+        return base.ReceivePluginInternal(message);
+    }
+
+    public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
+    {
+        // A write of this persistence id still waiting for its transaction must count.
+        OnJournalThread();
+        if (_pendingIds.Contains(persistenceId)) Flush();
+        return await base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var w in _pending) w.Done.TrySetException(new InvalidOperationException("the journal stopped before the write"));
+        _pending.Clear();
+        _insert?.Dispose();
+        _connection?.Dispose();
+        base.PostStop();
+    }
+
+    private void Flush()
+    {
+        if (_pending.Count == 0) return;
+        var batch = _pending.ToArray();
+        _pending.Clear();
+        _pendingIds.Clear();
+        try
+        {
+            Commit(batch);
+            foreach (var w in batch) Complete(w, null);
+        }
+        catch (Exception e) when (batch.Length > 1)
+        {
+            _log.Debug("Journal transaction of {0} writes failed ({1}); writing them one by one", batch.Length, e.Message);
+            foreach (var w in batch)
+            {
+                try
+                {
+                    Commit([w]);
+                    Complete(w, null);
+                }
+                catch (Exception one)
+                {
+                    Complete(w, one);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Complete(batch[0], e);
+        }
+    }
+
+    private static void Complete(PendingWrite w, Exception? failure)
+    {
+        if (failure != null) w.Done.TrySetException(failure);
+        else w.Done.TrySetResult(w.Rejections);
+    }
+
+    private void Commit(PendingWrite[] writes)
+    {
+        var insert = Insert();
+        using var tx = _connection!.BeginTransaction(deferred: false);
+        try
+        {
+            insert.Transaction = tx;
+            foreach (var w in writes)
+            foreach (var rows in w.Rows)
+            {
+                if (rows == null) continue;
+                foreach (var r in rows)
+                {
+                    _pCreated.Value = r.Created;
+                    _pPid.Value = r.PersistenceId;
+                    _pSeq.Value = r.SequenceNr;
+                    _pMessage.Value = r.Message;
+                    _pTags.Value = r.Tags;
+                    _pManifest.Value = r.Manifest;
+                    _pIdentifier.Value = r.Identifier;
+                    insert.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+        catch
+        {
+            // A connection left in a bad state is opened anew on the next write.
+            try { tx.Rollback(); } catch (Exception) { ResetConnection(); }
+            throw;
+        }
+        finally
+        {
+            insert.Transaction = null;
+        }
+    }
+
+    private SqliteCommand Insert()
+    {
+        if (_insert != null) return _insert;
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        if (_pragmas.Length > 0)
+        {
+            using var pragma = c.CreateCommand();
+            pragma.CommandText = _pragmas;
+            pragma.ExecuteNonQuery();
+        }
+        var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid) " +
+                          "VALUES ($created, 0, $pid, $seq, $message, $tags, $manifest, $identifier, $writer)";
+        _pCreated = cmd.Parameters.Add("$created", SqliteType.Integer);
+        _pPid = cmd.Parameters.Add("$pid", SqliteType.Text);
+        _pSeq = cmd.Parameters.Add("$seq", SqliteType.Integer);
+        _pMessage = cmd.Parameters.Add("$message", SqliteType.Blob);
+        _pTags = cmd.Parameters.Add("$tags", SqliteType.Text);
+        _pManifest = cmd.Parameters.Add("$manifest", SqliteType.Text);
+        _pIdentifier = cmd.Parameters.Add("$identifier", SqliteType.Integer);
+        cmd.Parameters.AddWithValue("$writer", _writerUuid);
+        cmd.Prepare();
+        _connection = c;
+        _insert = cmd;
+        return cmd;
+    }
+
+    private void ResetConnection()
+    {
+        _insert?.Dispose();
+        _connection?.Dispose();
+        _insert = null;
+        _connection = null;
+    }
+}
