@@ -69,6 +69,9 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
         var mapping = journalConfig.GetString("table-mapping", "default");
         if (mapping != "default")
             throw new ArgumentException($"{nameof(SqliteWriteJournal)} writes Akka.Persistence.Sql's default table mapping, not '{mapping}'");
+        var tagMode = journalConfig.GetString("tag-write-mode", "Csv");
+        if (!tagMode.Equals("Csv", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"{nameof(SqliteWriteJournal)} writes tags in the journal row (tag-write-mode = Csv), not '{tagMode}'");
     }
 
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
