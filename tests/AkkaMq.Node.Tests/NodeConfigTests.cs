@@ -68,6 +68,18 @@ public sealed class NodeConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_node_runtime_keeps_pull_responses_and_journal_rows_out_of_the_large_object_heap()
+    {
+        // akkamq-node.runtimeconfig.json, as shipped next to akkamq-node.dll.
+        var path = Path.Combine(AppContext.BaseDirectory, "akkamq-node.runtimeconfig.json");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var props = doc.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        // The largest pull response and journal row (max-pull-bytes, max-batch-bytes: 4 MiB) plus framing.
+        Assert.True(props.GetProperty("System.GC.LOHThreshold").GetInt64() > 4 * 1024 * 1024 + 64 * 1024);
+        Assert.True(props.GetProperty("System.GC.RetainVM").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_node_serving_http_watches_no_files()
     {
         // A file watch on the working directory (it holds ./data) costs a wake-up per journal write.
