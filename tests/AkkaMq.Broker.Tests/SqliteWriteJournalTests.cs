@@ -141,14 +141,7 @@ public sealed class SqliteWriteJournalTests : IDisposable
         warm.ExpectMsg<WriteMessageSuccess>();
 
         // The database refuses rows carrying the poison, as a full disk would refuse a write.
-        using (var c = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"CREATE TRIGGER refuse_poison BEFORE INSERT ON journal WHEN instr(NEW.message, CAST('{Poison}' AS BLOB)) > 0 " +
-                              "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;";
-            cmd.ExecuteNonQuery();
-        }
+        RefusePoison();
 
         // While the lock is held no commit ends, so the writes below meet in the journal's queue
         // and go into one transaction (all three, or the last two behind the first).
@@ -181,6 +174,59 @@ public sealed class SqliteWriteJournalTests : IDisposable
             if (expected == 1) reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20));
             Assert.Equal(expected, reader.ExpectMsg<RecoverySuccess>(TimeSpan.FromSeconds(20)).HighestSequenceNr);
         }
+    }
+
+    private void RefusePoison()
+    {
+        using var c = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"CREATE TRIGGER refuse_poison BEFORE INSERT ON journal WHEN instr(NEW.message, CAST('{Poison}' AS BLOB)) > 0 " +
+                          "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;";
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void After_a_failed_write_later_writes_of_the_same_id_fail_until_it_recovers()
+    {
+        // A queue log keeps two writes in flight: the second must not be stored after a hole.
+        var system = StartSystem(stockJournal: false);
+        using var kit = new Akka.TestKit.Xunit2.TestKit(system);
+        var journal = Persistence.Instance.Apply(system).JournalFor(null);
+        var warm = kit.CreateTestProbe();
+        journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
+        warm.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+        warm.ExpectMsg<WriteMessageSuccess>();
+        RefusePoison();
+
+        var (first, second, third) = (kit.CreateTestProbe(), kit.CreateTestProbe(), kit.CreateTestProbe());
+        var tx = HoldWriteLock(out var holder);
+        try
+        {
+            journal.Tell(Write("X", 1, Poison, first.Ref));
+            journal.Tell(Write("X", 2, "second", second.Ref));
+        }
+        finally
+        {
+            tx.Rollback();
+            holder.Dispose();
+        }
+        first.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
+        Assert.Contains("injected write failure", first.ExpectMsg<WriteMessageFailure>().Cause.Message);
+        second.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
+        Assert.Contains("an earlier write of X failed", second.ExpectMsg<WriteMessageFailure>().Cause.Message);
+        // Also in a later transaction.
+        journal.Tell(Write("X", 3, "third", third.Ref));
+        third.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
+        third.ExpectMsg<WriteMessageFailure>();
+
+        // A recovery finds nothing stored, and the recovered writer's writes are stored again.
+        var reader = kit.CreateTestProbe();
+        journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "X", reader.Ref));
+        Assert.Equal(0, reader.ExpectMsg<RecoverySuccess>(TimeSpan.FromSeconds(20)).HighestSequenceNr);
+        journal.Tell(Write("X", 1, "recovered", first.Ref));
+        first.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+        first.ExpectMsg<WriteMessageSuccess>();
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.broker.maxMessageSize = 8388608", "max-batch-bytes")]
     [InlineData("akkamq.store.journal = mongodb", "akkamq.store.journal")]
     [InlineData("akkamq.broker.queue.read-ahead-keep = 0s", "akkamq.broker.queue.read-ahead-keep")]
+    [InlineData("akkamq.broker.queue.max-inflight-writes = 0", "akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '0'")]
     [InlineData("akkamq.store.checkpoint-interval = -1s", "akkamq.store.checkpoint-interval:")]
     [InlineData("akkamq.store.wal-autocheckpoint = 4 KiB", "akkamq.store.wal-autocheckpoint must be at least 1 MiB")]
     [InlineData("akkamq.store { journal = postgresql, connection-string-env = AKKAMQ_TEST_SURELY_UNSET_VARIABLE }", "AKKAMQ_TEST_SURELY_UNSET_VARIABLE, which is not set")]

@@ -88,7 +88,7 @@ public sealed record BrokerSettings(
         var queue = new QueueLogSettings(
             Positive(q, "max-batch-messages"),
             (long)q.GetByteSize("max-batch-bytes")!,
-            Positive(q, "max-inflight-writes"),
+            InflightWrites(q, root.WithFallback(DefaultConfig).GetString("akkamq.store.journal")),
             Positive(q, "max-pending-messages"),
             Positive(q, "tail-messages"),
             (long)q.GetByteSize("tail-bytes")!,
@@ -140,6 +140,16 @@ public sealed record BrokerSettings(
         {
             var v = q.GetInt(key);
             if (v < 0) throw new ConfigurationException($"akkamq.broker.queue.{key} must not be negative, not {v}");
+            return v;
+        }
+
+        // auto: 2 on the embedded SQLite journal, which fails the writes of a queue that follow a
+        // failed one; 1 on PostgreSQL, where a later write could be stored after a hole in the offsets.
+        static int InflightWrites(Config q, string journal)
+        {
+            if (q.GetString("max-inflight-writes") == "auto") return journal == "sqlite" ? 2 : 1;
+            if (!int.TryParse(q.GetString("max-inflight-writes"), out var v) || v < 1)
+                throw new ConfigurationException($"akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '{q.GetString("max-inflight-writes")}'");
             return v;
         }
 

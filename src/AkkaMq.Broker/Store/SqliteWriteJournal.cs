@@ -40,8 +40,9 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
 
     private sealed record Row(string PersistenceId, long SequenceNr, long Created, byte[] Message, string Tags, string Manifest, int Identifier);
 
-    private sealed class PendingWrite(List<Row>?[] rows, IImmutableList<Exception?> rejections)
+    private sealed class PendingWrite(string persistenceId, List<Row>?[] rows, IImmutableList<Exception?> rejections)
     {
+        public readonly string PersistenceId = persistenceId; // one WriteMessages comes from one persistent actor
         public readonly List<Row>?[] Rows = rows; // per AtomicWrite; null where rejected
         public readonly IImmutableList<Exception?> Rejections = rejections;
         public readonly TaskCompletionSource<IImmutableList<Exception>> Done = new();
@@ -55,6 +56,9 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
     private readonly Akka.Serialization.Serialization _serialization;
     private readonly List<PendingWrite> _pending = new();
     private readonly HashSet<string> _pendingIds = new(StringComparer.Ordinal);
+    // Persistence ids whose write failed, until their next recovery: a later write of theirs that
+    // was already on its way must fail too, or the journal would hold it after a gap.
+    private readonly Dictionary<string, Exception> _failedIds = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
     private SqliteCommand? _insert;
     private SqliteParameter _pCreated = null!, _pPid = null!, _pSeq = null!, _pMessage = null!, _pTags = null!, _pManifest = null!, _pIdentifier = null!;
@@ -100,7 +104,7 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
                 anyRejected = true;
             }
         }
-        var write = new PendingWrite(rows, anyRejected ? rejections.ToImmutable() : null!);
+        var write = new PendingWrite(writes.Count > 0 ? writes[0].PersistenceId : "", rows, anyRejected ? rejections.ToImmutable() : null!);
         _pending.Add(write);
         if (!_flushScheduled)
         {
@@ -161,6 +165,8 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
         // A write of this persistence id still waiting for its transaction must count.
         OnJournalThread();
         if (_pendingIds.Contains(persistenceId)) Flush();
+        // A new incarnation recovers from what the journal holds; its writes are welcome again.
+        _failedIds.Remove(persistenceId);
         return await base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken);
     }
 
@@ -176,9 +182,10 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
     private void Flush()
     {
         if (_pending.Count == 0) return;
-        var batch = _pending.ToArray();
+        var batch = _failedIds.Count == 0 ? _pending.ToArray() : _pending.Where(w => !FailedBefore(w)).ToArray();
         _pending.Clear();
         _pendingIds.Clear();
+        if (batch.Length == 0) return;
         try
         {
             Commit(batch);
@@ -189,6 +196,7 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
             _log.Debug("Journal transaction of {0} writes failed ({1}); writing them one by one", batch.Length, e.Message);
             foreach (var w in batch)
             {
+                if (FailedBefore(w)) continue;
                 try
                 {
                     Commit([w]);
@@ -196,14 +204,28 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
                 }
                 catch (Exception one)
                 {
-                    Complete(w, one);
+                    Fail(w, one);
                 }
             }
         }
         catch (Exception e)
         {
-            Complete(batch[0], e);
+            Fail(batch[0], e);
         }
+    }
+
+    /// <summary>Fails a write whose persistence id failed since its last recovery; true if so.</summary>
+    private bool FailedBefore(PendingWrite w)
+    {
+        if (!_failedIds.TryGetValue(w.PersistenceId, out var cause)) return false;
+        Complete(w, new InvalidOperationException($"an earlier write of {w.PersistenceId} failed: {cause.Message}", cause));
+        return true;
+    }
+
+    private void Fail(PendingWrite w, Exception cause)
+    {
+        _failedIds[w.PersistenceId] = cause;
+        Complete(w, cause);
     }
 
     private static void Complete(PendingWrite w, Exception? failure)
