@@ -121,24 +121,33 @@ public sealed class SqliteWriteJournalTests : IDisposable
     private static WriteMessages Write(string persistenceId, long seqNr, string payload, IActorRef writer) =>
         new([new AtomicWrite(new Persistent(payload, seqNr, persistenceId, "", false, ActorRefs.NoSender, ""))], writer, 1);
 
-    /// <summary>Holds SQLite's write lock, so the journal's next commit waits and later writes queue behind it.</summary>
-    private SqliteTransaction HoldWriteLock(out SqliteConnection connection)
+    /// <summary>AkkaMq's journal on a new system, its tables made by a first write.</summary>
+    private (Akka.TestKit.Xunit2.TestKit Kit, IActorRef Journal) StartJournal()
     {
-        connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        connection.Open();
-        return connection.BeginTransaction(deferred: false);
+        var kit = new Akka.TestKit.Xunit2.TestKit(StartSystem(stockJournal: false));
+        var journal = Persistence.Instance.Apply(kit.Sys).JournalFor(null);
+        var warm = kit.CreateTestProbe();
+        journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
+        warm.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+        warm.ExpectMsg<WriteMessageSuccess>();
+        return (kit, journal);
+    }
+
+    /// <summary>Runs the sends while SQLite's write lock is held: the journal's next commit waits and the writes queue behind it.</summary>
+    private void WhileWriteLockHeld(Action sends)
+    {
+        using var holder = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        holder.Open();
+        using var tx = holder.BeginTransaction(deferred: false);
+        sends();
+        tx.Rollback();
     }
 
     [Fact]
     public void A_refused_write_fails_only_its_own_writer_though_it_shared_a_transaction()
     {
-        var system = StartSystem(stockJournal: false);
-        using var kit = new Akka.TestKit.Xunit2.TestKit(system);
-        var journal = Persistence.Instance.Apply(system).JournalFor(null);
-        var warm = kit.CreateTestProbe();
-        journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
-        warm.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        warm.ExpectMsg<WriteMessageSuccess>();
+        var (kit, journal) = StartJournal();
+        using var _ = kit;
 
         // The database refuses rows carrying the poison, as a full disk would refuse a write.
         RefusePoison();
@@ -146,18 +155,12 @@ public sealed class SqliteWriteJournalTests : IDisposable
         // While the lock is held no commit ends, so the writes below meet in the journal's queue
         // and go into one transaction (all three, or the last two behind the first).
         var (a, b, c2) = (kit.CreateTestProbe(), kit.CreateTestProbe(), kit.CreateTestProbe());
-        var tx = HoldWriteLock(out var holder);
-        try
+        WhileWriteLockHeld(() =>
         {
             journal.Tell(Write("A", 1, "good a", a.Ref));
             journal.Tell(Write("B", 1, Poison, b.Ref));
             journal.Tell(Write("C", 1, "good c", c2.Ref));
-        }
-        finally
-        {
-            tx.Rollback();
-            holder.Dispose();
-        }
+        });
 
         a.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
         a.ExpectMsg<WriteMessageSuccess>();
@@ -190,27 +193,16 @@ public sealed class SqliteWriteJournalTests : IDisposable
     public void After_a_failed_write_later_writes_of_the_same_id_fail_until_it_recovers()
     {
         // A queue log keeps two writes in flight: the second must not be stored after a hole.
-        var system = StartSystem(stockJournal: false);
-        using var kit = new Akka.TestKit.Xunit2.TestKit(system);
-        var journal = Persistence.Instance.Apply(system).JournalFor(null);
-        var warm = kit.CreateTestProbe();
-        journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
-        warm.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        warm.ExpectMsg<WriteMessageSuccess>();
+        var (kit, journal) = StartJournal();
+        using var _ = kit;
         RefusePoison();
 
         var (first, second, third) = (kit.CreateTestProbe(), kit.CreateTestProbe(), kit.CreateTestProbe());
-        var tx = HoldWriteLock(out var holder);
-        try
+        WhileWriteLockHeld(() =>
         {
             journal.Tell(Write("X", 1, Poison, first.Ref));
             journal.Tell(Write("X", 2, "second", second.Ref));
-        }
-        finally
-        {
-            tx.Rollback();
-            holder.Dispose();
-        }
+        });
         first.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
         Assert.Contains("injected write failure", first.ExpectMsg<WriteMessageFailure>().Cause.Message);
         second.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
@@ -232,9 +224,8 @@ public sealed class SqliteWriteJournalTests : IDisposable
     [Fact]
     public void A_recovery_counts_a_write_still_waiting_for_its_transaction()
     {
-        var system = StartSystem(stockJournal: false);
-        using var kit = new Akka.TestKit.Xunit2.TestKit(system);
-        var journal = Persistence.Instance.Apply(system).JournalFor(null);
+        var (kit, journal) = StartJournal();
+        using var _ = kit;
         var writer = kit.CreateTestProbe();
         journal.Tell(Write("D", 1, "d1", writer.Ref));
         writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
@@ -244,17 +235,11 @@ public sealed class SqliteWriteJournalTests : IDisposable
         // sequence number; reading the table alone would answer 1, and a new incarnation of D
         // would then write a second event with sequence number 2.
         var reader = kit.CreateTestProbe();
-        var tx = HoldWriteLock(out var holder);
-        try
+        WhileWriteLockHeld(() =>
         {
             journal.Tell(Write("D", 2, "d2", writer.Ref));
             journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "D", reader.Ref));
-        }
-        finally
-        {
-            tx.Rollback();
-            holder.Dispose();
-        }
+        });
 
         writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
         writer.ExpectMsg<WriteMessageSuccess>();
