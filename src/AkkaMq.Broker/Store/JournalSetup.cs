@@ -74,13 +74,20 @@ public sealed class JournalSetup
             description = $"SQLite ({new SqliteConnectionStringBuilder(connectionString).DataSource}, {(flush == FlushDiskType.SyncFlush ? "synchronous=FULL" : "synchronous=NORMAL")})";
         }
 
+        // SQLite: Akka.Persistence.Sql's journal with AkkaMq's insert path, on a thread of its own.
+        var journalClass = pragmas != null
+            ? $"{typeof(SqliteWriteJournal).FullName}, {typeof(SqliteWriteJournal).Assembly.GetName().Name}"
+            : "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql";
+        var sqliteJournalKeys = pragmas != null
+            ? $"plugin-dispatcher = \"{SqliteWriteJournal.DispatcherPath}\"\n{SqliteWriteJournal.PragmasKey} = \"{pragmas}\""
+            : "";
         var hocon = $$"""
             akka.persistence {
               journal {
                 plugin = "{{JournalPluginId}}"
                 sql {
-                  class = "{{(pragmas != null ? typeof(SqliteWriteJournal).FullName + ", " + typeof(SqliteWriteJournal).Assembly.GetName().Name : "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql")}}"
-                  {{(pragmas != null ? $"plugin-dispatcher = \"{SqliteWriteJournal.DispatcherPath}\"\n{SqliteWriteJournal.PragmasKey} = \"{pragmas}\"" : "")}}
+                  class = "{{journalClass}}"
+                  {{sqliteJournalKeys}}
                   connection-string = "{{Escape(connectionString)}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on

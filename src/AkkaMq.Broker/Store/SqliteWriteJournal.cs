@@ -23,7 +23,9 @@ namespace AkkaMq.Broker.Store;
 /// committed together in one transaction (group commit across queues), through one connection
 /// and one prepared statement, on the journal's own thread (a pinned dispatcher, as SQLite calls block).
 /// A failed transaction of several writes is retried write by write, so one bad write (a stale
-/// writer's duplicate sequence number, a refused row) fails only its own persistent actor.
+/// writer's duplicate sequence number, a refused row) fails only its own persistent actor; the
+/// writes of that actor already on their way fail with it until it recovers, so its events never
+/// follow a gap.
 /// </summary>
 public sealed class SqliteWriteJournal : SqlWriteJournal
 {
@@ -45,6 +47,8 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
         public readonly string PersistenceId = persistenceId; // one WriteMessages comes from one persistent actor
         public readonly List<Row>?[] Rows = rows; // per AtomicWrite; null where rejected
         public readonly IImmutableList<Exception?> Rejections = rejections;
+        // Completed on the journal's thread; the continuations only hand the replies to
+        // AsyncWriteJournal's resequencer, so they run inline rather than as one more hop.
         public readonly TaskCompletionSource<IImmutableList<Exception>> Done = new();
     }
 
