@@ -222,6 +222,35 @@ public sealed class SqliteWriteJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_replay_reads_the_asked_range_in_order_and_skips_deleted_events()
+    {
+        var (kit, journal) = StartJournal();
+        using var _ = kit;
+        var writer = kit.CreateTestProbe();
+        for (var i = 1; i <= 6; i++)
+        {
+            journal.Tell(Write("R", i, "r" + i, writer.Ref));
+            writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+            writer.ExpectMsg<WriteMessageSuccess>();
+        }
+        // Akka.Persistence.Sql removes row 1 and keeps row 2 marked deleted (it holds the highest number).
+        journal.Tell(new DeleteMessagesTo("R", 2, writer.Ref));
+        writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
+
+        var reader = kit.CreateTestProbe();
+        journal.Tell(new ReplayMessages(1, 5, 2, "R", reader.Ref));
+        var third = reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20)).Persistent;
+        Assert.Equal(("r3", 3L, "R"), ((string)third.Payload, third.SequenceNr, third.PersistenceId));
+        Assert.Equal("r4", reader.ExpectMsg<ReplayedMessage>().Persistent.Payload);
+        Assert.Equal(6, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);
+
+        journal.Tell(new ReplayMessages(5, long.MaxValue, long.MaxValue, "R", reader.Ref));
+        Assert.Equal("r5", reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20)).Persistent.Payload);
+        Assert.Equal("r6", reader.ExpectMsg<ReplayedMessage>().Persistent.Payload);
+        Assert.Equal(6, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);
+    }
+
+    [Fact]
     public void A_recovery_counts_a_write_still_waiting_for_its_transaction()
     {
         var (kit, journal) = StartJournal();
