@@ -4,6 +4,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
+using Akka.TestKit;
 using AkkaMq.Broker.Store;
 using Microsoft.Data.Sqlite;
 
@@ -121,6 +122,20 @@ public sealed class SqliteWriteJournalTests : IDisposable
     private static WriteMessages Write(string persistenceId, long seqNr, string payload, IActorRef writer) =>
         new([new AtomicWrite(new Persistent(payload, seqNr, persistenceId, "", false, ActorRefs.NoSender, ""))], writer, 1);
 
+    /// <summary>The journal's two answers to a write that was stored.</summary>
+    private static void ExpectStored(TestProbe writer)
+    {
+        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+        writer.ExpectMsg<WriteMessageSuccess>();
+    }
+
+    /// <summary>The journal's two answers to a write that failed; the failure's message.</summary>
+    private static string ExpectFailed(TestProbe writer)
+    {
+        writer.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
+        return writer.ExpectMsg<WriteMessageFailure>().Cause.Message;
+    }
+
     /// <summary>AkkaMq's journal on a new system, its tables made by a first write.</summary>
     private (Akka.TestKit.Xunit2.TestKit Kit, IActorRef Journal) StartJournal()
     {
@@ -128,8 +143,7 @@ public sealed class SqliteWriteJournalTests : IDisposable
         var journal = Persistence.Instance.Apply(kit.Sys).JournalFor(null);
         var warm = kit.CreateTestProbe();
         journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
-        warm.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        warm.ExpectMsg<WriteMessageSuccess>();
+        ExpectStored(warm);
         return (kit, journal);
     }
 
@@ -162,12 +176,9 @@ public sealed class SqliteWriteJournalTests : IDisposable
             journal.Tell(Write("C", 1, "good c", c2.Ref));
         });
 
-        a.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        a.ExpectMsg<WriteMessageSuccess>();
-        b.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
-        Assert.Contains("injected write failure", b.ExpectMsg<WriteMessageFailure>().Cause.Message);
-        c2.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        c2.ExpectMsg<WriteMessageSuccess>();
+        ExpectStored(a);
+        Assert.Contains("injected write failure", ExpectFailed(b));
+        ExpectStored(c2);
 
         // What was acknowledged is stored; the refused write is not.
         var reader = kit.CreateTestProbe();
@@ -203,22 +214,18 @@ public sealed class SqliteWriteJournalTests : IDisposable
             journal.Tell(Write("X", 1, Poison, first.Ref));
             journal.Tell(Write("X", 2, "second", second.Ref));
         });
-        first.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
-        Assert.Contains("injected write failure", first.ExpectMsg<WriteMessageFailure>().Cause.Message);
-        second.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
-        Assert.Contains("an earlier write of X failed", second.ExpectMsg<WriteMessageFailure>().Cause.Message);
+        Assert.Contains("injected write failure", ExpectFailed(first));
+        Assert.Contains("an earlier write of X failed", ExpectFailed(second));
         // Also in a later transaction.
         journal.Tell(Write("X", 3, "third", third.Ref));
-        third.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
-        third.ExpectMsg<WriteMessageFailure>();
+        ExpectFailed(third);
 
         // A recovery finds nothing stored, and the recovered writer's writes are stored again.
         var reader = kit.CreateTestProbe();
         journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "X", reader.Ref));
         Assert.Equal(0, reader.ExpectMsg<RecoverySuccess>(TimeSpan.FromSeconds(20)).HighestSequenceNr);
         journal.Tell(Write("X", 1, "recovered", first.Ref));
-        first.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        first.ExpectMsg<WriteMessageSuccess>();
+        ExpectStored(first);
     }
 
     [Fact]
@@ -230,8 +237,7 @@ public sealed class SqliteWriteJournalTests : IDisposable
         for (var i = 1; i <= 6; i++)
         {
             journal.Tell(Write("R", i, "r" + i, writer.Ref));
-            writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-            writer.ExpectMsg<WriteMessageSuccess>();
+            ExpectStored(writer);
         }
         // Akka.Persistence.Sql removes row 1 and keeps row 2 marked deleted (it holds the highest number).
         journal.Tell(new DeleteMessagesTo("R", 2, writer.Ref));
@@ -250,6 +256,25 @@ public sealed class SqliteWriteJournalTests : IDisposable
         Assert.Equal(6, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);
     }
 
+    /// <summary>Akka's default (JSON) serializer fails on it.</summary>
+    private sealed class Unserializable
+    {
+        public int Value => throw new InvalidOperationException("cannot be read");
+    }
+
+    [Fact]
+    public void A_payload_that_cannot_be_serialized_is_rejected_and_its_writer_goes_on()
+    {
+        var (kit, journal) = StartJournal();
+        using var _ = kit;
+        var writer = kit.CreateTestProbe();
+        journal.Tell(new WriteMessages([new AtomicWrite(new Persistent(new Unserializable(), 1, "U", "", false, ActorRefs.NoSender, ""))], writer.Ref, 1));
+        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, writer.ExpectMsg<WriteMessageRejected>().Persistent.SequenceNr);
+        journal.Tell(Write("U", 1, "u1", writer.Ref));
+        ExpectStored(writer);
+    }
+
     [Fact]
     public void A_recovery_counts_a_write_still_waiting_for_its_transaction()
     {
@@ -257,8 +282,7 @@ public sealed class SqliteWriteJournalTests : IDisposable
         using var _ = kit;
         var writer = kit.CreateTestProbe();
         journal.Tell(Write("D", 1, "d1", writer.Ref));
-        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        writer.ExpectMsg<WriteMessageSuccess>();
+        ExpectStored(writer);
 
         // The write of d2 waits behind the lock when the replay of D asks for D's highest
         // sequence number; reading the table alone would answer 1, and a new incarnation of D
@@ -270,8 +294,7 @@ public sealed class SqliteWriteJournalTests : IDisposable
             journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "D", reader.Ref));
         });
 
-        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        writer.ExpectMsg<WriteMessageSuccess>();
+        ExpectStored(writer);
         Assert.Equal("d1", reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20)).Persistent.Payload);
         Assert.Equal("d2", reader.ExpectMsg<ReplayedMessage>().Persistent.Payload);
         Assert.Equal(2, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);

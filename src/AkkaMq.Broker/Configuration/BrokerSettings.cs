@@ -61,7 +61,8 @@ public sealed record BrokerSettings(
 
     public static BrokerSettings Create(Config root)
     {
-        var c = root.WithFallback(DefaultConfig).GetConfig("akkamq.broker");
+        var full = root.WithFallback(DefaultConfig);
+        var c = full.GetConfig("akkamq.broker");
         var q = c.GetConfig("queue");
         const string p = "akkamq.broker.";
 
@@ -88,7 +89,7 @@ public sealed record BrokerSettings(
         var queue = new QueueLogSettings(
             Positive(q, "max-batch-messages"),
             (long)q.GetByteSize("max-batch-bytes")!,
-            InflightWrites(q, root.WithFallback(DefaultConfig).GetString("akkamq.store.journal")),
+            InflightWrites(q.GetString("max-inflight-writes"), full.GetString("akkamq.store.journal")),
             Positive(q, "max-pending-messages"),
             Positive(q, "tail-messages"),
             (long)q.GetByteSize("tail-bytes")!,
@@ -145,11 +146,11 @@ public sealed record BrokerSettings(
 
         // auto: 2 on the embedded SQLite journal, which fails the writes of a queue that follow a
         // failed one; 1 on PostgreSQL, where a later write could be stored after a hole in the offsets.
-        static int InflightWrites(Config q, string journal)
+        static int InflightWrites(string value, string journal)
         {
-            if (q.GetString("max-inflight-writes") == "auto") return journal == "sqlite" ? 2 : 1;
-            if (!int.TryParse(q.GetString("max-inflight-writes"), out var v) || v < 1)
-                throw new ConfigurationException($"akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '{q.GetString("max-inflight-writes")}'");
+            if (value == "auto") return journal == "sqlite" ? 2 : 1;
+            if (!int.TryParse(value, out var v) || v < 1)
+                throw new ConfigurationException($"akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '{value}'");
             return v;
         }
 

@@ -91,8 +91,7 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
         var now = DateTime.UtcNow.Ticks;
         var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
         var rows = new List<Row>?[writes.Count];
-        var rejections = ImmutableArray.CreateBuilder<Exception?>(writes.Count);
-        var anyRejected = false;
+        Exception?[]? rejections = null; // made only when a write is rejected
         for (var i = 0; i < writes.Count; i++)
         {
             try
@@ -101,17 +100,17 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
                 var list = new List<Row>(payload.Count);
                 foreach (var p in payload) list.Add(ToRow(p, now));
                 rows[i] = list;
-                rejections.Add(null);
                 _pendingIds.Add(writes[i].PersistenceId);
             }
             catch (Exception e)
             {
                 // A payload that cannot be serialized is rejected: its actor is told and goes on.
-                rejections.Add(e);
-                anyRejected = true;
+                (rejections ??= new Exception?[writes.Count])[i] = e;
             }
         }
-        var write = new PendingWrite(writes.Count > 0 ? writes[0].PersistenceId : "", rows, anyRejected ? rejections.ToImmutable() : null!);
+        // No rejections: AsyncWriteJournal takes a null list as every write stored.
+        var write = new PendingWrite(writes.Count > 0 ? writes[0].PersistenceId : "", rows,
+            rejections == null ? null! : ImmutableArray.Create(rejections));
         _pending.Add(write);
         if (!_flushScheduled)
         {
@@ -167,7 +166,7 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
         return base.ReceivePluginInternal(message);
     }
 
-    public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
+    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
     {
         // A write of this persistence id still waiting for its transaction must count.
         OnJournalThread();
@@ -180,12 +179,12 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
             var cmd = HighestCommand();
             cmd.Parameters[0].Value = persistenceId;
             cmd.Parameters[1].Value = fromSequenceNr;
-            return await Task.FromResult(cmd.ExecuteScalar() is long highest ? highest : 0L);
+            return Task.FromResult(cmd.ExecuteScalar() is long highest ? highest : 0L);
         }
-        catch (SqliteException)
+        catch (SqliteException e)
         {
             ResetConnection(); // opened anew on the next use
-            throw;
+            return Task.FromException<long>(e);
         }
     }
 
