@@ -69,6 +69,8 @@ public sealed class AkkaMqTestNode : IAsyncDisposable
                 akka.actor.serialize-messages = {{(serializeMessages ? "on" : "off")}}
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                 akka.cluster.run-coordinated-shutdown-when-down = off
+                # TestKit's default wait (3 s) is too tight for a node on a stalled shared runner.
+                akka.test.single-expect-default = 10s
                 """))
             .WithFallback(ConfigurationFactory.ParseString(LocalOnlyPassThroughSerializer.Hocon));
         var settings = NodeSettings.Create(config);

@@ -20,6 +20,8 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
         akka.remote.dot-netty.tcp.port = 0
         akka.actor.serialize-messages = on
+        # A reply normally comes in milliseconds; the slack is for a stalled shared CI runner.
+        akka.test.single-expect-default = 10s
         {{extra}}
         """).WithFallback(ClientSettings.DefaultConfig);
 
@@ -269,7 +271,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Answer(_brokerB, ResponseCode.Success);
         var producer = Producer("akkamq.client.producer.sendMsgTimeout = 60s");
         var (task, message) = StartSend(producer);
-        Assert.Equal(SendStatus.SendOk, (await task).SendStatus);
+        Assert.Equal(SendStatus.SendOk, (await task!).SendStatus);
         task = null;
         // Long before the 60 s deadline nothing in the producer keeps the acknowledged message
         // (held to the deadline, every acked message outlived gen0 and gen1 in the app's heap).

@@ -13,6 +13,8 @@ public sealed class RouteTableTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
         akka.actor.serialize-messages = on
+        # A reply normally comes in milliseconds; the slack is for a stalled shared CI runner.
+        akka.test.single-expect-default = 10s
         akkamq.namesrv.broker-expiry = 1s
         akkamq.namesrv.scan-interval = 100ms
         akkamq.namesrv.topic-creation-timeout = 1s

@@ -291,7 +291,7 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
     private static void Complete(PendingWrite w, Exception? failure)
     {
         if (failure != null) w.Done.TrySetException(failure);
-        else w.Done.TrySetResult(w.Rejections);
+        else w.Done.TrySetResult(w.Rejections!); // null entries are the written AtomicWrites
     }
 
     private void Commit(PendingWrite[] writes)
