@@ -199,8 +199,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         {
             if (m.Code == ResponseCode.Success && m.Config != null)
             {
-                _topics[m.Topic] = m.Config;
-                _stats.SetServedTopics(_topics.Keys);
+                PutTopic(m.Topic, m.Config);
             }
             if (_topicUpdateRequesters.Remove(m.Topic, out var list))
                 foreach (var r in list) r.Tell(m);
@@ -234,8 +233,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         {
             if (m.Code == ResponseCode.Success)
             {
-                _topics.Remove(m.Topic);
-                _stats.SetServedTopics(_topics.Keys); // before the requester hears: a scrape after the reply no longer shows it
+                RemoveTopic(m.Topic); // before the requester hears: a scrape after the reply no longer shows it
                 Register(); // the NameServer's copy of this group's topics is replaced by the new list
             }
             if (_topicDeleteRequesters.Remove(m.Topic, out var list))
@@ -290,6 +288,19 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         foreach (var t in m.Configs) _topics[t.TopicName] = t;
         _stats.SetServedTopics(_topics.Keys);
         _lastTopicRefresh = DateTime.UtcNow;
+    }
+
+    // The served-topic set in BrokerStats (what the metrics scrape shows) follows every change of _topics.
+    private void PutTopic(string topic, TopicConfig config)
+    {
+        _topics[topic] = config;
+        _stats.SetServedTopics(_topics.Keys);
+    }
+
+    private void RemoveTopic(string topic)
+    {
+        _topics.Remove(topic);
+        _stats.SetServedTopics(_topics.Keys);
     }
 
     private void Register() =>
@@ -574,8 +585,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     {
         if (_topics.ContainsKey(topic)) return;
         var config = TopicConfig.Create(topic, 1);
-        _topics[topic] = config; // served at once; the reply of the update below confirms it
-        _stats.SetServedTopics(_topics.Keys);
+        PutTopic(topic, config); // served at once; the reply of the update below confirms it
         _region.Tell(new UpdateTopicConfig(BrokerName, config), Self);
     }
 

@@ -71,4 +71,36 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
         Assert.True(sends > 20 && pulled >= sends && pulled % sends == 0, $"{sends} warm-up sends, {pulled} pulled back");
         Assert.True(Number(r, "warmup_secs") >= 2.0, $"warm-up lasted {r["warmup_secs"]} s");
     }
+
+    [Fact]
+    public async Task Client_config_reaches_the_bench_client()
+    {
+        // A client limit below the message size: every send is refused before it leaves the client.
+        var run = await _node.Cli("bench", "produce", "--count", "50", "--inflight", "4", "--warmup", "5", "--warmup-seconds", "0",
+            "--size", "1024", "--topic", "BenchClientConfig", "--client-config", "akkamq.client.producer.maxMessageSize = 512");
+        _output.WriteLine(run.ToString());
+        Assert.Equal(0, run.ExitCode);
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(" errors=50 ", line);
+        Assert.Contains(" stored=0 ", line);
+        Assert.Contains("512", run.Err); // the refusal names the configured limit
+    }
+
+    [Fact]
+    public async Task Node_config_reaches_the_started_node_and_needs_start_node()
+    {
+        var refused = await _node.Cli("bench", "produce", "--count", "10", "--node-config", "akkamq.broker.maxMessageSize = 512");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--node-config needs --start-node", refused.Err);
+
+        // The started node's limit is below the message size (the client's is not): the broker refuses every send.
+        var run = await _node.Cli("bench", "produce", "--start-node", "--count", "50", "--inflight", "4", "--warmup", "5",
+            "--warmup-seconds", "0", "--size", "1024", "--node-config", "akkamq.broker.maxMessageSize = 512");
+        _output.WriteLine(run.ToString());
+        Assert.Equal(0, run.ExitCode);
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(" errors=50 ", line);
+        Assert.Contains(" stored=0 ", line);
+        Assert.Contains("512", run.Err);
+    }
 }

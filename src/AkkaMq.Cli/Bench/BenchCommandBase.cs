@@ -49,6 +49,15 @@ public abstract class BenchCommandBase : CliCommand
         Description = "Keep warming up until this many seconds have passed as well (the node's JIT reaches its optimized code); 0 = count only",
         DefaultValueFactory = _ => 5,
     };
+    // Kafka's perf tools take --producer-props; these take HOCON, as the node and clients do.
+    private readonly Option<string?> _clientConfig = new("--client-config")
+    {
+        Description = "Extra HOCON for the bench's client, over its defaults (e.g. \"akkamq.client.producer.max-inflight-batches-per-broker = 4\")",
+    };
+    private readonly Option<string?> _nodeConfig = new("--node-config")
+    {
+        Description = "With --start-node: extra HOCON appended to the started node's config (e.g. \"akkamq.broker.queue.max-batch-messages = 512\")",
+    };
     private readonly Option<double> _maxSeconds = new("--max-seconds")
     {
         Description = "Stop the timed phase after this many seconds and report what was done (marked truncated=1)",
@@ -84,7 +93,7 @@ public abstract class BenchCommandBase : CliCommand
     protected void AddOptions(params Option[] scenarioOptions)
     {
         foreach (var o in scenarioOptions) Options.Add(o);
-        foreach (var o in new Option[] { SizeOption, _topic, _queues, _warmup, _warmupSeconds, _namesrv, _startNode, _nodeDll, _flush, _maxSeconds, _brokerPid, _tag, _verbose })
+        foreach (var o in new Option[] { SizeOption, _topic, _queues, _warmup, _warmupSeconds, _namesrv, _startNode, _nodeDll, _nodeConfig, _clientConfig, _flush, _maxSeconds, _brokerPid, _tag, _verbose })
             Options.Add(o);
     }
 
@@ -111,9 +120,26 @@ public abstract class BenchCommandBase : CliCommand
         if (maxSeconds <= 0) throw new CliException("--max-seconds must be positive", 2);
         var warmupSeconds = r.GetValue(_warmupSeconds);
         if (warmupSeconds < 0) throw new CliException("--warmup-seconds must not be negative", 2);
+        var nodeConfig = r.GetValue(_nodeConfig);
+        if (nodeConfig != null && !r.GetValue(_startNode)) throw new CliException("--node-config needs --start-node (it configures the node the bench starts)", 2);
+        if (nodeConfig != null) CheckHocon("--node-config", nodeConfig);
+        var clientConfig = r.GetValue(_clientConfig);
+        if (clientConfig != null) CheckHocon("--client-config", clientConfig);
         return new BenchSettings(r.GetValue(_namesrv)!, r.GetValue(_startNode), r.GetValue(_nodeDll), r.GetValue(_flush), topic,
             r.GetValue(_queues), r.GetValue(SizeOption), r.GetValue(_warmup), warmupSeconds, maxSeconds, r.GetValue(_brokerPid), r.GetValue(_tag),
-            r.GetValue(_verbose));
+            r.GetValue(_verbose), clientConfig, nodeConfig);
+    }
+
+    private static void CheckHocon(string option, string hocon)
+    {
+        try
+        {
+            Akka.Configuration.ConfigurationFactory.ParseString(hocon);
+        }
+        catch (Akka.Configuration.ConfigurationException e)
+        {
+            throw new CliException($"{option}: not valid HOCON: {e.Message}", 2);
+        }
     }
 
     /// <summary>Extra client HOCON (e.g. a larger max-outstanding-sends for a big window).</summary>
@@ -129,7 +155,9 @@ public abstract class BenchCommandBase : CliCommand
         Console.SetOut(Console.Error);
         try
         {
-            var session = await BenchSession.OpenAsync(settings, ClientHocon(r), ct);
+            // --client-config comes last, so it wins over the scenario's own client settings.
+            var clientHocon = settings.ClientConfig == null ? ClientHocon(r) : ClientHocon(r) + "\n" + settings.ClientConfig;
+            var session = await BenchSession.OpenAsync(settings, clientHocon, ct);
             try
             {
                 // Printed before teardown, so a slow node shutdown cannot lose the result.

@@ -43,7 +43,7 @@ public sealed class BenchSession : IAsyncDisposable
             var namesrv = settings.NamesrvAddr;
             if (settings.StartNode)
             {
-                node = NodeProcess.Start(settings.NodeDll, settings.Flush ?? "ASYNC_FLUSH");
+                node = NodeProcess.Start(settings.NodeDll, settings.Flush ?? "ASYNC_FLUSH", settings.NodeConfig);
                 namesrv = node.Address;
             }
             client = ClientSystem.Create(namesrv, settings.Verbose, clientHocon, "akkamq-bench");

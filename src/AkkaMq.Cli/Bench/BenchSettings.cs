@@ -14,7 +14,9 @@ public sealed record BenchSettings(
     double MaxSeconds,
     int BrokerPid,
     string? Tag,
-    bool Verbose)
+    bool Verbose,
+    string? ClientConfig = null,
+    string? NodeConfig = null)
 {
     /// <summary>The flush mode to report: the one the started node uses, what --flush claims, or unknown.</summary>
     public string FlushForReport => Flush ?? (StartNode ? "ASYNC_FLUSH" : "unknown");

@@ -45,7 +45,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the node process (see <see cref="WaitReadyAsync"/>).</summary>
-    public static NodeProcess Start(string? nodeDll, string flushDiskType)
+    public static NodeProcess Start(string? nodeDll, string flushDiskType, string? extraHocon = null)
     {
         var dll = LocateNodeDll(nodeDll);
         var port = FreePort();
@@ -73,7 +73,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 data-dir = "{{dataDir.Replace("\\", "/")}}"
               }
             }
-            """);
+            """ + (extraHocon == null ? "" : "\n# --node-config\n" + extraHocon + "\n"));
 
         var psi = new ProcessStartInfo(DotnetHost())
         {
