@@ -16,10 +16,13 @@ public static class BrokerBootstrap
             system.ActorOf(WalCheckpointer.Props(checkpointed, StoreSettings.Create(config).CheckpointInterval), WalCheckpointer.Name);
         var region = BrokerRegion.Start(system, settings);
         system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
-        var nameServer = system.ActorOf(ClusterSingletonProxy.Props(
-                "/user/namesrv-singleton",
-                ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table")),
-            "broker-namesrv-proxy");
+        var proxy = ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table");
+        // Akka's proxy logs "failed to find an associated singleton ... after 30 seconds" the moment it
+        // starts looking (its failure timer has no initial delay), on every start and shutdown. The
+        // gateway warns instead when a registration goes unanswered for a heartbeat period.
+        proxy = new ClusterSingletonProxySettings(proxy.SingletonName, proxy.Role, proxy.SingletonIdentificationInterval,
+            proxy.BufferSize, true, logSingletonIdentificationFailure: false, proxy.SingletonIdentificationFailurePeriod);
+        var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
         return system.ActorOf(BrokerGateway.Props(settings, region, nameServer), BrokerGateway.Name);
     }
 }

@@ -53,6 +53,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private readonly Queue<(long At, long Put, long Get)> _tpsSamples = new();
     private const int TpsWindow = 10;
     private bool _registered;
+    private DateTime? _registrationSentAt; // the oldest registration the NameServer has not answered
     private DateTime _lastTopicRefresh = DateTime.MinValue;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -259,6 +260,9 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<Heartbeat>(_ =>
         {
+            if (_registrationSentAt is { } sent && DateTime.UtcNow - sent >= _settings.RegisterNameServerPeriod)
+                _log.Warning("Broker {0}: the NameServer has not answered its registration for {1:N0} s; is a node with role nameserver up and reachable?",
+                    Identity, (DateTime.UtcNow - sent).TotalSeconds);
             _region.Tell(new GetTopicConfigs(BrokerName));
             WakeSchedule();
         });
@@ -266,6 +270,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<RequestBrokerRegistration>(_ => Register());
         Receive<RegisterBrokerReply>(m =>
         {
+            _registrationSentAt = null;
             if (m.Code != ResponseCode.Success) _log.Error("NameServer refused registration of {0}: {1}", Identity, m.Error);
             else if (!_registered)
             {
@@ -303,8 +308,11 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _stats.SetServedTopics(_topics.Keys);
     }
 
-    private void Register() =>
+    private void Register()
+    {
+        _registrationSentAt ??= DateTime.UtcNow;
         _nameServer.Tell(new RegisterBroker(Identity, _topics.Values.ToList(), _settings.AutoCreateTopicEnable, _settings.DefaultTopicQueueNums));
+    }
 
     // ---------------------------------------------------------------- failover hold
 
