@@ -21,7 +21,7 @@ public static class BrokerBootstrap
         // starts looking (its failure timer has no initial delay), on every start and shutdown. The
         // gateway warns instead when a registration goes unanswered for a heartbeat period.
         proxy = new ClusterSingletonProxySettings(proxy.SingletonName, proxy.Role, proxy.SingletonIdentificationInterval,
-            proxy.BufferSize, true, logSingletonIdentificationFailure: false, proxy.SingletonIdentificationFailurePeriod);
+            proxy.BufferSize, proxy.ConsiderAppVersion, logSingletonIdentificationFailure: false, proxy.SingletonIdentificationFailurePeriod);
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
         return system.ActorOf(BrokerGateway.Props(settings, region, nameServer), BrokerGateway.Name);
     }

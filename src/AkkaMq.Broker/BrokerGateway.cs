@@ -260,9 +260,9 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<Heartbeat>(_ =>
         {
-            if (_registrationSentAt is { } sent && DateTime.UtcNow - sent >= _settings.RegisterNameServerPeriod)
+            if (_registrationSentAt is { } sent && DateTime.UtcNow - sent is var waited && waited >= _settings.RegisterNameServerPeriod)
                 _log.Warning("Broker {0}: the NameServer has not answered its registration for {1:N0} s; is a node with role nameserver up and reachable?",
-                    Identity, (DateTime.UtcNow - sent).TotalSeconds);
+                    Identity, waited.TotalSeconds);
             _region.Tell(new GetTopicConfigs(BrokerName));
             WakeSchedule();
         });

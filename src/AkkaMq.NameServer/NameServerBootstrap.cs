@@ -21,7 +21,7 @@ public static class NameServerBootstrap
         var proxySettings = ClusterSingletonProxySettings.Create(system).WithRole(settings.Role).WithSingletonName("route-table");
         // Without the failure log, which Akka's proxy writes the moment it starts looking (see BrokerBootstrap).
         proxySettings = new ClusterSingletonProxySettings(proxySettings.SingletonName, proxySettings.Role,
-            proxySettings.SingletonIdentificationInterval, proxySettings.BufferSize, true, logSingletonIdentificationFailure: false,
+            proxySettings.SingletonIdentificationInterval, proxySettings.BufferSize, proxySettings.ConsiderAppVersion, logSingletonIdentificationFailure: false,
             proxySettings.SingletonIdentificationFailurePeriod);
         var proxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{SingletonManagerName}", proxySettings), ProxyName);
         return system.ActorOf(NameServerGateway.Props(proxy), NameServerGateway.Name);

@@ -72,18 +72,24 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
         Assert.True(Number(r, "warmup_secs") >= 2.0, $"warm-up lasted {r["warmup_secs"]} s");
     }
 
+    /// <summary>A run whose timed sends were all refused by a 512-byte size limit, and that said so.</summary>
+    private void AssertEverySendRefusedOver512Bytes(CliRun run, int count)
+    {
+        _output.WriteLine(run.ToString());
+        Assert.Equal(0, run.ExitCode);
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($" errors={count} ", line);
+        Assert.Contains(" stored=0 ", line);
+        Assert.Contains("512", run.Err); // the refusal names the configured limit
+    }
+
     [Fact]
     public async Task Client_config_reaches_the_bench_client()
     {
         // A client limit below the message size: every send is refused before it leaves the client.
         var run = await _node.Cli("bench", "produce", "--count", "50", "--inflight", "4", "--warmup", "5", "--warmup-seconds", "0",
             "--size", "1024", "--topic", "BenchClientConfig", "--client-config", "akkamq.client.producer.maxMessageSize = 512");
-        _output.WriteLine(run.ToString());
-        Assert.Equal(0, run.ExitCode);
-        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(" errors=50 ", line);
-        Assert.Contains(" stored=0 ", line);
-        Assert.Contains("512", run.Err); // the refusal names the configured limit
+        AssertEverySendRefusedOver512Bytes(run, 50);
     }
 
     [Fact]
@@ -96,11 +102,6 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
         // The started node's limit is below the message size (the client's is not): the broker refuses every send.
         var run = await _node.Cli("bench", "produce", "--start-node", "--count", "50", "--inflight", "4", "--warmup", "5",
             "--warmup-seconds", "0", "--size", "1024", "--node-config", "akkamq.broker.maxMessageSize = 512");
-        _output.WriteLine(run.ToString());
-        Assert.Equal(0, run.ExitCode);
-        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(" errors=50 ", line);
-        Assert.Contains(" stored=0 ", line);
-        Assert.Contains("512", run.Err);
+        AssertEverySendRefusedOver512Bytes(run, 50);
     }
 }
