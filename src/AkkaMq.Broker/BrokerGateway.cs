@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -7,6 +8,7 @@ using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
@@ -49,6 +51,8 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private bool HoldingForFailover => _servingNodeUnreachable || _awaitingShard;
     private readonly Dictionary<string, List<IActorRef>> _topicDeleteRequesters = new(StringComparer.Ordinal);
     private readonly BrokerStats _stats;
+    // Port of this gateway's data channel; 0 while it has none.
+    private int _dataChannelPort;
     // Put/get totals sampled every second; TPS is taken over the last TpsWindow samples (brokerStatus, clusterList).
     private readonly Queue<(long At, long Put, long Get)> _tpsSamples = new();
     private const int TpsWindow = 10;
@@ -93,6 +97,13 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         if (_settings.FailoverHoldTimeout > TimeSpan.Zero)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
                 typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        if (_settings.FastListenPort >= 0)
+        {
+            var listener = DataChannelServer.Bind(_settings.BrokerIP1, _settings.FastListenPort);
+            _dataChannelPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+            // Sends and pulls only: admin and group commands stay on Akka.Remote.
+            Context.ActorOf(DataChannelServer.Props(listener, Self, m => m is SendMessages or PullMessage, _settings.MaxFrameBytes), "data-channel");
+        }
         Self.Tell(LoadTopics.Instance);
         Timers.StartPeriodicTimer("load", LoadTopics.Instance, TimeSpan.FromSeconds(2));
         Timers.StartPeriodicTimer("tps", SampleTps.Instance, TimeSpan.FromSeconds(1));
@@ -146,6 +157,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 
     private void Serving()
     {
+        Receive<GetDataChannel>(_ => Sender.Tell(new DataChannelAddress(BrokerName, _settings.BrokerIP1, _dataChannelPort)));
         Receive<ClusterEvent.CurrentClusterState>(OnClusterState);
         Receive<ClusterEvent.IMemberEvent>(OnMemberEvent);
         Receive<ClusterEvent.IReachabilityEvent>(OnReachabilityEvent);

@@ -5,6 +5,9 @@ using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Configuration;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Remoting;
+using System.Net;
+using System.Text;
 
 namespace AkkaMq.Client.Tests;
 
@@ -25,9 +28,16 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         {{extra}}
         """).WithFallback(ClientSettings.DefaultConfig);
 
+    /// <summary>A fake gateway: names its data channel (port 0: none, stay on Akka.Remote) and forwards the rest.</summary>
     private sealed class Forwarder : ReceiveActor
     {
-        public Forwarder(IActorRef target) => ReceiveAny(m => target.Forward(m));
+        public Forwarder(IActorRef target) : this(target, () => 0) { }
+
+        public Forwarder(IActorRef target, Func<int> dataPort)
+        {
+            Receive<GetDataChannel>(m => Sender.Tell(new DataChannelAddress(m.BrokerName, "127.0.0.1", dataPort())));
+            ReceiveAny(m => target.Forward(m));
+        }
     }
 
     private readonly ActorSystem _a;
@@ -36,6 +46,8 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     private readonly TestProbe _brokerA;
     private readonly TestProbe _brokerB;
     private readonly IActorRef _gatewayA;
+    // The data channel broker-b's fake gateway names; 0 = none.
+    private int _dataPortB;
 
     public ProducerTests(ITestOutputHelper output) : base(Remote(), "client", output)
     {
@@ -46,7 +58,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         _brokerB = CreateTestProbe("broker-b");
         _a.ActorOf(Props.Create(() => new Forwarder(_nameServer)), "namesrv");
         _gatewayA = _a.ActorOf(Props.Create(() => new Forwarder(_brokerA)), "broker");
-        _b.ActorOf(Props.Create(() => new Forwarder(_brokerB)), "broker");
+        _b.ActorOf(Props.Create(() => new Forwarder(_brokerB, () => Volatile.Read(ref _dataPortB))), "broker");
     }
 
     private static string AddressOf(ActorSystem s)
@@ -216,6 +228,30 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(queue, (await first).MessageQueue);
         Assert.Equal(queue, (await second).MessageQueue);
         await slaveSystem.Terminate();
+    }
+
+    [Fact]
+    public async Task Sends_go_over_the_data_channel_a_gateway_names_and_come_back_over_Akka_Remote_when_it_closes()
+    {
+        var listener = DataChannelServer.Bind("127.0.0.1", 0);
+        Volatile.Write(ref _dataPortB, ((IPEndPoint)listener.LocalEndPoint!).Port);
+        var server = _b.ActorOf(DataChannelServer.Props(listener, _brokerB.Ref, m => m is SendMessages, 1 << 20));
+        AnswerRoutes(Route());
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 10s");
+        var queue = new MessageQueue("T", "broker-b", 1);
+
+        Assert.Equal(queue, (await producer.SendAsync(Message.FromText("T", "over tcp"), queue)).MessageQueue);
+        Assert.Equal("over tcp", Encoding.UTF8.GetString(_brokerB.ExpectMsg<SendMessages>().Entries.Single().Message.Body));
+        Assert.StartsWith("session-", _brokerB.LastSender.Path.Name); // a data-channel session, not the producer
+
+        // The channel closes (its node side goes) and the gateway now names none: the producer
+        // reconnects through the gateway and the next send goes over Akka.Remote.
+        Volatile.Write(ref _dataPortB, 0);
+        Assert.True(await server.GracefulStop(TimeSpan.FromSeconds(10)));
+        Assert.Equal(queue, (await producer.SendAsync(Message.FromText("T", "over remoting"), queue)).MessageQueue);
+        AwaitAssert(() => Assert.Equal("over remoting", Encoding.UTF8.GetString(_brokerB.ExpectMsg<SendMessages>().Entries.Single().Message.Body)));
+        Assert.False(_brokerB.LastSender.Path.Name.StartsWith("session-"));
     }
 
     [Fact]

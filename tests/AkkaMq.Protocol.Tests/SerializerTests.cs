@@ -125,6 +125,9 @@ internal static class Samples
         ["GetTopicConfigs"] = () => new GetTopicConfigs("broker-a"),
         ["TopicConfigs"] = () => new TopicConfigs("broker-a", new[] { TopicConfig.Create("A"), new TopicConfig(LongAscii, 1, 2, 7) }),
         ["TopicConfigs-empty"] = () => new TopicConfigs("broker-a", Array.Empty<TopicConfig>()),
+        ["GetDataChannel"] = () => new GetDataChannel("broker-a"),
+        ["DataChannelAddress"] = () => new DataChannelAddress("broker-a", "127.0.0.1", 65535),
+        ["DataChannelAddress-none"] = () => new DataChannelAddress(Unicode, "::1", 0),
         // NameServer
         ["RegisterBroker"] = () => new RegisterBroker(Identity(), new[] { TopicConfig.Create("A", 8), new TopicConfig("B", 1, 1, Perm.Write) }, true, 8),
         ["RegisterBroker-slave-noTopics"] = () => new RegisterBroker(Identity(1), Array.Empty<TopicConfig>(), false, 0),
@@ -1040,6 +1043,7 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         (typeof(CommitConsumerOffsets), "BCO"), (typeof(CommitConsumerOffsetsReply), "BCR"), (typeof(QueryConsumerOffset), "BQC"),
         (typeof(ConsumerOffsetReply), "BCF"), (typeof(UpdateTopicConfig), "BUT"), (typeof(UpdateTopicConfigReply), "BUR"),
         (typeof(GetTopicConfigs), "BGT"), (typeof(TopicConfigs), "BTC"),
+        (typeof(GetDataChannel), "BGD"), (typeof(DataChannelAddress), "BDA"),
         (typeof(MessagesAppended), "SMA1"), (typeof(QueueLogSnapshot), "SQS1"), (typeof(ConsumerOffsetsCommitted), "SOC1"),
         (typeof(ConsumerOffsetsSnapshot), "SOS1"), (typeof(TopicConfigChanged), "STC1"), (typeof(TopicConfigsSnapshot), "STS1"),
         (typeof(ConsumerHeartbeat), "CHB"), (typeof(ConsumerHeartbeatReply), "CHR"), (typeof(UnregisterConsumer), "CUR"),
@@ -1066,8 +1070,8 @@ public sealed class SerializerTests : IClassFixture<SerializerFixture>
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(45 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
-        Assert.Equal(45, PinnedManifests().Count());
+        Assert.Equal(47 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
+        Assert.Equal(47, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
         Assert.Equal(manifests.Count, manifests.Values.Distinct().Count());

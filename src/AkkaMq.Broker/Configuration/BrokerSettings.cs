@@ -59,6 +59,12 @@ public sealed record BrokerSettings(
     /// <summary>How long the gateway holds client requests while the group's serving node is unreachable (0 = not at all).</summary>
     public TimeSpan FailoverHoldTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Port of the data channel (plain TCP for sends and pulls): 0 picks a free port, -1 means none.</summary>
+    public int FastListenPort { get; init; } = -1;
+
+    /// <summary>Largest data-channel frame, the same limit as Akka.Remote's maximum-frame-size.</summary>
+    public int MaxFrameBytes { get; init; } = 16 << 20;
+
     public static BrokerSettings Create(Config root)
     {
         var full = root.WithFallback(DefaultConfig);
@@ -76,6 +82,9 @@ public sealed record BrokerSettings(
         if (brokerId < 0) throw new ConfigurationException($"{p}brokerId must be 0 (master) or a positive slave id, not {brokerId}");
         var port = c.GetInt("listenPort");
         if (port is < 0 or > 65535) throw new ConfigurationException($"{p}listenPort {port} is not a port number");
+        var fastPort = c.GetInt("fastListenPort");
+        if (fastPort is < -1 or > 65535) throw new ConfigurationException($"{p}fastListenPort {fastPort} is not a port number (or -1 for none)");
+        if (fastPort > 0 && fastPort == port) throw new ConfigurationException($"{p}fastListenPort and {p}listenPort are both {port}");
 
         var flush = c.GetString("flushDiskType") switch
         {
@@ -133,6 +142,8 @@ public sealed record BrokerSettings(
             c.GetInt("consumer-offsets.snapshot-every"))
         {
             FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
+            FastListenPort = fastPort,
+            MaxFrameBytes = (int)Math.Min(int.MaxValue, full.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20)),
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
         };

@@ -45,8 +45,19 @@ public sealed record ClientSettings(
         if (producer.StickyQueueMessages < 0) throw new ConfigurationException("akkamq.client.producer.sticky-queue-messages must not be negative");
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");
         return new ClientSettings(addrs, c.GetString("cluster-system-name"), c.GetTimeSpan("pollNameServerInterval"),
-            c.GetTimeSpan("request-timeout"), producer) { RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root) };
+            c.GetTimeSpan("request-timeout"), producer)
+        {
+            RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root),
+            DataChannel = c.GetBoolean("data-channel"),
+            MaxFrameBytes = (int)Math.Min(int.MaxValue, root.WithFallback(DefaultConfig).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20)),
+        };
     }
+
+    /// <summary>Send over the broker's data channel (plain TCP) where the broker has one; else over Akka.Remote.</summary>
+    public bool DataChannel { get; init; } = true;
+
+    /// <summary>Largest data-channel frame (Akka.Remote's maximum-frame-size).</summary>
+    public int MaxFrameBytes { get; init; } = 16 << 20;
 
     /// <summary>Protocol of the cluster's remote addresses (from the transport's config).</summary>
     public string RemoteProtocol { get; init; } = AkkaMq.Protocol.Configuration.RemoteProtocol.Default;

@@ -3,6 +3,7 @@ using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Client;
 
@@ -52,7 +53,11 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         public required string Address;
         // Every node of the group, by brokerId: any of them forwards into the group's shard.
         public List<string> Addresses = new();
+        // Where batches go: the broker gateway, or a DataChannelClient child standing in for it.
         public IActorRef? Gateway;
+        // The remote gateway itself while its data channel is in use: watched, so that a node the
+        // cluster sees die fails over even when its TCP connection lingers.
+        public IActorRef? RemoteGateway;
         public bool Resolving;
         public readonly Queue<PendingSend> Outbox = new();
         public int InflightBatches;
@@ -119,6 +124,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         Receive<RouteInfoReply>(OnRoute);
         Receive<RouteRequestTimedOut>(OnRouteTimeout);
         Receive<ActorIdentity>(OnIdentity);
+        Receive<DataChannelAddress>(OnDataChannel);
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => ExpireDeadlines());
         Receive<IdentifyTimedOut>(m =>
@@ -340,9 +346,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             var next = conn.Addresses[(start + i) % conn.Addresses.Count];
             if (next == conn.Address || AddressFailed(next, now)) continue;
             _log.Info("Broker {0}: gateway at {1} is gone; sending through {2} of the same group", conn.BrokerName, conn.Address, next);
-            if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
+            DropGateway(conn, graceful: false);
             conn.Address = next;
-            conn.Gateway = null;
             conn.Resolving = false;
             return true;
         }
@@ -501,9 +506,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             if (AddressFailed(address, now) && conn.Addresses.Contains(conn.Address)) continue;
             // The group is now served from another node (failover): reconnect there.
             _log.Info("Broker {0} moved from {1} to {2}", b.BrokerName, conn.Address, address);
-            if (conn.Gateway != null) Context.Unwatch(conn.Gateway);
+            DropGateway(conn, graceful: true);
             conn.Address = address;
-            conn.Gateway = null;
             conn.Resolving = false;
             FlushBroker(conn);
         }
@@ -541,20 +545,65 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("reresolve-" + brokerName, new Reresolve(brokerName), TimeSpan.FromMilliseconds(500));
             return;
         }
+        if (_settings.DataChannel)
+        {
+            // Still resolving (the identify timer runs on) until the gateway names its data channel.
+            conn.Resolving = true;
+            conn.RemoteGateway = m.Subject;
+            m.Subject.Tell(new GetDataChannel(brokerName));
+            return;
+        }
         Timers.Cancel("identify-" + brokerName);
         conn.Gateway = m.Subject;
         Context.Watch(m.Subject);
         FlushBroker(conn);
     }
 
+    private void OnDataChannel(DataChannelAddress m)
+    {
+        if (!_brokers.TryGetValue(m.BrokerName, out var conn) || !conn.Resolving || !Sender.Equals(conn.RemoteGateway)) return;
+        Timers.Cancel("identify-" + m.BrokerName);
+        conn.Resolving = false;
+        Context.Watch(conn.RemoteGateway);
+        if (m.Port > 0)
+            conn.Gateway = Context.ActorOf(DataChannelClient.Props(m.Host, m.Port, _settings.MaxFrameBytes, _settings.RequestTimeout));
+        else
+        {
+            conn.Gateway = conn.RemoteGateway;
+            conn.RemoteGateway = null;
+        }
+        Context.Watch(conn.Gateway);
+        FlushBroker(conn);
+    }
+
+    /// <summary>
+    /// Stops sending to conn's gateway. A data channel is closed: at once when its node failed, or
+    /// (graceful) once the sends still in flight on it have passed their deadline.
+    /// </summary>
+    private void DropGateway(BrokerConnection conn, bool graceful)
+    {
+        if (conn.Gateway is { } gateway)
+        {
+            Context.Unwatch(gateway);
+            if (gateway.Path.Parent.Equals(Self.Path))
+            {
+                if (graceful) Context.System.Scheduler.ScheduleTellOnce(_p.SendMsgTimeout, gateway, PoisonPill.Instance, ActorRefs.NoSender);
+                else Context.Stop(gateway);
+            }
+        }
+        if (conn.RemoteGateway != null) Context.Unwatch(conn.RemoteGateway);
+        conn.Gateway = null;
+        conn.RemoteGateway = null;
+    }
+
     private void OnTerminated(Terminated t)
     {
         foreach (var conn in _brokers.Values.ToList())
         {
-            if (!t.ActorRef.Equals(conn.Gateway)) continue;
+            if (!t.ActorRef.Equals(conn.Gateway) && !t.ActorRef.Equals(conn.RemoteGateway)) continue;
             _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
             _unavailableUntil[conn.BrokerName] = Now + UnavailableMillis;
-            conn.Gateway = null;
+            DropGateway(conn, graceful: false);
             conn.InflightBatches = 0;
             conn.BatchRemaining.Clear();
             SwitchToAnotherNode(conn);

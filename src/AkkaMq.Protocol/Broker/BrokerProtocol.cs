@@ -94,3 +94,9 @@ public sealed record GetTopicConfigs(string BrokerName) : IBrokerShardCommand
 }
 
 public sealed record TopicConfigs(string BrokerName, IReadOnlyList<TopicConfig> Configs) : IAkkaMqMessage;
+
+/// <summary>Asks a broker gateway where its data channel listens (sends and pulls over plain TCP).</summary>
+public sealed record GetDataChannel(string BrokerName) : IAkkaMqMessage;
+
+/// <summary>The gateway's data channel; Port 0 when the node runs without one (clients stay on Akka.Remote).</summary>
+public sealed record DataChannelAddress(string BrokerName, string Host, int Port) : IAkkaMqMessage;

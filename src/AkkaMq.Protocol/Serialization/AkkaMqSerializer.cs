@@ -43,6 +43,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     private const string UpdateTopicConfigManifest = "BUT";
     private const string UpdateTopicConfigReplyManifest = "BUR";
     private const string GetTopicConfigsManifest = "BGT";
+    private const string GetDataChannelManifest = "BGD";
+    private const string DataChannelAddressManifest = "BDA";
     private const string TopicConfigsManifest = "BTC";
     // Consumer groups
     private const string ConsumerHeartbeatManifest = "CHB";
@@ -100,6 +102,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         UpdateTopicConfig => UpdateTopicConfigManifest,
         UpdateTopicConfigReply => UpdateTopicConfigReplyManifest,
         GetTopicConfigs => GetTopicConfigsManifest,
+        GetDataChannel => GetDataChannelManifest,
+        DataChannelAddress => DataChannelAddressManifest,
         TopicConfigs => TopicConfigsManifest,
         QueueLogSnapshot => QueueLogSnapshotManifest,
         ConsumerOffsetsCommitted => ConsumerOffsetsCommittedManifest,
@@ -321,6 +325,14 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             case GetTopicConfigs m:
                 w.WriteString(m.BrokerName);
                 break;
+            case GetDataChannel m:
+                w.WriteString(m.BrokerName);
+                break;
+            case DataChannelAddress m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.Host);
+                w.WriteVarInt(m.Port);
+                break;
             case TopicConfigs m:
                 w.WriteString(m.BrokerName);
                 WriteTopicConfigs(w, m.Configs);
@@ -487,6 +499,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             UpdateTopicConfigManifest => new UpdateTopicConfig(r.ReadRequiredString(), ReadTopicConfig(ref r)),
             UpdateTopicConfigReplyManifest => ReadUpdateTopicConfigReply(ref r),
             GetTopicConfigsManifest => new GetTopicConfigs(r.ReadRequiredString()),
+            GetDataChannelManifest => new GetDataChannel(r.ReadRequiredString()),
+            DataChannelAddressManifest => new DataChannelAddress(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt()),
             TopicConfigsManifest => new TopicConfigs(r.ReadRequiredString(), ReadTopicConfigs(ref r)),
             QueueLogSnapshotManifest => ReadQueueLogSnapshot(ref r),
             ConsumerOffsetsCommittedManifest => new ConsumerOffsetsCommitted(ReadOffsets(ref r), r.ReadVarLong()),

@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+
+namespace AkkaMq.Protocol.Remoting;
+
+/// <summary>
+/// A client's connection to one broker's data channel, standing in for the broker gateway: every
+/// AkkaMq message told to it goes to the gateway. Replies to the parent's messages (or to messages
+/// without a sender) come back to the parent; any other sender (an Ask) gets its one reply under a
+/// request id. It stops when the connection fails or closes, so a parent that watches it fails over
+/// as it does when a remote gateway dies; open asks then fail at once. Messages told before the
+/// connection is up wait for it.
+/// </summary>
+public sealed class DataChannelClient : ReceiveActor
+{
+    private sealed record Connected(Socket Socket) : INoSerializationVerificationNeeded;
+    private sealed record ConnectFailed(Exception Error) : INoSerializationVerificationNeeded;
+    private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
+    private sealed record Reply(long Id, object Message) : INoSerializationVerificationNeeded;
+
+    private readonly string _host;
+    private readonly int _port;
+    private readonly int _maxFrameBytes;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<(object Message, long Id)> _waiting = new();
+    private readonly Dictionary<long, IActorRef> _asks = new();
+    private long _nextId;
+    private readonly CancellationTokenSource _connectCancel = new();
+    private FramedConnection? _connection;
+
+    public static Props Props(string host, int port, int maxFrameBytes, TimeSpan connectTimeout) =>
+        Akka.Actor.Props.Create(() => new DataChannelClient(host, port, maxFrameBytes, connectTimeout));
+
+    public DataChannelClient(string host, int port, int maxFrameBytes, TimeSpan connectTimeout)
+    {
+        _host = host;
+        _port = port;
+        _maxFrameBytes = maxFrameBytes;
+        _connectCancel.CancelAfter(connectTimeout);
+        Receive<Connected>(m =>
+        {
+            var parent = Context.Parent;
+            var self = Self;
+            _connection = new FramedConnection(m.Socket, DataChannelServer.Serializer(Context.System), _maxFrameBytes);
+            _connection.Start((reply, id) =>
+            {
+                if (id == 0) parent.Tell(reply, ActorRefs.NoSender);
+                else self.Tell(new Reply(id, reply));
+            }, writePreamble: true, expectPreamble: false);
+            _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
+            foreach (var (message, id) in _waiting) _connection.Send(message, id);
+            _waiting.Clear();
+        });
+        Receive<ConnectFailed>(m =>
+        {
+            _log.Warning("Data channel to {0}:{1} could not connect: {2}", _host, _port, m.Error.Message);
+            Context.Stop(Self);
+        });
+        Receive<ConnectionClosed>(m =>
+        {
+            if (m.Reason != null) _log.Warning("Data channel to {0}:{1} closed: {2}", _host, _port, m.Reason.Message);
+            Context.Stop(Self);
+        });
+        Receive<Reply>(m =>
+        {
+            if (_asks.Remove(m.Id, out var asker)) asker.Tell(m.Message);
+        });
+        Receive<IAkkaMqMessage>(m =>
+        {
+            long id = 0;
+            if (!Sender.IsNobody() && !Sender.Equals(Context.Parent))
+            {
+                id = ++_nextId;
+                _asks[id] = Sender;
+            }
+            if (_connection != null) _connection.Send(m, id);
+            else _waiting.Add((m, id));
+        });
+    }
+
+    protected override void PreStart()
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.ConnectAsync(_host, _port, _connectCancel.Token).AsTask().ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) return (object)new Connected(socket);
+            socket.Dispose();
+            return new ConnectFailed(t.IsCanceled ? new TimeoutException("connect timed out") : t.Exception!.GetBaseException());
+        }, TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var asker in _asks.Values)
+            asker.Tell(new Status.Failure(new IOException($"data channel to {_host}:{_port} closed before the broker answered")));
+        _connectCancel.Cancel();
+        _connection?.Dispose();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Serialization;
+
+namespace AkkaMq.Protocol.Remoting;
+
+/// <summary>
+/// Accepts data-channel connections (the broker's fastListenPort) and starts a
+/// <see cref="DataChannelSession"/> per connection. The listening socket is bound by the caller
+/// before this actor starts, so the port is known (and advertised) at once.
+/// </summary>
+public sealed class DataChannelServer : ReceiveActor
+{
+    private sealed record Accepted(Socket Socket) : INoSerializationVerificationNeeded;
+    private sealed record AcceptFailed(Exception Error) : INoSerializationVerificationNeeded;
+
+    private readonly Socket _listener;
+    private readonly IActorRef _target;
+    private readonly Func<object, bool> _accepts;
+    private readonly int _maxFrameBytes;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _sessions;
+
+    /// <param name="listener">A bound, listening socket; this actor owns and closes it.</param>
+    /// <param name="target">Receives every request, with the session as sender (replies go straight back).</param>
+    /// <param name="accepts">Which decoded messages are requests this channel serves; anything else closes the connection.</param>
+    public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes) =>
+        Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes));
+
+    /// <summary>Binds host:port (0 = a free port) for <see cref="Props"/>.</summary>
+    public static Socket Bind(string host, int port)
+    {
+        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First();
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen(512);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"data channel cannot listen on {host}:{port}: {e.Message}", e);
+        }
+    }
+
+    public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes)
+    {
+        _listener = listener;
+        _target = target;
+        _accepts = accepts;
+        _maxFrameBytes = maxFrameBytes;
+        Receive<Accepted>(m =>
+        {
+            Context.ActorOf(DataChannelSession.Props(m.Socket, _target, _accepts, _maxFrameBytes), "session-" + ++_sessions);
+            AcceptNext();
+        });
+        Receive<AcceptFailed>(m =>
+        {
+            _log.Error(m.Error, "Data channel stopped accepting connections on {0}", _listener.LocalEndPoint);
+            Context.Stop(Self);
+        });
+    }
+
+    protected override void PreStart()
+    {
+        _log.Info("Data channel listening on {0}", _listener.LocalEndPoint);
+        AcceptNext();
+    }
+
+    protected override void PostStop() => _listener.Dispose();
+
+    private void AcceptNext() =>
+        _listener.AcceptAsync().ContinueWith(t => t.IsCompletedSuccessfully ? new Accepted(t.Result) : (object)new AcceptFailed(t.Exception!.GetBaseException()),
+            TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+
+    internal static SerializerWithStringManifest Serializer(ActorSystem system) =>
+        (SerializerWithStringManifest)system.Serialization.FindSerializerForType(typeof(IAkkaMqMessage));
+}
+
+/// <summary>
+/// One accepted data-channel connection: decoded requests go to the target and replies are written
+/// back. A request without an id is told with this actor as sender (a send batch: its acks carry
+/// their own correlation ids); a request with one is asked, and its reply goes back under that id.
+/// </summary>
+public sealed class DataChannelSession : ReceiveActor
+{
+    private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
+    private sealed record Reply(long Id, object Message) : INoSerializationVerificationNeeded;
+
+    // An asked request that has no answer by then has none coming (a held pull ends by its suspend time).
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly FramedConnection _connection;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public static Props Props(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes) =>
+        Akka.Actor.Props.Create(() => new DataChannelSession(socket, target, accepts, maxFrameBytes));
+
+    public DataChannelSession(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes)
+    {
+        _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes);
+        var self = Self;
+        var remote = _connection.Remote;
+        _connection.Start((m, id) =>
+        {
+            if (!accepts(m)) throw new InvalidDataException($"{m.GetType().Name} from {remote} is not a data-channel request");
+            if (id == 0)
+            {
+                target.Tell(m, self);
+                return;
+            }
+            var timeout = AskTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Max(0, p.SuspendTimeoutMillis)) : TimeSpan.Zero);
+            target.Ask(m, timeout).ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully && t.Result is IAkkaMqMessage reply) self.Tell(new Reply(id, reply));
+            }, TaskContinuationOptions.ExecuteSynchronously);
+        }, writePreamble: false, expectPreamble: true);
+        _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
+
+        Receive<ConnectionClosed>(m =>
+        {
+            if (m.Reason != null) _log.Warning("Data channel connection from {0} closed: {1}", remote, m.Reason.Message);
+            Context.Stop(Self);
+        });
+        Receive<Reply>(m => _connection.Send(m.Message, m.Id));
+        Receive<IAkkaMqMessage>(m => _connection.Send(m));
+    }
+
+    protected override void PostStop() => _connection.Dispose();
+}
