@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Client;
 
@@ -13,6 +15,7 @@ namespace AkkaMq.Client;
 public sealed class ClientContext
 {
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _gateways = new();
+    private readonly ConcurrentDictionary<string, Task<IActorRef>> _pullChannels = new();
     private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
     private readonly IActorRef? _nameServerOverride;
     private int _nameServerIndex;
@@ -89,6 +92,50 @@ public sealed class ClientContext
         return Unwrap(address, task);
     }
 
+    /// <summary>
+    /// Where pulls to the node at address go: its data channel when it has one (and the client
+    /// uses them), else its gateway. A channel that closed is replaced on the next call; pulls
+    /// asked on it while it closed fail at once.
+    /// </summary>
+    public async Task<IActorRef> PullChannelAsync(string address)
+    {
+        if (!Settings.DataChannel) return await GatewayAsync(address);
+        var task = _pullChannels.GetOrAdd(address, OpenPullChannel);
+        try
+        {
+            return await task;
+        }
+        catch (Exception)
+        {
+            _pullChannels.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+            throw;
+        }
+    }
+
+    private async Task<IActorRef> OpenPullChannel(string address)
+    {
+        var gateway = await GatewayAsync(address);
+        DataChannelAddress channel;
+        try
+        {
+            channel = await gateway.Ask<DataChannelAddress>(new GetDataChannel(""), Settings.RequestTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            _gateways.TryRemove(address, out _);
+            throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker at {address} did not name its data channel within {Settings.RequestTimeout.TotalMilliseconds} ms");
+        }
+        if (channel.Port <= 0) return gateway;
+        var client = System.ActorOf(DataChannelClient.Props(channel.Host, channel.Port, Settings.MaxFrameBytes, Settings.RequestTimeout));
+        // A closed channel leaves the cache, so the next pull opens a new one.
+        _ = client.WatchAsync().ContinueWith(_ =>
+        {
+            if (_pullChannels.TryGetValue(address, out var current) && current.IsCompletedSuccessfully && current.Result.Equals(client))
+                _pullChannels.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, current));
+        }, TaskContinuationOptions.ExecuteSynchronously);
+        return client;
+    }
+
     private async Task<IActorRef> Unwrap(string address, Task<IActorRef> task)
     {
         try
@@ -138,10 +185,15 @@ public sealed class ClientContext
 
     private async Task<T> AskGatewayAsync<T>(string address, object request, TimeSpan? extraTime, CancellationToken ct)
     {
-        var gateway = await GatewayAsync(address);
+        // Pulls take the data channel; everything else (offsets, admin, group commands) the gateway.
+        var gateway = request is PullMessage ? await PullChannelAsync(address) : await GatewayAsync(address);
         try
         {
             return await gateway.Ask<T>(request, Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero), ct);
+        }
+        catch (IOException e)
+        {
+            throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker at {address}: {e.Message}");
         }
         catch (AskTimeoutException)
         {

@@ -29,7 +29,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
 
     // ---- internal
     private sealed record Tick(string Kind) : INoSerializationVerificationNeeded;
-    private sealed record RoutesFetched(Dictionary<string, TopicRouteData> Routes, Dictionary<string, IActorRef> Gateways) : INoSerializationVerificationNeeded;
+    private sealed record RoutesFetched(Dictionary<string, TopicRouteData> Routes, Dictionary<string, IActorRef> Gateways,
+        Dictionary<string, IActorRef> PullChannels) : INoSerializationVerificationNeeded;
     private sealed record RebalanceComputed(Dictionary<string, List<MessageQueue>> Allocation) : INoSerializationVerificationNeeded;
     private sealed record RebalanceFailed(string Why) : INoSerializationVerificationNeeded;
     private sealed record StartOffset(ProcessQueue Pq, long Offset) : INoSerializationVerificationNeeded;
@@ -100,6 +101,8 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
     private readonly Queue<ConsumeRequest> _consumeQueue = new();
     private Dictionary<string, TopicRouteData> _routes = new(StringComparer.Ordinal);
     private Dictionary<string, IActorRef> _gateways = new(StringComparer.Ordinal);
+    // Where pulls go, per broker: the node's data channel, or its gateway when it has none.
+    private Dictionary<string, IActorRef> _pullChannels = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warnedMissingTopics = new(StringComparer.Ordinal);
     private int _running;
     private bool _rebalancing;
@@ -159,6 +162,13 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         });
         Receive<PullReply>(OnPullReply);
         Receive<PullAgain>(m => Pull(m.Pq));
+        Receive<Terminated>(t =>
+        {
+            // A data channel closed: pull through the gateway until the routes bring a new one.
+            foreach (var (broker, channel) in _pullChannels.ToList())
+                if (channel.Equals(t.ActorRef) && _gateways.TryGetValue(broker, out var gateway)) _pullChannels[broker] = gateway;
+            RefreshRoutesSoon();
+        });
         Receive<PullFailed>(m =>
         {
             if (!IsCurrentPull(m.Pq, m.Seq)) return;
@@ -232,6 +242,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         {
             var routes = new Dictionary<string, TopicRouteData>(StringComparer.Ordinal);
             var gateways = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
+            var pullChannels = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
             foreach (var topic in topics)
             {
                 TopicRouteData route;
@@ -251,11 +262,15 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
                 foreach (var b in route.BrokerDatas)
                 {
                     if (gateways.ContainsKey(b.BrokerName) || b.SelectAddress() is not { } address) continue;
-                    try { gateways[b.BrokerName] = await ctx.GatewayAsync(address); }
+                    try
+                    {
+                        gateways[b.BrokerName] = await ctx.GatewayAsync(address);
+                        pullChannels[b.BrokerName] = await ctx.PullChannelAsync(address);
+                    }
                     catch (AkkaMqException) { }
                 }
             }
-            return new RoutesFetched(routes, gateways);
+            return new RoutesFetched(routes, gateways, pullChannels);
         }
         Run().PipeTo(Self);
     }
@@ -278,6 +293,9 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
         var changed = !m.Routes.Keys.ToHashSet().SetEquals(_routes.Keys) || !m.Gateways.Keys.ToHashSet().SetEquals(_gateways.Keys);
         _routes = m.Routes;
         _gateways = m.Gateways;
+        _pullChannels = m.PullChannels;
+        foreach (var (broker, channel) in _pullChannels)
+            if (!channel.Equals(_gateways.GetValueOrDefault(broker))) Context.Watch(channel);
         SendHeartbeats();
         // A topic not created yet (or a retry topic the broker is creating now): look again soon.
         if (_subscriptions.Any(s => !m.Routes.ContainsKey(s.Topic)))
@@ -482,7 +500,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers
             PullLater(pq, _settings.PullTimeDelayWhenException);
             return;
         }
-        if (!_gateways.TryGetValue(pq.Mq.BrokerName, out var gw))
+        if (!_pullChannels.TryGetValue(pq.Mq.BrokerName, out var gw))
         {
             PullLater(pq, _settings.PullTimeDelayWhenException);
             return;
