@@ -15,7 +15,10 @@ namespace AkkaMq.Client;
 public sealed class ClientContext
 {
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _gateways = new();
-    private readonly ConcurrentDictionary<string, Task<IActorRef>> _pullChannels = new();
+    // Pull channels are shared by every client of an ActorSystem, one per node (as RocketMQ's
+    // MQClientInstance shares its broker connections), so short-lived consumers do not add connections.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, ConcurrentDictionary<string, Task<IActorRef>>> PullChannels = new();
+    private readonly ConcurrentDictionary<string, Task<IActorRef>> _pullChannels;
     private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
     private readonly IActorRef? _nameServerOverride;
     private int _nameServerIndex;
@@ -25,6 +28,7 @@ public sealed class ClientContext
         System = system;
         Settings = settings;
         _nameServerOverride = nameServer;
+        _pullChannels = PullChannels.GetValue(system, _ => new ConcurrentDictionary<string, Task<IActorRef>>());
     }
 
     public ActorSystem System { get; }

@@ -38,6 +38,7 @@ public sealed class DataChannelTests : TestKit
         {
             var child = Context.Watch(Context.ActorOf(client, "client"));
             Receive<ToClient>(m => child.Tell(m.Message));
+            Receive<AskClient>(m => child.Forward(m.Message));
             // A Terminated told on is dropped by a receiver that does not watch the actor: wrap it.
             Receive<Terminated>(_ => probe.Tell(ClientStopped.Instance));
             ReceiveAny(m => probe.Tell(m));
@@ -45,6 +46,9 @@ public sealed class DataChannelTests : TestKit
     }
 
     private sealed record ToClient(object Message);
+
+    /// <summary>Passed on with the asker as sender: the client asks it under a request id.</summary>
+    private sealed record AskClient(object Message);
 
     private sealed class ClientStopped
     {
@@ -79,6 +83,26 @@ public sealed class DataChannelTests : TestKit
 
         var acks = replies.ExpectMsg<SendAcks>();
         Assert.Equal(new long[] { 10, 20, 30 }, acks.Acks.Select(a => a.QueueOffset));
+    }
+
+    [Fact]
+    public async Task An_asked_request_is_answered_under_its_request_id()
+    {
+        var (parent, _) = StartClient();
+        var asked = parent.Ask<SendAcks>(new AskClient(Batch("TopicA", new byte[] { 7 })), TimeSpan.FromSeconds(10));
+        _broker.ExpectMsg<SendMessages>();
+        _broker.Reply(new SendAcks("broker-a", new[] { new SendAck(1, ResponseCode.Success, null, SendStatus.SendOk, 0, 42) }));
+        Assert.Equal(42, (await asked).Acks.Single().QueueOffset);
+    }
+
+    [Fact]
+    public async Task A_request_over_the_frame_limit_fails_its_asker_and_the_channel_keeps_serving()
+    {
+        var (parent, _) = StartClient();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => parent.Ask<SendAcks>(new AskClient(Batch("TopicA", new byte[MaxFrame])), TimeSpan.FromSeconds(10)));
+        Assert.Contains("frame limit", e.Message);
+        parent.Tell(new ToClient(Batch("TopicA", new byte[] { 1 })));
+        Assert.Single(_broker.ExpectMsg<SendMessages>().Entries);
     }
 
     [Fact]

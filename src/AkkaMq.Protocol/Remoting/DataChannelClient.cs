@@ -49,7 +49,7 @@ public sealed class DataChannelClient : ReceiveActor
                 else self.Tell(new Reply(id, reply));
             }, writePreamble: true, expectPreamble: false);
             _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
-            foreach (var (message, id) in _waiting) _connection.Send(message, id);
+            foreach (var (message, id) in _waiting) Write(message, id);
             _waiting.Clear();
         });
         Receive<ConnectFailed>(m =>
@@ -74,9 +74,23 @@ public sealed class DataChannelClient : ReceiveActor
                 id = ++_nextId;
                 _asks[id] = Sender;
             }
-            if (_connection != null) _connection.Send(m, id);
+            if (_connection != null) Write(m, id);
             else _waiting.Add((m, id));
         });
+    }
+
+    private void Write(object message, long id)
+    {
+        try
+        {
+            _connection!.Send(message, id);
+        }
+        catch (Exception e)
+        {
+            // Over the frame limit: the request never leaves; an asker learns why at once.
+            _log.Error("Data channel to {0}:{1}: {2}", _host, _port, e.Message);
+            if (id != 0 && _asks.Remove(id, out var asker)) asker.Tell(new Status.Failure(e));
+        }
     }
 
     protected override void PreStart()

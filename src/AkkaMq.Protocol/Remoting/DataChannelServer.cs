@@ -126,8 +126,22 @@ public sealed class DataChannelSession : ReceiveActor
             if (m.Reason != null) _log.Warning("Data channel connection from {0} closed: {1}", remote, m.Reason.Message);
             Context.Stop(Self);
         });
-        Receive<Reply>(m => _connection.Send(m.Message, m.Id));
-        Receive<IAkkaMqMessage>(m => _connection.Send(m));
+        Receive<Reply>(m => Write(m.Message, m.Id));
+        Receive<IAkkaMqMessage>(m => Write(m, 0));
+    }
+
+    private void Write(object message, long id)
+    {
+        try
+        {
+            _connection.Send(message, id);
+        }
+        catch (Exception e)
+        {
+            // A reply that cannot be written (over the frame limit): close, so the client fails over at once instead of waiting.
+            _log.Error("Data channel connection from {0}: {1}; closing it", _connection.Remote, e.Message);
+            Context.Stop(Self);
+        }
     }
 
     protected override void PostStop() => _connection.Dispose();

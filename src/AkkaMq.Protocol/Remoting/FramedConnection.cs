@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 using Akka.Serialization;
 
 namespace AkkaMq.Protocol.Remoting;
@@ -13,8 +12,9 @@ namespace AkkaMq.Protocol.Remoting;
 /// [payload of AkkaMqSerializer]. Request id 0: a message whose reply finds its sender by its own
 /// correlation ids (a send batch and its acks); otherwise the one reply carries the request's id.
 /// The client opens with <see cref="Preamble"/> so that a stray connection is refused at once.
-/// Sends are queued and one writer loop writes whatever has queued up in one socket write, so
-/// frames that arrive together leave together (the same coalescing Netty's flush gives RocketMQ).
+/// A send is written on the caller's thread when no write is under way, and completes there when
+/// the socket takes it at once (the usual case), so a frame costs no thread hop. Frames that queue
+/// up behind a write leave together in the next one (the coalescing Netty's flush gives RocketMQ).
 /// </summary>
 public sealed class FramedConnection : IDisposable
 {
@@ -23,16 +23,21 @@ public sealed class FramedConnection : IDisposable
 
     private const int HeaderBytes = 4;
     private const int IdBytes = 8;
-    private const int MaxWriteBytes = 256 * 1024;
+    private const int BufferBytes = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly SerializerWithStringManifest _serializer;
     private readonly int _maxFrameBytes;
-    private readonly Channel<(long Id, string Manifest, byte[] Payload)> _outbox =
-        Channel.CreateUnbounded<(long, string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    // Frames not yet handed to the socket, and the buffer a write is sending from; swapped per write.
+    private ArrayBufferWriter<byte> _pending = new(BufferBytes);
+    private ArrayBufferWriter<byte> _sending = new(BufferBytes);
+    // A write is under way; whoever runs it also writes what queues up meanwhile.
+    private bool _writing;
+    private bool _started;
 
     public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes)
     {
@@ -48,52 +53,100 @@ public sealed class FramedConnection : IDisposable
 
     public string Remote => _socket.RemoteEndPoint?.ToString() ?? "?";
 
-    /// <summary>Starts the read and write loops. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
+    /// <summary>Starts reading and writing. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
     public void Start(Action<object, long> onMessage, bool writePreamble, bool expectPreamble)
     {
-        _ = WriteLoop(writePreamble);
+        lock (_gate)
+        {
+            if (writePreamble)
+            {
+                var queued = _pending.WrittenSpan.ToArray();
+                _pending.ResetWrittenCount();
+                _pending.Write(Preamble);
+                _pending.Write(queued);
+            }
+            _started = true;
+            _writing = _pending.WrittenCount > 0;
+        }
+        if (_writing) Flush();
         _ = ReadLoop(onMessage, expectPreamble);
     }
 
-    /// <summary>Queues a message; serialized on the caller's thread, written by the writer loop.</summary>
+    /// <summary>Serializes a message and writes it, or queues it behind the write under way.</summary>
     public void Send(object message, long requestId = 0)
     {
         var payload = _serializer.ToBinary(message);
         var manifest = _serializer.Manifest(message);
-        if (IdBytes + 1 + manifest.Length + payload.Length > _maxFrameBytes)
+        var head = HeaderBytes + IdBytes + 1 + manifest.Length;
+        if (head - HeaderBytes + payload.Length > _maxFrameBytes)
             throw new InvalidOperationException($"{message.GetType().Name} of {payload.Length} bytes exceeds the data channel's frame limit of {_maxFrameBytes} bytes");
-        _outbox.Writer.TryWrite((requestId, manifest, payload));
+        lock (_gate)
+        {
+            if (_closed.Task.IsCompleted) return;
+            var span = _pending.GetSpan(head);
+            BinaryPrimitives.WriteInt32BigEndian(span, head - HeaderBytes + payload.Length);
+            BinaryPrimitives.WriteInt64BigEndian(span[HeaderBytes..], requestId);
+            span[HeaderBytes + IdBytes] = (byte)manifest.Length;
+            Encoding.ASCII.GetBytes(manifest, span[(HeaderBytes + IdBytes + 1)..]);
+            _pending.Advance(head);
+            _pending.Write(payload);
+            if (_writing || !_started) return;
+            _writing = true;
+        }
+        Flush();
     }
 
-    private async Task WriteLoop(bool writePreamble)
+    /// <summary>Writes what is pending until nothing is, or until a write has to wait for the socket.</summary>
+    private void Flush()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        var reader = _outbox.Reader;
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_pending.WrittenCount == 0 || _closed.Task.IsCompleted)
+                {
+                    _writing = false;
+                    return;
+                }
+                if (_sending.Capacity > 4 * BufferBytes) _sending = new ArrayBufferWriter<byte>(BufferBytes); // after a huge frame
+                else _sending.ResetWrittenCount();
+                (_pending, _sending) = (_sending, _pending);
+            }
+            var data = _sending.WrittenMemory;
+            try
+            {
+                while (data.Length > 0)
+                {
+                    var write = _socket.SendAsync(data, SocketFlags.None, _cts.Token);
+                    if (!write.IsCompletedSuccessfully)
+                    {
+                        _ = FinishWrite(write, data);
+                        return;
+                    }
+                    data = data[write.Result..];
+                }
+            }
+            catch (Exception e)
+            {
+                Close(e);
+                return;
+            }
+        }
+    }
+
+    private async Task FinishWrite(ValueTask<int> write, ReadOnlyMemory<byte> data)
+    {
         try
         {
-            if (writePreamble) await _stream.WriteAsync(Preamble.ToArray(), _cts.Token).ConfigureAwait(false);
-            while (await reader.WaitToReadAsync(_cts.Token).ConfigureAwait(false))
-            {
-                buffer.ResetWrittenCount();
-                while (buffer.WrittenCount < MaxWriteBytes && reader.TryRead(out var frame))
-                {
-                    var head = HeaderBytes + IdBytes + 1 + frame.Manifest.Length;
-                    var span = buffer.GetSpan(head);
-                    BinaryPrimitives.WriteInt32BigEndian(span, head - HeaderBytes + frame.Payload.Length);
-                    BinaryPrimitives.WriteInt64BigEndian(span[HeaderBytes..], frame.Id);
-                    span[HeaderBytes + IdBytes] = (byte)frame.Manifest.Length;
-                    Encoding.ASCII.GetBytes(frame.Manifest, span[(HeaderBytes + IdBytes + 1)..]);
-                    buffer.Advance(head);
-                    buffer.Write(frame.Payload);
-                }
-                await _stream.WriteAsync(buffer.WrittenMemory, _cts.Token).ConfigureAwait(false);
-            }
-            Close(null);
+            data = data[await write.ConfigureAwait(false)..];
+            while (data.Length > 0) data = data[await _socket.SendAsync(data, SocketFlags.None, _cts.Token).ConfigureAwait(false)..];
         }
         catch (Exception e)
         {
             Close(e);
+            return;
         }
+        Flush();
     }
 
     private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble)
@@ -168,7 +221,6 @@ public sealed class FramedConnection : IDisposable
     private void Close(Exception? reason)
     {
         if (!_closed.TrySetResult(_cts.IsCancellationRequested ? null : reason)) return;
-        _outbox.Writer.TryComplete();
         _cts.Cancel();
         try { _socket.Shutdown(SocketShutdown.Both); } catch { /* already gone */ }
         _stream.Dispose();
