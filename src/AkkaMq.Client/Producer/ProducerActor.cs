@@ -58,6 +58,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         // The remote gateway itself while its data channel is in use: watched, so that a node the
         // cluster sees die fails over even when its TCP connection lingers.
         public IActorRef? RemoteGateway;
+        // The data channel's connection once open: batches are written to it from here (no hop
+        // through the DataChannelClient); until then (Connecting) they wait in the outbox.
+        public FramedConnection? Direct;
+        public bool Connecting;
         public bool Resolving;
         public readonly Queue<PendingSend> Outbox = new();
         public int InflightBatches;
@@ -125,6 +129,16 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         Receive<RouteRequestTimedOut>(OnRouteTimeout);
         Receive<ActorIdentity>(OnIdentity);
         Receive<DataChannelAddress>(OnDataChannel);
+        Receive<DataChannelClient.Opened>(m =>
+        {
+            foreach (var conn in _brokers.Values)
+            {
+                if (!m.Channel.Equals(conn.Gateway)) continue;
+                conn.Connecting = false;
+                conn.Direct = m.Connection;
+                FlushBroker(conn);
+            }
+        });
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => ExpireDeadlines());
         Receive<IdentifyTimedOut>(m =>
@@ -273,6 +287,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             }
             return;
         }
+        if (conn.Connecting) return;
         while (conn.Outbox.Count > 0 && conn.InflightBatches < _p.MaxInflightBatchesPerBroker)
         {
             var entries = new List<SendEntry>(Math.Min(conn.Outbox.Count, _p.MaxBatchMessages));
@@ -304,11 +319,30 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
                 conn.BatchRemaining[batchId] = awaited;
                 conn.InflightBatches++;
             }
-            conn.Gateway.Tell(new SendMessages(conn.BrokerName, entries), Self);
+            var batch = new SendMessages(conn.BrokerName, entries);
+            if (conn.Direct == null) conn.Gateway.Tell(batch, Self);
+            else if (!WriteDirect(conn, batch)) continue;
             // A batch left for this broker: unkeyed sends move on to the next queue (round-robin
             // per batch; per message while nothing waits).
             foreach (var route in _routes.Values)
                 if (route.Sticky?.BrokerName == conn.BrokerName) route.Sticky = null;
+        }
+    }
+
+    /// <summary>Writes a batch to the data channel; false (its sends failed) when it cannot be framed.</summary>
+    private bool WriteDirect(BrokerConnection conn, SendMessages batch)
+    {
+        try
+        {
+            conn.Direct!.Send(batch);
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            foreach (var entry in batch.Entries)
+                if (_inflight.TryGetValue(entry.CorrelationId, out var p))
+                    Finish(p, null, new AkkaMqException(ResponseCode.MessageIllegal, e.Message));
+            return false;
         }
     }
 
@@ -566,7 +600,10 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         conn.Resolving = false;
         Context.Watch(conn.RemoteGateway);
         if (m.Port > 0)
-            conn.Gateway = Context.ActorOf(DataChannelClient.Props(m.Host, m.Port, _settings.MaxFrameBytes, _settings.RequestTimeout));
+        {
+            conn.Gateway = Context.ActorOf(DataChannelClient.Props(m.Host, m.Port, _settings.MaxFrameBytes, _settings.RequestTimeout, tellParentOpened: true));
+            conn.Connecting = true;
+        }
         else
         {
             conn.Gateway = conn.RemoteGateway;
@@ -594,6 +631,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         if (conn.RemoteGateway != null) Context.Unwatch(conn.RemoteGateway);
         conn.Gateway = null;
         conn.RemoteGateway = null;
+        conn.Direct = null;
+        conn.Connecting = false;
     }
 
     private void OnTerminated(Terminated t)

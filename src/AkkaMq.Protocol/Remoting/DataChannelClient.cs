@@ -14,25 +14,32 @@ namespace AkkaMq.Protocol.Remoting;
 /// </summary>
 public sealed class DataChannelClient : ReceiveActor
 {
+    /// <summary>
+    /// Told to the parent once connected (when asked for in Props): it may then write its own
+    /// messages straight to the connection, saving the hop through this actor. Replies still come
+    /// to the parent, and this actor still stops when the connection ends.
+    /// </summary>
+    public sealed record Opened(IActorRef Channel, FramedConnection Connection) : INoSerializationVerificationNeeded;
+
     private sealed record Connected(Socket Socket) : INoSerializationVerificationNeeded;
     private sealed record ConnectFailed(Exception Error) : INoSerializationVerificationNeeded;
     private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
-    private sealed record Reply(long Id, object Message) : INoSerializationVerificationNeeded;
 
     private readonly string _host;
     private readonly int _port;
     private readonly int _maxFrameBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(object Message, long Id)> _waiting = new();
-    private readonly Dictionary<long, IActorRef> _asks = new();
+    // Askers by request id; the reading thread answers them directly (one thread hop fewer per reply).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, IActorRef> _asks = new();
     private long _nextId;
     private readonly CancellationTokenSource _connectCancel = new();
     private FramedConnection? _connection;
 
-    public static Props Props(string host, int port, int maxFrameBytes, TimeSpan connectTimeout) =>
-        Akka.Actor.Props.Create(() => new DataChannelClient(host, port, maxFrameBytes, connectTimeout));
+    public static Props Props(string host, int port, int maxFrameBytes, TimeSpan connectTimeout, bool tellParentOpened = false) =>
+        Akka.Actor.Props.Create(() => new DataChannelClient(host, port, maxFrameBytes, connectTimeout, tellParentOpened));
 
-    public DataChannelClient(string host, int port, int maxFrameBytes, TimeSpan connectTimeout)
+    public DataChannelClient(string host, int port, int maxFrameBytes, TimeSpan connectTimeout, bool tellParentOpened)
     {
         _host = host;
         _port = port;
@@ -41,16 +48,17 @@ public sealed class DataChannelClient : ReceiveActor
         Receive<Connected>(m =>
         {
             var parent = Context.Parent;
-            var self = Self;
+            var asks = _asks;
             _connection = new FramedConnection(m.Socket, DataChannelServer.Serializer(Context.System), _maxFrameBytes);
             _connection.Start((reply, id) =>
             {
                 if (id == 0) parent.Tell(reply, ActorRefs.NoSender);
-                else self.Tell(new Reply(id, reply));
+                else if (asks.TryRemove(id, out var asker)) asker.Tell(reply);
             }, writePreamble: true, expectPreamble: false);
             _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
             foreach (var (message, id) in _waiting) Write(message, id);
             _waiting.Clear();
+            if (tellParentOpened) parent.Tell(new Opened(Self, _connection));
         });
         Receive<ConnectFailed>(m =>
         {
@@ -61,10 +69,6 @@ public sealed class DataChannelClient : ReceiveActor
         {
             if (m.Reason != null) _log.Warning("Data channel to {0}:{1} closed: {2}", _host, _port, m.Reason.Message);
             Context.Stop(Self);
-        });
-        Receive<Reply>(m =>
-        {
-            if (_asks.Remove(m.Id, out var asker)) asker.Tell(m.Message);
         });
         Receive<IAkkaMqMessage>(m =>
         {
@@ -89,7 +93,7 @@ public sealed class DataChannelClient : ReceiveActor
         {
             // Over the frame limit: the request never leaves; an asker learns why at once.
             _log.Error("Data channel to {0}:{1}: {2}", _host, _port, e.Message);
-            if (id != 0 && _asks.Remove(id, out var asker)) asker.Tell(new Status.Failure(e));
+            if (id != 0 && _asks.TryRemove(id, out var asker)) asker.Tell(new Status.Failure(e));
         }
     }
 
@@ -106,8 +110,9 @@ public sealed class DataChannelClient : ReceiveActor
 
     protected override void PostStop()
     {
-        foreach (var asker in _asks.Values)
-            asker.Tell(new Status.Failure(new IOException($"data channel to {_host}:{_port} closed before the broker answered")));
+        foreach (var (id, _) in _asks)
+            if (_asks.TryRemove(id, out var asker))
+                asker.Tell(new Status.Failure(new IOException($"data channel to {_host}:{_port} closed before the broker answered")));
         _connectCancel.Cancel();
         _connection?.Dispose();
     }
