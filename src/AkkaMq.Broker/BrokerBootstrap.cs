@@ -1,6 +1,9 @@
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using AkkaMq.Broker.Store;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
@@ -23,6 +26,17 @@ public static class BrokerBootstrap
         proxy = new ClusterSingletonProxySettings(proxy.SingletonName, proxy.Role, proxy.SingletonIdentificationInterval,
             proxy.BufferSize, proxy.ConsiderAppVersion, logSingletonIdentificationFailure: false, proxy.SingletonIdentificationFailurePeriod);
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
-        return system.ActorOf(BrokerGateway.Props(settings, region, nameServer), BrokerGateway.Name);
+        // Bound here, before anything serves, so that a port in use stops the node at start; the
+        // listener lives beside the gateway (not under it), so a gateway restart keeps the port.
+        var listener = settings.FastListenPort >= 0 ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
+        var port = listener != null ? ((IPEndPoint)listener.LocalEndPoint!).Port : 0;
+        var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port), BrokerGateway.Name);
+        if (listener != null)
+            // Sends and pulls only: admin and group commands stay on Akka.Remote.
+            system.ActorOf(DataChannelServer.Props(listener, gateway, m => m is SendMessages or PullMessage, settings.MaxFrameBytes), DataChannelName);
+        return gateway;
     }
+
+    /// <summary>Name of the data channel's listener actor (/user/broker-data-channel); its sessions are its children.</summary>
+    public const string DataChannelName = "broker-data-channel";
 }

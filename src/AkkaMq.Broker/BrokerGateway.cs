@@ -1,4 +1,3 @@
-using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -8,7 +7,6 @@ using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
-using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
@@ -51,8 +49,8 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private bool HoldingForFailover => _servingNodeUnreachable || _awaitingShard;
     private readonly Dictionary<string, List<IActorRef>> _topicDeleteRequesters = new(StringComparer.Ordinal);
     private readonly BrokerStats _stats;
-    // Port of this gateway's data channel; 0 while it has none.
-    private int _dataChannelPort;
+    // Port of the node's data channel; 0 when it has none.
+    private readonly int _dataChannelPort;
     // Put/get totals sampled every second; TPS is taken over the last TpsWindow samples (brokerStatus, clusterList).
     private readonly Queue<(long At, long Put, long Get)> _tpsSamples = new();
     private const int TpsWindow = 10;
@@ -63,11 +61,13 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(BrokerSettings settings, IActorRef region, IActorRef nameServer) =>
-        Akka.Actor.Props.Create(() => new BrokerGateway(settings, region, nameServer));
+    /// <param name="dataChannelPort">Port of the node's data channel (BrokerBootstrap binds it), 0 for none.</param>
+    public static Props Props(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort = 0) =>
+        Akka.Actor.Props.Create(() => new BrokerGateway(settings, region, nameServer, dataChannelPort));
 
-    public BrokerGateway(BrokerSettings settings, IActorRef region, IActorRef nameServer)
+    public BrokerGateway(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort)
     {
+        _dataChannelPort = dataChannelPort;
         _settings = settings;
         _region = region;
         _nameServer = nameServer;
@@ -97,13 +97,6 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         if (_settings.FailoverHoldTimeout > TimeSpan.Zero)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
                 typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        if (_settings.FastListenPort >= 0)
-        {
-            var listener = DataChannelServer.Bind(_settings.BrokerIP1, _settings.FastListenPort);
-            _dataChannelPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            // Sends and pulls only: admin and group commands stay on Akka.Remote.
-            Context.ActorOf(DataChannelServer.Props(listener, Self, m => m is SendMessages or PullMessage, _settings.MaxFrameBytes), "data-channel");
-        }
         Self.Tell(LoadTopics.Instance);
         Timers.StartPeriodicTimer("load", LoadTopics.Instance, TimeSpan.FromSeconds(2));
         Timers.StartPeriodicTimer("tps", SampleTps.Instance, TimeSpan.FromSeconds(1));

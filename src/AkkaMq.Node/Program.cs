@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaMq.Hosting;
 using AkkaMq.Hosting.Http;
+using AkkaMq.Protocol.Remoting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -82,6 +83,23 @@ catch (NodeHttpBindException e)
     dataLock?.Dispose();
     return 2;
 }
+catch (Exception e) when (Find<DataChannelBindException>(e) is { } bind)
+{
+    // Thrown while the broker starts, from inside Akka.Hosting's start-up.
+    Console.Error.WriteLine($"akkamq-node: {bind.Message}");
+    dataLock?.Dispose();
+    return 2;
+}
 Console.WriteLine("AkkaMq node stopped");
 dataLock?.Dispose();
 return 0;
+
+static T? Find<T>(Exception? e) where T : Exception
+{
+    for (; e != null; e = e.InnerException)
+    {
+        if (e is T found) return found;
+        if (e is AggregateException { InnerExceptions.Count: 1 } a) return Find<T>(a.InnerExceptions[0]);
+    }
+    return null;
+}

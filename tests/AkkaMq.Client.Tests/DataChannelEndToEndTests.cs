@@ -8,7 +8,7 @@ namespace AkkaMq.Client.Tests;
 
 /// <summary>
 /// Sends and pulls between a client ActorSystem and a standalone node, looking at the node's
-/// data-channel sessions (/user/broker/data-channel/session-N) to see which wire they took.
+/// data-channel sessions (/user/broker-data-channel/session-N) to see which wire they took.
 /// </summary>
 public sealed class DataChannelEndToEndTests : IAsyncLifetime
 {
@@ -36,7 +36,7 @@ public sealed class DataChannelEndToEndTests : IAsyncLifetime
     private static async Task<IReadOnlyList<IActorRef>> Sessions(AkkaMqTestNode node)
     {
         var found = new List<IActorRef>();
-        var probe = node.System.ActorSelection("/user/broker/data-channel/*");
+        var probe = node.System.ActorSelection("/user/broker-data-channel/*");
         var inbox = Inbox.Create(node.System);
         probe.Tell(new Identify(null), inbox.Receiver);
         // Every session answers at once; the short wait ends the collection.

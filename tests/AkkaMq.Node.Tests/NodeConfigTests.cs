@@ -29,6 +29,7 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.broker.brokerName = \"bad name\"", "akkamq.broker.brokerName")]
     [InlineData("akkamq.node.roles = [nameserver, gateway]", "akkamq.node.roles")]
     [InlineData("akkamq.broker.listenPort = 70000", "akkamq.broker.listenPort")]
+    [InlineData("akkamq.broker.fastListenPort = 70000", "akkamq.broker.fastListenPort 70000 is not a port number")]
     [InlineData("akkamq.broker.namesrvAddr = \"localhost\"", "akkamq.broker.namesrvAddr")]
     [InlineData("akkamq.broker { listenPort = 19999, namesrvAddr = \"127.0.0.1:19998\" }", "does not list this node")]
     [InlineData("akkamq.broker.maxMessageSize = 8388608", "max-batch-bytes")]
@@ -61,6 +62,26 @@ public sealed class NodeConfigTests : IDisposable
                                            $"akkamq.store.data-dir = \"{_dir}/http\"\nakkamq.node.http {{ enabled = on, port = {httpPort} }}");
             Assert.Equal(2, code);
             Assert.Contains($"the HTTP endpoint cannot bind 127.0.0.1:{httpPort} (akkamq.node.http)", output);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task A_data_channel_port_in_use_stops_the_node_naming_the_setting()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var fastPort = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var port = NodeProcess.FreePort();
+            var (code, output) = await Run($"akkamq.broker {{ listenPort = {port}, fastListenPort = {fastPort}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
+                                           $"akkamq.store.data-dir = \"{_dir}/fast\"");
+            Assert.Equal(2, code);
+            Assert.Contains($"the data channel cannot listen on 127.0.0.1:{fastPort} (akkamq.broker.fastListenPort)", output);
         }
         finally
         {

@@ -43,7 +43,7 @@ public sealed class DataChannelServer : ReceiveActor
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new InvalidOperationException($"data channel cannot listen on {host}:{port}: {e.Message}", e);
+            throw new DataChannelBindException($"the data channel cannot listen on {host}:{port} (akkamq.broker.fastListenPort): {e.Message}", e);
         }
     }
 
@@ -58,6 +58,8 @@ public sealed class DataChannelServer : ReceiveActor
             Context.ActorOf(DataChannelSession.Props(m.Socket, _target, _accepts, _maxFrameBytes), "session-" + ++_sessions);
             AcceptNext();
         });
+        // The gateway is gone (the node is stopping): stop taking connections for it.
+        Receive<Terminated>(_ => Context.Stop(Self));
         Receive<AcceptFailed>(m =>
         {
             _log.Error(m.Error, "Data channel stopped accepting connections on {0}", _listener.LocalEndPoint);
@@ -68,6 +70,7 @@ public sealed class DataChannelServer : ReceiveActor
     protected override void PreStart()
     {
         _log.Info("Data channel listening on {0}", _listener.LocalEndPoint);
+        Context.Watch(_target);
         AcceptNext();
     }
 
@@ -146,3 +149,6 @@ public sealed class DataChannelSession : ReceiveActor
 
     protected override void PostStop() => _connection.Dispose();
 }
+
+/// <summary>The data channel's port could not be bound (in use, or not an address of this host).</summary>
+public sealed class DataChannelBindException(string message, Exception inner) : Exception(message, inner);
