@@ -49,19 +49,17 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Contains(expected, output);
     }
 
-    [Fact]
-    public async Task An_http_port_in_use_stops_the_node_naming_the_setting()
+    /// <summary>Starts a node whose config (given a port something else holds) must stop it with exit code 2 and the expected words.</summary>
+    private async Task AssertAPortInUseStopsTheNode(Func<int, int, string> config, Func<int, string> expected)
     {
         var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
         try
         {
-            var httpPort = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-            var port = NodeProcess.FreePort();
-            var (code, output) = await Run($"akkamq.broker {{ listenPort = {port}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
-                                           $"akkamq.store.data-dir = \"{_dir}/http\"\nakkamq.node.http {{ enabled = on, port = {httpPort} }}");
+            var takenPort = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var (code, output) = await Run(config(NodeProcess.FreePort(), takenPort));
             Assert.Equal(2, code);
-            Assert.Contains($"the HTTP endpoint cannot bind 127.0.0.1:{httpPort} (akkamq.node.http)", output);
+            Assert.Contains(expected(takenPort), output);
         }
         finally
         {
@@ -70,24 +68,16 @@ public sealed class NodeConfigTests : IDisposable
     }
 
     [Fact]
-    public async Task A_data_channel_port_in_use_stops_the_node_naming_the_setting()
-    {
-        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        taken.Start();
-        try
-        {
-            var fastPort = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-            var port = NodeProcess.FreePort();
-            var (code, output) = await Run($"akkamq.broker {{ listenPort = {port}, fastListenPort = {fastPort}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
-                                           $"akkamq.store.data-dir = \"{_dir}/fast\"");
-            Assert.Equal(2, code);
-            Assert.Contains($"the data channel cannot listen on 127.0.0.1:{fastPort} (akkamq.broker.fastListenPort)", output);
-        }
-        finally
-        {
-            taken.Stop();
-        }
-    }
+    public Task An_http_port_in_use_stops_the_node_naming_the_setting() => AssertAPortInUseStopsTheNode(
+        (port, httpPort) => $"akkamq.broker {{ listenPort = {port}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
+                            $"akkamq.store.data-dir = \"{_dir}/http\"\nakkamq.node.http {{ enabled = on, port = {httpPort} }}",
+        httpPort => $"the HTTP endpoint cannot bind 127.0.0.1:{httpPort} (akkamq.node.http)");
+
+    [Fact]
+    public Task A_data_channel_port_in_use_stops_the_node_naming_the_setting() => AssertAPortInUseStopsTheNode(
+        (port, fastPort) => $"akkamq.broker {{ listenPort = {port}, fastListenPort = {fastPort}, namesrvAddr = \"127.0.0.1:{port}\" }}\n" +
+                            $"akkamq.store.data-dir = \"{_dir}/fast\"",
+        fastPort => $"the data channel cannot listen on 127.0.0.1:{fastPort} (akkamq.broker.fastListenPort)");
 
     [Fact]
     public void The_node_runtime_keeps_pull_responses_and_journal_rows_out_of_the_large_object_heap()
