@@ -255,6 +255,25 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_data_channel_that_cannot_be_opened_leaves_sends_on_Akka_Remote()
+    {
+        int closed;
+        using (var s = DataChannelServer.Bind("127.0.0.1", 0)) closed = ((IPEndPoint)s.LocalEndPoint!).Port;
+        Volatile.Write(ref _dataPortB, closed); // named by the gateway, but nothing listens there
+        AnswerRoutes(Route());
+        Answer(_brokerB, ResponseCode.Success);
+        var producer = Producer("akkamq.client.producer.sendMsgTimeout = 10s");
+        var queue = new MessageQueue("T", "broker-b", 0);
+
+        for (var i = 0; i < 3; i++) Assert.Equal(queue, (await producer.SendAsync(Message.FromText("T", $"m{i}"), queue)).MessageQueue);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"m{i}", Encoding.UTF8.GetString(_brokerB.ExpectMsg<SendMessages>().Entries.Single().Message.Body));
+            Assert.False(_brokerB.LastSender.Path.Name.StartsWith("session-"));
+        }
+    }
+
+    [Fact]
     public async Task A_refused_message_is_not_retried()
     {
         AnswerRoutes(Route());

@@ -198,7 +198,7 @@ public sealed class DataChannelTests : TestKit
     [Fact]
     public void Binding_a_port_in_use_names_the_address()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => DataChannelServer.Bind("127.0.0.1", _port));
-        Assert.Contains($"127.0.0.1:{_port}", e.Message);
+        var e = Assert.Throws<DataChannelBindException>(() => DataChannelServer.Bind("127.0.0.1", _port));
+        Assert.Contains($"cannot listen on 127.0.0.1:{_port} (akkamq.broker.fastListenPort)", e.Message);
     }
 }

@@ -104,6 +104,9 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     // seen the node removed yet) does not pull the connection back there.
     private readonly Dictionary<string, long> _failedAddressUntil = new(StringComparer.Ordinal);
     private const long UnavailableMillis = 3000;
+    // Node addresses whose data channel could not be opened lately: their gateway is used directly.
+    private readonly Dictionary<string, long> _akkaRemoteOnlyUntil = new(StringComparer.Ordinal);
+    private const long AkkaRemoteOnlyMillis = 60_000;
     private int _nameServerIndex;
     private long _nextId;
     private long _nextBatchId;
@@ -388,6 +391,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         return false;
     }
 
+    private bool AkkaRemoteOnly(string address) => _akkaRemoteOnlyUntil.TryGetValue(address, out var until) && until > Now;
+
     private bool AddressFailed(string address, long now) => _failedAddressUntil.TryGetValue(address, out var until) && until > now;
 
     private bool IsUnavailable(string brokerName, long now) =>
@@ -579,7 +584,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("reresolve-" + brokerName, new Reresolve(brokerName), TimeSpan.FromMilliseconds(500));
             return;
         }
-        if (_settings.DataChannel)
+        if (conn.Gateway != null) return; // answered twice (a second Identify): the first one stands
+        if (_settings.DataChannel && !AkkaRemoteOnly(address))
         {
             // Still resolving (the identify timer runs on) until the gateway names its data channel.
             conn.Resolving = true;
@@ -595,7 +601,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
 
     private void OnDataChannel(DataChannelAddress m)
     {
-        if (!_brokers.TryGetValue(m.BrokerName, out var conn) || !conn.Resolving || !Sender.Equals(conn.RemoteGateway)) return;
+        if (!_brokers.TryGetValue(m.BrokerName, out var conn) || !conn.Resolving || conn.Gateway != null || !Sender.Equals(conn.RemoteGateway)) return;
         Timers.Cancel("identify-" + m.BrokerName);
         conn.Resolving = false;
         Context.Watch(conn.RemoteGateway);
@@ -640,13 +646,26 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         foreach (var conn in _brokers.Values.ToList())
         {
             if (!t.ActorRef.Equals(conn.Gateway) && !t.ActorRef.Equals(conn.RemoteGateway)) continue;
+            if (conn.Connecting && t.ActorRef.Equals(conn.Gateway) && conn.RemoteGateway is { } remote)
+            {
+                // The data channel could not be opened (a firewall, say) but the gateway answered:
+                // send over Akka.Remote to this node for a while instead of failing over.
+                _log.Warning("Broker {0} at {1}: its data channel could not be opened; sending over Akka.Remote for {2} s",
+                    conn.BrokerName, conn.Address, AkkaRemoteOnlyMillis / 1000);
+                _akkaRemoteOnlyUntil[conn.Address] = Now + AkkaRemoteOnlyMillis;
+                conn.Connecting = false;
+                conn.Gateway = remote;
+                conn.RemoteGateway = null;
+                FlushBroker(conn);
+                continue;
+            }
             _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
             _unavailableUntil[conn.BrokerName] = Now + UnavailableMillis;
             DropGateway(conn, graceful: false);
             conn.InflightBatches = 0;
             conn.BatchRemaining.Clear();
             SwitchToAnotherNode(conn);
-            var lost = _inflight.Values.Where(p => !p.Finished && p.LastBroker == conn.BrokerName && p.BatchId != 0).ToList();
+            var lost = _inflight.Values.Where(p => !p.Finished && p.LastBroker == conn.BrokerName && p.BatchId != 0).OrderBy(p => p.Id).ToList();
             var queued = conn.Outbox.ToList();
             conn.Outbox.Clear();
             foreach (var topic in _routes.Keys.ToList()) RequestRoute(topic);

@@ -100,11 +100,13 @@ public sealed class DataChannelClient : ReceiveActor
     protected override void PreStart()
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var cancel = _connectCancel;
         socket.ConnectAsync(_host, _port, _connectCancel.Token).AsTask().ContinueWith(t =>
         {
-            if (t.IsCompletedSuccessfully) return (object)new Connected(socket);
+            // Connected just as this actor stopped (or timed out): nobody will own the socket.
+            if (t.IsCompletedSuccessfully && !cancel.IsCancellationRequested) return (object)new Connected(socket);
             socket.Dispose();
-            return new ConnectFailed(t.IsCanceled ? new TimeoutException("connect timed out") : t.Exception!.GetBaseException());
+            return new ConnectFailed(t.Exception?.GetBaseException() ?? new TimeoutException("connect timed out"));
         }, TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
     }
 

@@ -16,6 +16,11 @@ public sealed class DataChannelServer : ReceiveActor
     private sealed record Accepted(Socket Socket) : INoSerializationVerificationNeeded;
     private sealed record AcceptFailed(Exception Error) : INoSerializationVerificationNeeded;
 
+    private sealed class AcceptAgain : INoSerializationVerificationNeeded
+    {
+        public static readonly AcceptAgain Instance = new();
+    }
+
     private readonly Socket _listener;
     private readonly IActorRef _target;
     private readonly Func<object, bool> _accepts;
@@ -62,9 +67,12 @@ public sealed class DataChannelServer : ReceiveActor
         Receive<Terminated>(_ => Context.Stop(Self));
         Receive<AcceptFailed>(m =>
         {
-            _log.Error(m.Error, "Data channel stopped accepting connections on {0}", _listener.LocalEndPoint);
-            Context.Stop(Self);
+            if (m.Error is ObjectDisposedException) return; // stopping
+            // Out of file descriptors, or a connection reset while queued: keep the port, try again shortly.
+            _log.Warning("Data channel on {0} failed to accept a connection: {1}; accepting again in 100 ms", _listener.LocalEndPoint, m.Error.Message);
+            Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(100), Self, AcceptAgain.Instance, Self);
         });
+        Receive<AcceptAgain>(_ => AcceptNext());
     }
 
     protected override void PreStart()
@@ -98,6 +106,7 @@ public sealed class DataChannelSession : ReceiveActor
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FramedConnection _connection;
+    private readonly string _remote;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public static Props Props(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes) =>
@@ -107,7 +116,7 @@ public sealed class DataChannelSession : ReceiveActor
     {
         var connection = _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes);
         var self = Self;
-        var remote = _connection.Remote;
+        var remote = _remote = _connection.Remote;
         _connection.Start((m, id) =>
         {
             if (!accepts(m)) throw new InvalidDataException($"{m.GetType().Name} from {remote} is not a data-channel request");
@@ -116,7 +125,8 @@ public sealed class DataChannelSession : ReceiveActor
                 target.Tell(m, self);
                 return;
             }
-            var timeout = AskTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Max(0, p.SuspendTimeoutMillis)) : TimeSpan.Zero);
+            // The broker caps a pull's suspend time itself; the cap here only keeps a wild value from overflowing.
+            var timeout = AskTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Clamp(p.SuspendTimeoutMillis, 0, 3_600_000)) : TimeSpan.Zero);
             // The answer is written where it completes, not handed to this actor first: one thread hop fewer per pull.
             target.Ask(m, timeout).ContinueWith(t =>
             {
@@ -143,7 +153,7 @@ public sealed class DataChannelSession : ReceiveActor
     // A reply that cannot be written (over the frame limit): close, so the client fails over at once instead of waiting.
     private void Fail(string error)
     {
-        _log.Error("Data channel connection from {0}: {1}; closing it", _connection.Remote, error);
+        _log.Error("Data channel connection from {0}: {1}; closing it", _remote, error);
         Context.Stop(Self);
     }
 

@@ -43,6 +43,12 @@ public sealed class FramedConnection : IDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+        // A peer gone without a reset (a dropped NAT flow, a frozen host) is noticed in ~20 s, not
+        // after the kernel's retransmission limit: its sends and pulls then fail over.
+        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 10);
+        _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 3);
+        _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
         _stream = new NetworkStream(socket, ownsSocket: true);
         _serializer = serializer;
         _maxFrameBytes = maxFrameBytes;
@@ -183,7 +189,11 @@ public sealed class FramedConnection : IDisposable
                     onMessage(message, id);
                     start += HeaderBytes + length;
                 }
-                if (start == end) start = end = 0;
+                if (start == end)
+                {
+                    start = end = 0;
+                    if (buf.Length > 4 * 64 * 1024) buf = new byte[64 * 1024]; // after a large frame
+                }
                 else if (start > 0 && buf.Length - end < 4096)
                 {
                     Buffer.BlockCopy(buf, start, buf, 0, end - start);
