@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
@@ -17,8 +18,16 @@ public sealed class ClientContext
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _gateways = new();
     // Pull channels are shared by every client of an ActorSystem, one per node (as RocketMQ's
     // MQClientInstance shares its broker connections), so short-lived consumers do not add connections.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, ConcurrentDictionary<string, Task<IActorRef>>> PullChannels = new();
-    private readonly ConcurrentDictionary<string, Task<IActorRef>> _pullChannels;
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, SharedPullChannels> PullChannels = new();
+    private readonly SharedPullChannels _pull;
+
+    private sealed class SharedPullChannels
+    {
+        // Lazy: consumers starting at once open one channel per node, not one each.
+        public readonly ConcurrentDictionary<string, Lazy<Task<IActorRef>>> Channels = new();
+        // Nodes whose data channel could not be opened lately: pulls go to their gateway.
+        public readonly ConcurrentDictionary<string, long> GatewayOnlyUntil = new();
+    }
     private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
     private readonly IActorRef? _nameServerOverride;
     private int _nameServerIndex;
@@ -28,7 +37,7 @@ public sealed class ClientContext
         System = system;
         Settings = settings;
         _nameServerOverride = nameServer;
-        _pullChannels = PullChannels.GetValue(system, _ => new ConcurrentDictionary<string, Task<IActorRef>>());
+        _pull = PullChannels.GetValue(system, _ => new SharedPullChannels());
     }
 
     public ActorSystem System { get; }
@@ -103,15 +112,16 @@ public sealed class ClientContext
     /// </summary>
     public async Task<IActorRef> PullChannelAsync(string address)
     {
-        if (!Settings.DataChannel) return await GatewayAsync(address);
-        var task = _pullChannels.GetOrAdd(address, OpenPullChannel);
+        if (!Settings.DataChannel || (_pull.GatewayOnlyUntil.TryGetValue(address, out var until) && until > Environment.TickCount64))
+            return await GatewayAsync(address);
+        var lazy = _pull.Channels.GetOrAdd(address, a => new Lazy<Task<IActorRef>>(() => OpenPullChannel(a)));
         try
         {
-            return await task;
+            return await lazy.Value;
         }
         catch (Exception)
         {
-            _pullChannels.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+            _pull.Channels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, lazy));
             throw;
         }
     }
@@ -131,12 +141,32 @@ public sealed class ClientContext
         }
         if (channel.Port <= 0) return gateway;
         var client = System.ActorOf(DataChannelClient.Props(channel.Host, channel.Port, Settings.MaxFrameBytes, Settings.RequestTimeout));
-        // A closed channel leaves the cache, so the next pull opens a new one.
-        _ = client.WatchAsync().ContinueWith(_ =>
+        try
         {
-            if (_pullChannels.TryGetValue(address, out var current) && current.IsCompletedSuccessfully && current.Result.Equals(client))
-                _pullChannels.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, current));
-        }, TaskContinuationOptions.ExecuteSynchronously);
+            await client.Ask<DataChannelClient.Opened>(DataChannelClient.AwaitOpen.Instance, Settings.RequestTimeout + TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e)
+        {
+            // The gateway answers but its channel cannot be reached (a firewall, say): pull through the gateway for a while.
+            client.Tell(PoisonPill.Instance);
+            _pull.GatewayOnlyUntil[address] = Environment.TickCount64 + 60_000;
+            System.Log.Warning("Data channel to the broker at {0} could not be opened ({1}); pulling over Akka.Remote for 60 s", address, e.Message);
+            return gateway;
+        }
+        // A closed channel leaves the cache, so the next pull opens a new one.
+        _ = client.WatchAsync().ContinueWith(async _ =>
+        {
+            if (!_pull.Channels.TryGetValue(address, out var current)) return;
+            try
+            {
+                if ((await current.Value).Equals(client))
+                    _pull.Channels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, current));
+            }
+            catch (Exception)
+            {
+                // That entry failed on its own and is removed by its caller.
+            }
+        }, TaskScheduler.Default);
         return client;
     }
 

@@ -274,6 +274,20 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Pulls_go_through_the_gateway_when_its_data_channel_cannot_be_opened()
+    {
+        int closed;
+        using (var s = DataChannelServer.Bind("127.0.0.1", 0)) closed = ((IPEndPoint)s.LocalEndPoint!).Port;
+        Volatile.Write(ref _dataPortB, closed);
+        var context = new ClientContext(Sys, ClientSettings.Create(
+            ConfigurationFactory.ParseString($"akkamq.client.namesrvAddr = \"{AddressOf(_a)}\"").WithFallback(Sys.Settings.Config)));
+
+        var pullVia = await context.PullChannelAsync(AddressOf(_b));
+        Assert.Equal(await context.GatewayAsync(AddressOf(_b)), pullVia);
+        Assert.Equal(pullVia, await context.PullChannelAsync(AddressOf(_b))); // and stays there for a while
+    }
+
+    [Fact]
     public async Task A_refused_message_is_not_retried()
     {
         AnswerRoutes(Route());

@@ -21,6 +21,12 @@ public sealed class DataChannelClient : ReceiveActor
     /// </summary>
     public sealed record Opened(IActorRef Channel, FramedConnection Connection) : INoSerializationVerificationNeeded;
 
+    /// <summary>Answered with <see cref="Opened"/> once connected, or a failure when the connection cannot be made.</summary>
+    public sealed class AwaitOpen : INoSerializationVerificationNeeded
+    {
+        public static readonly AwaitOpen Instance = new();
+    }
+
     private sealed record Connected(Socket Socket) : INoSerializationVerificationNeeded;
     private sealed record ConnectFailed(Exception Error) : INoSerializationVerificationNeeded;
     private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
@@ -30,6 +36,7 @@ public sealed class DataChannelClient : ReceiveActor
     private readonly int _maxFrameBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<(object Message, long Id)> _waiting = new();
+    private readonly List<IActorRef> _openWaiters = new();
     // Askers by request id; the reading thread answers them directly (one thread hop fewer per reply).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, IActorRef> _asks = new();
     private long _nextId;
@@ -59,10 +66,19 @@ public sealed class DataChannelClient : ReceiveActor
             foreach (var (message, id) in _waiting) Write(message, id);
             _waiting.Clear();
             if (tellParentOpened) parent.Tell(new Opened(Self, _connection));
+            foreach (var w in _openWaiters) w.Tell(new Opened(Self, _connection));
+            _openWaiters.Clear();
+        });
+        Receive<AwaitOpen>(_ =>
+        {
+            if (_connection != null) Sender.Tell(new Opened(Self, _connection));
+            else _openWaiters.Add(Sender);
         });
         Receive<ConnectFailed>(m =>
         {
             _log.Warning("Data channel to {0}:{1} could not connect: {2}", _host, _port, m.Error.Message);
+            foreach (var w in _openWaiters) w.Tell(new Status.Failure(m.Error));
+            _openWaiters.Clear();
             Context.Stop(Self);
         });
         Receive<ConnectionClosed>(m =>
@@ -115,6 +131,7 @@ public sealed class DataChannelClient : ReceiveActor
         foreach (var (id, _) in _asks)
             if (_asks.TryRemove(id, out var asker))
                 asker.Tell(new Status.Failure(new IOException($"data channel to {_host}:{_port} closed before the broker answered")));
+        foreach (var w in _openWaiters) w.Tell(new Status.Failure(new IOException($"data channel to {_host}:{_port} stopped before it connected")));
         _connectCancel.Cancel();
         _connection?.Dispose();
     }
