@@ -20,13 +20,12 @@ public sealed class ClientContext
     // MQClientInstance shares its broker connections), so short-lived consumers do not add connections.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, SharedPullChannels> PullChannels = new();
     private readonly SharedPullChannels _pull;
+    private readonly DataChannelFallback _fallback;
 
     private sealed class SharedPullChannels
     {
         // Lazy: consumers starting at once open one channel per node, not one each.
         public readonly ConcurrentDictionary<string, Lazy<Task<IActorRef>>> Channels = new();
-        // Nodes whose data channel could not be opened lately: pulls go to their gateway.
-        public readonly ConcurrentDictionary<string, long> GatewayOnlyUntil = new();
     }
     private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
     private readonly IActorRef? _nameServerOverride;
@@ -38,6 +37,7 @@ public sealed class ClientContext
         Settings = settings;
         _nameServerOverride = nameServer;
         _pull = PullChannels.GetValue(system, _ => new SharedPullChannels());
+        _fallback = DataChannelFallback.For(system);
     }
 
     public ActorSystem System { get; }
@@ -112,7 +112,7 @@ public sealed class ClientContext
     /// </summary>
     public async Task<IActorRef> PullChannelAsync(string address)
     {
-        if (!Settings.DataChannel || (_pull.GatewayOnlyUntil.TryGetValue(address, out var until) && until > Environment.TickCount64))
+        if (!Settings.DataChannel || _fallback.GatewayOnly(address))
             return await GatewayAsync(address);
         var lazy = _pull.Channels.GetOrAdd(address, a => new Lazy<Task<IActorRef>>(() => OpenPullChannel(a)));
         try
@@ -149,8 +149,9 @@ public sealed class ClientContext
         {
             // The gateway answers but its channel cannot be reached (a firewall, say): pull through the gateway for a while.
             client.Tell(PoisonPill.Instance);
-            _pull.GatewayOnlyUntil[address] = Environment.TickCount64 + 60_000;
-            System.Log.Warning("Data channel to the broker at {0} could not be opened ({1}); pulling over Akka.Remote for 60 s", address, e.Message);
+            _fallback.MarkGatewayOnly(address);
+            System.Log.Warning("Data channel to the broker at {0} could not be opened ({1}); pulling over Akka.Remote for {2} s",
+                address, e.Message, DataChannelFallback.Period.TotalSeconds);
             return gateway;
         }
         // A closed channel leaves the cache, so the next pull opens a new one.

@@ -143,7 +143,7 @@ public sealed record BrokerSettings(
         {
             FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
             FastListenPort = fastPort,
-            MaxFrameBytes = (int)Math.Min(int.MaxValue, full.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20)),
+            MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
         };

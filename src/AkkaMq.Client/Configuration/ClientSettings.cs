@@ -49,7 +49,7 @@ public sealed record ClientSettings(
         {
             RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root),
             DataChannel = c.GetBoolean("data-channel"),
-            MaxFrameBytes = (int)Math.Min(int.MaxValue, root.WithFallback(DefaultConfig).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20)),
+            MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
         };
     }
 

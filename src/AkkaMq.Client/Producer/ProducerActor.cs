@@ -104,9 +104,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
     // seen the node removed yet) does not pull the connection back there.
     private readonly Dictionary<string, long> _failedAddressUntil = new(StringComparer.Ordinal);
     private const long UnavailableMillis = 3000;
-    // Node addresses whose data channel could not be opened lately: their gateway is used directly.
-    private readonly Dictionary<string, long> _akkaRemoteOnlyUntil = new(StringComparer.Ordinal);
-    private const long AkkaRemoteOnlyMillis = 60_000;
+    private readonly DataChannelFallback _fallback = DataChannelFallback.For(Context.System);
     private int _nameServerIndex;
     private long _nextId;
     private long _nextBatchId;
@@ -391,8 +389,6 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
         return false;
     }
 
-    private bool AkkaRemoteOnly(string address) => _akkaRemoteOnlyUntil.TryGetValue(address, out var until) && until > Now;
-
     private bool AddressFailed(string address, long now) => _failedAddressUntil.TryGetValue(address, out var until) && until > now;
 
     private bool IsUnavailable(string brokerName, long now) =>
@@ -585,7 +581,7 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
             return;
         }
         if (conn.Gateway != null) return; // answered twice (a second Identify): the first one stands
-        if (_settings.DataChannel && !AkkaRemoteOnly(address))
+        if (_settings.DataChannel && !_fallback.GatewayOnly(address))
         {
             // Still resolving (the identify timer runs on) until the gateway names its data channel.
             conn.Resolving = true;
@@ -651,8 +647,8 @@ public sealed class ProducerActor : ReceiveActor, IWithTimers
                 // The data channel could not be opened (a firewall, say) but the gateway answered:
                 // send over Akka.Remote to this node for a while instead of failing over.
                 _log.Warning("Broker {0} at {1}: its data channel could not be opened; sending over Akka.Remote for {2} s",
-                    conn.BrokerName, conn.Address, AkkaRemoteOnlyMillis / 1000);
-                _akkaRemoteOnlyUntil[conn.Address] = Now + AkkaRemoteOnlyMillis;
+                    conn.BrokerName, conn.Address, DataChannelFallback.Period.TotalSeconds);
+                _fallback.MarkGatewayOnly(conn.Address);
                 conn.Connecting = false;
                 conn.Gateway = remote;
                 conn.RemoteGateway = null;

@@ -7,6 +7,10 @@ public static class ProtocolConfig
 {
     public static Config Default { get; } = Load(typeof(ProtocolConfig).Assembly, "AkkaMq.Protocol.reference.conf");
 
+    /// <summary>Largest frame on either wire: Akka.Remote's maximum-frame-size, which the data channel shares.</summary>
+    public static int MaxFrameBytes(Config root) =>
+        (int)Math.Min(int.MaxValue, root.WithFallback(Default).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20));
+
     public static Config Load(System.Reflection.Assembly assembly, string resource)
     {
         using var stream = assembly.GetManifestResourceStream(resource)

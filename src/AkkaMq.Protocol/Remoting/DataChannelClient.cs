@@ -56,12 +56,12 @@ public sealed class DataChannelClient : ReceiveActor
         {
             var parent = Context.Parent;
             var asks = _asks;
-            _connection = new FramedConnection(m.Socket, DataChannelServer.Serializer(Context.System), _maxFrameBytes);
+            _connection = new FramedConnection(m.Socket, DataChannelServer.Serializer(Context.System), _maxFrameBytes, writePreamble: true);
             _connection.Start((reply, id) =>
             {
                 if (id == 0) parent.Tell(reply, ActorRefs.NoSender);
                 else if (asks.TryRemove(id, out var asker)) asker.Tell(reply);
-            }, writePreamble: true, expectPreamble: false);
+            }, expectPreamble: false);
             _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
             foreach (var (message, id) in _waiting) Write(message, id);
             _waiting.Clear();

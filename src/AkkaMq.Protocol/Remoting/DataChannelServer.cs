@@ -114,7 +114,7 @@ public sealed class DataChannelSession : ReceiveActor
 
     public DataChannelSession(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes)
     {
-        var connection = _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes);
+        var connection = _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes, writePreamble: false);
         var self = Self;
         var remote = _remote = _connection.Remote;
         _connection.Start((m, id) =>
@@ -134,7 +134,7 @@ public sealed class DataChannelSession : ReceiveActor
                 try { connection.Send(reply, id); }
                 catch (Exception e) { self.Tell(new WriteFailed(e.Message)); }
             }, TaskContinuationOptions.ExecuteSynchronously);
-        }, writePreamble: false, expectPreamble: true);
+        }, expectPreamble: true);
         _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
 
         Receive<ConnectionClosed>(m =>

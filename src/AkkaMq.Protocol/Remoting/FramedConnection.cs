@@ -39,8 +39,10 @@ public sealed class FramedConnection : IDisposable
     private bool _writing;
     private bool _started;
 
-    public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes)
+    /// <param name="writePreamble">The client's side: the preamble goes out ahead of every frame.</param>
+    public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes, bool writePreamble)
     {
+        if (writePreamble) _pending.Write(Preamble);
         _socket = socket;
         _socket.NoDelay = true;
         // A peer gone without a reset (a dropped NAT flow, a frozen host) is noticed in ~20 s, not
@@ -60,17 +62,10 @@ public sealed class FramedConnection : IDisposable
     public string Remote => _socket.RemoteEndPoint?.ToString() ?? "?";
 
     /// <summary>Starts reading and writing. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
-    public void Start(Action<object, long> onMessage, bool writePreamble, bool expectPreamble)
+    public void Start(Action<object, long> onMessage, bool expectPreamble)
     {
         lock (_gate)
         {
-            if (writePreamble)
-            {
-                var queued = _pending.WrittenSpan.ToArray();
-                _pending.ResetWrittenCount();
-                _pending.Write(Preamble);
-                _pending.Write(queued);
-            }
             _started = true;
             _writing = _pending.WrittenCount > 0;
         }
