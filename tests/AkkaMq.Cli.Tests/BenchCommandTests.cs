@@ -93,6 +93,18 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
     }
 
     [Fact]
+    public void Started_nodes_get_the_runtime_settings_dotnet_run_gives_the_node()
+    {
+        var path = Path.Combine(AkkaMq.TestKit.NodeProcess.RepoRoot(), "src", "AkkaMq.Node", "Properties", "launchSettings.json");
+        using var launch = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var env = launch.RootElement.GetProperty("profiles").GetProperty("AkkaMq.Node").GetProperty("environmentVariables")
+            .EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+        var started = AkkaMq.Cli.Bench.NodeProcess.NodeRuntimeEnvironment.ToDictionary(e => e.Name, e => (string?)e.Value);
+        Assert.Contains("DOTNET_TC_CallCountingDelayMs", started.Keys);
+        Assert.Equal(env.OrderBy(e => e.Key), started.OrderBy(e => e.Key));
+    }
+
+    [Fact]
     public async Task Node_config_reaches_the_started_node_and_needs_start_node()
     {
         var refused = await _node.Cli("bench", "produce", "--count", "10", "--node-config", "akkamq.broker.maxMessageSize = 512");

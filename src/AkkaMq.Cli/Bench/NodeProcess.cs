@@ -44,6 +44,13 @@ public sealed class NodeProcess : IAsyncDisposable
     public string LogPath => Path.Combine(Directory, "node.log");
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Set for the node as src/AkkaMq.Node/Properties/launchSettings.json sets it for `dotnet run`:
+    /// tiered compilation promotes a hot method only after 100 ms without new tier-0 compiles, and
+    /// a node under load keeps meeting new methods, so for tens of seconds it ran partly unoptimized.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, string Value)> NodeRuntimeEnvironment = [("DOTNET_TC_CallCountingDelayMs", "0")];
+
     /// <summary>Starts the node process (see <see cref="WaitReadyAsync"/>).</summary>
     public static NodeProcess Start(string? nodeDll, string flushDiskType, string? extraHocon = null)
     {
@@ -86,6 +93,9 @@ public sealed class NodeProcess : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(confPath);
+        // The node's recommended runtime setting (README, "Runtime settings"), unless the caller chose one.
+        foreach (var (name, value) in NodeRuntimeEnvironment)
+            if (Environment.GetEnvironmentVariable(name) == null) psi.Environment[name] = value;
 
         var log = new StreamWriter(Path.Combine(dir, "node.log")) { AutoFlush = false };
         Process process;

@@ -11,7 +11,7 @@ namespace AkkaMq.Protocol.Remoting;
 /// <see cref="DataChannelSession"/> per connection. The listening socket is bound by the caller
 /// before this actor starts, so the port is known (and advertised) at once.
 /// </summary>
-public sealed class DataChannelServer : ReceiveActor
+public sealed class DataChannelServer : ReceiveActor, IWithTimers
 {
     private sealed record Accepted(Socket Socket) : INoSerializationVerificationNeeded;
     private sealed record AcceptFailed(Exception Error) : INoSerializationVerificationNeeded;
@@ -27,6 +27,7 @@ public sealed class DataChannelServer : ReceiveActor
     private readonly int _maxFrameBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _sessions;
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="listener">A bound, listening socket; this actor owns and closes it.</param>
     /// <param name="target">Receives every request, with the session as sender (replies go straight back).</param>
@@ -70,7 +71,7 @@ public sealed class DataChannelServer : ReceiveActor
             if (m.Error is ObjectDisposedException) return; // stopping
             // Out of file descriptors, or a connection reset while queued: keep the port, try again shortly.
             _log.Warning("Data channel on {0} failed to accept a connection: {1}; accepting again in 100 ms", _listener.LocalEndPoint, m.Error.Message);
-            Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(100), Self, AcceptAgain.Instance, Self);
+            Timers.StartSingleTimer(AcceptAgain.Instance, AcceptAgain.Instance, TimeSpan.FromMilliseconds(100));
         });
         Receive<AcceptAgain>(_ => AcceptNext());
     }
