@@ -95,6 +95,33 @@ public sealed class DataChannelTests : TestKit
         Assert.Equal(42, (await asked).Acks.Single().QueueOffset);
     }
 
+    [Theory]
+    [InlineData("no answer")]
+    [InlineData("a failure")]
+    public async Task A_pull_the_broker_does_not_answer_is_answered_with_an_error_and_the_channel_keeps_serving(string broker)
+    {
+        // A server of its own: it serves pulls and waits only briefly for the broker's answer.
+        var target = CreateTestProbe();
+        var listener = DataChannelServer.Bind("127.0.0.1", 0);
+        Sys.ActorOf(DataChannelServer.Props(listener, target.Ref, m => m is PullMessage, MaxFrame, askTimeout: TimeSpan.FromMilliseconds(300)));
+        var (parent, _) = StartClient(((IPEndPoint)listener.LocalEndPoint!).Port);
+
+        var pull = new PullMessage("broker-a", "GroupA", "TopicA", 2, 17, 32, "*", 0);
+        var asked = parent.Ask<PullResult>(new AskClient(pull), TimeSpan.FromSeconds(10));
+        target.ExpectMsg<PullMessage>();
+        if (broker == "a failure") target.Reply(new Status.Failure(new InvalidOperationException("queue log restarting")));
+        var failed = await asked;
+        Assert.Equal(ResponseCode.SystemError, failed.Code);
+        Assert.Equal(("TopicA", 2, 17L), (failed.Topic, failed.QueueId, failed.NextBeginOffset));
+        Assert.Contains(broker == "no answer" ? "did not answer the pull within 0.3 s" : "queue log restarting", failed.Error);
+
+        // The same connection goes on serving.
+        var again = parent.Ask<PullResult>(new AskClient(pull with { QueueOffset = 18 }), TimeSpan.FromSeconds(10));
+        target.ExpectMsg<PullMessage>();
+        target.Reply(new PullResult(PullStatus.NoNewMsg, 18, 0, 18, "TopicA", "broker-a", 2, Array.Empty<MessageExt>(), ResponseCode.Success, null));
+        Assert.Equal(PullStatus.NoNewMsg, (await again).Status);
+    }
+
     [Fact]
     public async Task A_request_over_the_frame_limit_fails_its_asker_and_the_channel_keeps_serving()
     {

@@ -32,8 +32,9 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
     /// <param name="listener">A bound, listening socket; this actor owns and closes it.</param>
     /// <param name="target">Receives every request, with the session as sender (replies go straight back).</param>
     /// <param name="accepts">Which decoded messages are requests this channel serves; anything else closes the connection.</param>
-    public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes) =>
-        Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes));
+    /// <param name="askTimeout">How long a session waits for the target's answer to an asked request beyond its suspend time (default 30 s).</param>
+    public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan? askTimeout = null) =>
+        Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes, askTimeout ?? DataChannelSession.DefaultAskTimeout));
 
     /// <summary>Binds host:port (0 = a free port) for <see cref="Props"/>.</summary>
     public static Socket Bind(string host, int port)
@@ -53,7 +54,7 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
         }
     }
 
-    public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes)
+    public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout)
     {
         _listener = listener;
         _target = target;
@@ -61,7 +62,7 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
         _maxFrameBytes = maxFrameBytes;
         Receive<Accepted>(m =>
         {
-            Context.ActorOf(DataChannelSession.Props(m.Socket, _target, _accepts, _maxFrameBytes), "session-" + ++_sessions);
+            Context.ActorOf(DataChannelSession.Props(m.Socket, _target, _accepts, _maxFrameBytes, askTimeout), "session-" + ++_sessions);
             AcceptNext();
         });
         // The gateway is gone (the node is stopping): stop taking connections for it.
@@ -103,17 +104,17 @@ public sealed class DataChannelSession : ReceiveActor
     private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
     private sealed record WriteFailed(string Error) : INoSerializationVerificationNeeded;
 
-    // An asked request that has no answer by then has none coming (a held pull ends by its suspend time).
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>An asked request that has no answer by then has none coming (a held pull ends by its suspend time).</summary>
+    public static readonly TimeSpan DefaultAskTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FramedConnection _connection;
     private readonly string _remote;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes) =>
-        Akka.Actor.Props.Create(() => new DataChannelSession(socket, target, accepts, maxFrameBytes));
+    public static Props Props(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new DataChannelSession(socket, target, accepts, maxFrameBytes, askTimeout));
 
-    public DataChannelSession(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes)
+    public DataChannelSession(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout)
     {
         var connection = _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes, writePreamble: false);
         var self = Self;
@@ -127,11 +128,19 @@ public sealed class DataChannelSession : ReceiveActor
                 return;
             }
             // The broker caps a pull's suspend time itself; the cap here only keeps a wild value from overflowing.
-            var timeout = AskTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Clamp(p.SuspendTimeoutMillis, 0, 3_600_000)) : TimeSpan.Zero);
+            var timeout = askTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Clamp(p.SuspendTimeoutMillis, 0, 3_600_000)) : TimeSpan.Zero);
             // The answer is written where it completes, not handed to this actor first: one thread hop fewer per pull.
             target.Ask(m, timeout).ContinueWith(t =>
             {
-                if (!t.IsCompletedSuccessfully || t.Result is not IAkkaMqMessage reply) return;
+                var reply = t.IsCompletedSuccessfully ? t.Result as IAkkaMqMessage : null;
+                // No answer (or a failure): the client is told so under the request id rather than left waiting for one.
+                if (reply == null && m is Broker.PullMessage pull)
+                    reply = Broker.PullResult.Failed(pull, ResponseCode.SystemError, t.IsCompletedSuccessfully
+                        ? $"broker answered the pull with {t.Result?.GetType().Name ?? "nothing"}"
+                        : t.Exception?.GetBaseException() is AskTimeoutException or null
+                            ? $"broker did not answer the pull within {timeout.TotalSeconds:0.#} s"
+                            : $"broker failed the pull: {t.Exception.GetBaseException().Message}");
+                if (reply == null) return;
                 try { connection.Send(reply, id); }
                 catch (Exception e) { self.Tell(new WriteFailed(e.Message)); }
             }, TaskContinuationOptions.ExecuteSynchronously);
