@@ -167,8 +167,10 @@ public sealed class ScheduleTests : BrokerTestBase
         Assert.Equal(("Real", 1), (later.Topic, later.QueueId));
         Assert.Equal("later", Encoding.UTF8.GetString(later.Entries.Single().Message.Body));
 
-        // A failed store is retried after redeliver-after.
+        // A failed store is retried after redeliver-after, not on every tick.
         restarted.Tell(new SendAcks(broker, new[] { new SendAck(later.Entries[0].CorrelationId, ResponseCode.SystemBusy, "busy", SendStatus.SendOk, 1, -1) }));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Volatile.Write(ref now, now + 500);
         region.ExpectMsg<AppendMessages>(m => Assert.Equal("later", Encoding.UTF8.GetString(m.Entries.Single().Message.Body)));
     }
 }

@@ -204,12 +204,26 @@ public sealed class ScheduleMessageLog : ReceivePersistentActor, IWithTimers
     private void OnAcks(SendAcks m)
     {
         List<long>? delivered = null;
+        var failed = 0;
+        string? error = null;
+        var now = _now();
         foreach (var a in m.Acks)
         {
-            if (!_inflight.Remove(a.CorrelationId)) continue;
-            if (a.Code == ResponseCode.Success) (delivered ??= new()).Add(a.CorrelationId);
-            else _log.Warning("Delayed message {0} of {1} not stored yet ({2}); retrying", a.CorrelationId, _brokerName, a.Error);
+            if (!_inflight.ContainsKey(a.CorrelationId)) continue;
+            if (a.Code == ResponseCode.Success)
+            {
+                _inflight.Remove(a.CorrelationId);
+                (delivered ??= new()).Add(a.CorrelationId);
+                continue;
+            }
+            // Retried after redeliver-after, as RocketMQ's schedule service waits 10 s after a failed
+            // put: at once, every tick would resend (and log) it for as long as the queue refuses.
+            _inflight[a.CorrelationId] = now;
+            failed++;
+            error ??= a.Error;
         }
+        if (failed > 0)
+            _log.Warning("{0} delayed message(s) of {1} not stored yet ({2}); retrying in {3} s", failed, _brokerName, error, _settings.RedeliverAfter.TotalSeconds);
         if (delivered == null) return;
         Remove(delivered);
         Persist(new ScheduledMessagesDelivered(delivered), _ => MaybeSnapshot());
