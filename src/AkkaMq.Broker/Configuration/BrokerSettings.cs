@@ -63,7 +63,7 @@ public sealed record BrokerSettings(
     public int FastListenPort { get; init; } = -1;
 
     /// <summary>Largest data-channel frame, the same limit as Akka.Remote's maximum-frame-size.</summary>
-    public int MaxFrameBytes { get; init; } = 16 << 20;
+    public int MaxFrameBytes { get; init; } = ProtocolConfig.DefaultMaxFrameBytes;
 
     public static BrokerSettings Create(Config root)
     {

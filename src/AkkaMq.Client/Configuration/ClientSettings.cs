@@ -57,7 +57,7 @@ public sealed record ClientSettings(
     public bool DataChannel { get; init; } = true;
 
     /// <summary>Largest data-channel frame (Akka.Remote's maximum-frame-size).</summary>
-    public int MaxFrameBytes { get; init; } = 16 << 20;
+    public int MaxFrameBytes { get; init; } = ProtocolConfig.DefaultMaxFrameBytes;
 
     /// <summary>Protocol of the cluster's remote addresses (from the transport's config).</summary>
     public string RemoteProtocol { get; init; } = AkkaMq.Protocol.Configuration.RemoteProtocol.Default;

@@ -9,7 +9,10 @@ public static class ProtocolConfig
 
     /// <summary>Largest frame on either wire: Akka.Remote's maximum-frame-size, which the data channel shares.</summary>
     public static int MaxFrameBytes(Config root) =>
-        (int)Math.Min(int.MaxValue, root.WithFallback(Default).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? (16 << 20));
+        (int)Math.Min(int.MaxValue, root.WithFallback(Default).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size")!.Value);
+
+    /// <summary>The frame limit of the reference config (settings built in code start from it).</summary>
+    public static int DefaultMaxFrameBytes { get; } = MaxFrameBytes(Config.Empty);
 
     public static Config Load(System.Reflection.Assembly assembly, string resource)
     {
