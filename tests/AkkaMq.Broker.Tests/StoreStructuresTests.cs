@@ -482,6 +482,7 @@ public sealed class MessageTailTests
         for (var step = 0; step < 5000; step++)
         {
             var m = Msg(rnd.Next(0, step % 50 == 0 ? 60 : 15), $"t{step}");
+            rnd.NextBytes(m.Body);
             var ts = 10_000 + step;
             tail.Append(offset, ts, m);
             model.Add((offset, ts, m));
@@ -496,14 +497,58 @@ public sealed class MessageTailTests
             {
                 Assert.Equal(model[i].Offset, tail[i].Offset);
                 Assert.Equal(model[i].Ts, tail[i].StoreTimestamp);
-                Assert.Same(model[i].M, tail[i].Message);
+                var held = tail[i].Message;
+                Assert.Equal(model[i].M.Tags, held.Tags);
+                Assert.Equal(model[i].M.BornTimestamp, held.BornTimestamp);
+                Assert.Equal(model[i].M.Body, held.Body);
+                Assert.NotSame(model[i].M.Body, held.Body);
                 Assert.Equal(i, tail.IndexOf(model[i].Offset));
             }
             Assert.Equal(-1, tail.IndexOf(model[0].Offset - 1));
             Assert.Equal(-1, tail.IndexOf(offset));
         }
     }
+
+    [Fact]
+    public void Bodies_survive_chunk_reuse_and_reads_are_copies()
+    {
+        // Many more bytes pass through than the tail holds, so its chunks are reused many times
+        // over; every held body must still read back as written, and a copy handed out earlier
+        // must not change when the chunk it came from is written again.
+        const int bodyBytes = 3000;
+        var tail = new MessageTail(40, 40 * bodyBytes);
+        byte[] Body(long offset) => Enumerable.Range(0, bodyBytes).Select(i => (byte)(offset * 31 + i)).ToArray();
+        var early = new List<(long Offset, byte[] Copy)>();
+        for (var o = 0L; o < 2000; o++)
+        {
+            tail.Append(o, o, new StoredMessage(null, "k" + o, Message.EmptyProperties, Body(o), o));
+            if (o % 97 == 0) early.Add((o, tail[tail.Count - 1].Message.Body));
+        }
+        Assert.Equal(40, tail.Count);
+        for (var i = 0; i < tail.Count; i++)
+        {
+            var e = tail[i];
+            Assert.Equal(Body(e.Offset), e.Message.Body);
+            Assert.Equal("k" + e.Offset, e.Keys);
+            Assert.Equal(e.Offset, e.BornTimestamp);
+        }
+        foreach (var (offset, copy) in early) Assert.Equal(Body(offset), copy);
+    }
+
+    [Fact]
+    public void A_body_larger_than_a_chunk_is_held_whole()
+    {
+        var tail = new MessageTail(8, long.MaxValue);
+        var big = Enumerable.Range(0, 200_000).Select(i => (byte)i).ToArray();
+        tail.Append(0, 0, Msg(10));
+        tail.Append(1, 0, new StoredMessage("Big", null, Message.EmptyProperties, big, 1));
+        tail.Append(2, 0, Msg(10));
+        Assert.Equal(big, tail[1].Message.Body);
+        Assert.Equal(200_000, tail[1].BodyLength);
+        Assert.Equal(200_020, tail.Bytes);
+    }
 }
+
 
 public sealed class PullCollectorTests
 {
@@ -718,7 +763,7 @@ public sealed class PullCollectorTests
             var start = tail.IndexOf(next);
             if (start < 0) break;
             for (var i = start; i < tail.Count; i++)
-                if (!c.Offer(tail[i].Offset, tail[i].StoreTimestamp, tail[i].Message)) break;
+                if (!c.Offer(tail[i])) break;
             var r = c.Result(tail.FirstOffset, 50);
             Assert.True(r.NextBeginOffset > next || r.Status == PullStatus.NoNewMsg);
             Assert.True(r.Messages.Count <= 4);

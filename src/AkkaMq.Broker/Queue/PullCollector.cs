@@ -48,20 +48,53 @@ public sealed class PullCollector
     /// <summary>Offers the message at offset; returns false once the pull is complete.</summary>
     public bool Offer(long offset, long storeTimestamp, StoredMessage m)
     {
-        if (Full) return false;
-        if (offset < NextOffset) return true;
-        if (_filter.Matches(m.Tags))
+        switch (Check(offset, m.Tags, m.Body.Length))
         {
-            // Always return at least one message, however large.
-            if (_found.Count > 0 && _bytes + m.Body.Length > _maxBytes)
-            {
-                Full = true;
-                return false;
-            }
-            _found.Add(new MessageExt(_request.Topic, _request.BrokerName, _request.QueueId, offset, m.Tags, m.Keys, m.Properties,
-                m.Body, m.BornTimestamp, storeTimestamp));
-            _bytes += m.Body.Length;
+            case Verdict.Stop: return false;
+            case Verdict.Before: return true;
+            case Verdict.Take:
+                _found.Add(new MessageExt(_request.Topic, _request.BrokerName, _request.QueueId, offset, m.Tags, m.Keys, m.Properties,
+                    m.Body, m.BornTimestamp, storeTimestamp));
+                _bytes += m.Body.Length;
+                break;
         }
+        return Advance(offset);
+    }
+
+    /// <summary>Offers a tail entry; its body is copied only if the pull takes it.</summary>
+    public bool Offer(in MessageTail.Entry e)
+    {
+        switch (Check(e.Offset, e.Tags, e.BodyLength))
+        {
+            case Verdict.Stop: return false;
+            case Verdict.Before: return true;
+            case Verdict.Take:
+                _found.Add(new MessageExt(_request.Topic, _request.BrokerName, _request.QueueId, e.Offset, e.Tags, e.Keys, e.Properties,
+                    e.CopyBody(), e.BornTimestamp, e.StoreTimestamp));
+                _bytes += e.BodyLength;
+                break;
+        }
+        return Advance(e.Offset);
+    }
+
+    private enum Verdict { Stop, Before, Skip, Take }
+
+    private Verdict Check(long offset, string? tags, int bodyLength)
+    {
+        if (Full) return Verdict.Stop;
+        if (offset < NextOffset) return Verdict.Before;
+        if (!_filter.Matches(tags)) return Verdict.Skip;
+        // Always return at least one message, however large.
+        if (_found.Count > 0 && _bytes + bodyLength > _maxBytes)
+        {
+            Full = true;
+            return Verdict.Stop;
+        }
+        return Verdict.Take;
+    }
+
+    private bool Advance(long offset)
+    {
         NextOffset = offset + 1;
         if (_found.Count >= _maxMessages || ++_scanned >= _maxScan) Full = true;
         return !Full;

@@ -421,8 +421,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         {
             for (var i = start; i < _tail.Count; i++)
             {
-                var e = _tail[i];
-                if (!c.Offer(e.Offset, e.StoreTimestamp, e.Message)) break;
+                if (!c.Offer(_tail[i])) break;
             }
             replyTo.Tell(c.Result(_minOffset, _committedOffset));
             return;
@@ -531,8 +530,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
             var c = Collect(h.Request, h.Filter, h.Offset);
             for (var j = start; j < _tail.Count; j++)
             {
-                var e = _tail[j];
-                if (!c.Offer(e.Offset, e.StoreTimestamp, e.Message)) break;
+                if (!c.Offer(_tail[j])) break;
             }
             if (c.FoundCount == 0)
             {
