@@ -37,7 +37,7 @@ Config fileConfig;
 NodeSettings settings;
 try
 {
-    fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(configPath));
+    fileConfig = HoconFile.Load(configPath);
     settings = NodeSettings.Create(fileConfig);
     NodeHttpSettings.Create(fileConfig);
 }

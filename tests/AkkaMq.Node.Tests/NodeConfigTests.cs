@@ -49,6 +49,24 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Contains(expected, output);
     }
 
+    [Fact]
+    public async Task Settings_from_an_included_file_are_checked_like_the_node_file_own()
+    {
+        File.WriteAllText(Path.Combine(_dir, "base.conf"), "akkamq.broker.brokerId = -1");
+        var (code, output) = await Run($"include \"base.conf\"\nakkamq.store.data-dir = \"{_dir}/data\"");
+        Assert.Equal(2, code);
+        Assert.Contains("akkamq.broker.brokerId", output);
+    }
+
+    [Fact]
+    public async Task A_missing_include_stops_the_node_naming_the_file()
+    {
+        var (code, output) = await Run($"include \"absent.conf\"\nakkamq.store.data-dir = \"{_dir}/data\"");
+        Assert.Equal(2, code);
+        Assert.Contains("configuration error", output);
+        Assert.Contains("absent.conf", output);
+    }
+
     /// <summary>Starts a node whose config (given a port something else holds) must stop it with exit code 2 and the expected words.</summary>
     private async Task AssertAPortInUseStopsTheNode(Func<int, int, string> config, Func<int, string> expected)
     {
