@@ -16,7 +16,10 @@ public static class BrokerBootstrap
         var config = system.Settings.Config;
         var checkpointed = config.GetString(JournalSetup.CheckpointConnectionStringPath, "");
         if (!string.IsNullOrEmpty(checkpointed))
-            system.ActorOf(WalCheckpointer.Props(checkpointed, StoreSettings.Create(config).CheckpointInterval), WalCheckpointer.Name);
+        {
+            var store = StoreSettings.Create(config);
+            system.ActorOf(WalCheckpointer.Props(checkpointed, store.CheckpointInterval, store.WalRestartBytes), WalCheckpointer.Name);
+        }
         var region = BrokerRegion.Start(system, settings);
         system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         var proxy = ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table");

@@ -38,6 +38,7 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.broker.queue.max-inflight-writes = 0", "akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '0'")]
     [InlineData("akkamq.store.checkpoint-interval = -1s", "akkamq.store.checkpoint-interval:")]
     [InlineData("akkamq.store.wal-autocheckpoint = 4 KiB", "akkamq.store.wal-autocheckpoint must be at least 1 MiB")]
+    [InlineData("akkamq.store.wal-restart-size = 4 KiB", "akkamq.store.wal-restart-size must be at least 64 KiB")]
     [InlineData("akkamq.store { journal = postgresql, connection-string-env = AKKAMQ_TEST_SURELY_UNSET_VARIABLE }", "AKKAMQ_TEST_SURELY_UNSET_VARIABLE, which is not set")]
     [InlineData("akkamq.store { journal = postgresql, connection-string = \"Host=127.0.0.1\", connection-string-env = AKKAMQ_PG_CONNECTION }", "both set")]
     [InlineData("akkamq { broker { brokerName = ", "configuration error")]

@@ -177,8 +177,9 @@ public sealed record BrokerSettings(
 /// <summary>Journal settings, read from <c>akkamq.store</c>.</summary>
 /// <param name="CheckpointInterval">Embedded SQLite: how often the background checkpointer copies the WAL into the database; zero leaves it to SQLite inside commits.</param>
 /// <param name="WalAutocheckpointBytes">Embedded SQLite with the background checkpointer: WAL size at which a commit still checkpoints itself.</param>
+/// <param name="WalRestartBytes">Embedded SQLite: WAL size past which the checkpointer holds commits for the short pass that lets the WAL start over.</param>
 public sealed record StoreSettings(string DataDir, string Journal, string ConnectionString,
-    TimeSpan CheckpointInterval = default, long WalAutocheckpointBytes = 64L << 20)
+    TimeSpan CheckpointInterval = default, long WalAutocheckpointBytes = 64L << 20, long WalRestartBytes = 16L << 20)
 {
     public static StoreSettings Create(Config root)
     {
@@ -214,6 +215,10 @@ public sealed record StoreSettings(string DataDir, string Journal, string Connec
         var walLimit = c.GetByteSize("wal-autocheckpoint") ?? 0;
         if (walLimit < 1 << 20)
             throw new ConfigurationException($"akkamq.store.wal-autocheckpoint must be at least 1 MiB, not {walLimit} bytes");
-        return new StoreSettings(dir ?? "", journal, cs, interval, (long)walLimit);
+        var restart = c.GetByteSize("wal-restart-size") ?? 0;
+        if (restart < 64 << 10)
+            throw new ConfigurationException($"akkamq.store.wal-restart-size must be at least 64 KiB, not {restart} bytes");
+        // Past wal-autocheckpoint a commit checkpoints first, so a larger value would never apply.
+        return new StoreSettings(dir ?? "", journal, cs, interval, (long)walLimit, (long)Math.Min(restart, walLimit));
     }
 }

@@ -69,11 +69,13 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
     private SqliteCommand? _highest;
     private SqliteParameter _pCreated = null!, _pPid = null!, _pSeq = null!, _pMessage = null!, _pTags = null!, _pManifest = null!, _pIdentifier = null!;
     private bool _flushScheduled;
+    private readonly object _gate;
 
     public SqliteWriteJournal(Config journalConfig) : base(journalConfig)
     {
         _connectionString = new SqliteConnectionStringBuilder(journalConfig.GetString("connection-string")) { Pooling = false }.ToString();
         _readConnectionString = new SqliteConnectionStringBuilder(journalConfig.GetString("connection-string")) { Pooling = true }.ToString();
+        _gate = WalWriteGate.For(_connectionString);
         _pragmas = journalConfig.GetString(PragmasKey, "");
         _tagSeparator = journalConfig.GetString("tag-separator", ";");
         _serialization = Context.System.Serialization;
@@ -295,6 +297,12 @@ public sealed class SqliteWriteJournal : SqlWriteJournal
     }
 
     private void Commit(PendingWrite[] writes)
+    {
+        // Uncontended except while the checkpointer runs the short pass that restarts the WAL.
+        lock (_gate) CommitUnderGate(writes);
+    }
+
+    private void CommitUnderGate(PendingWrite[] writes)
     {
         var insert = Insert();
         using var tx = _connection!.BeginTransaction(deferred: false);
