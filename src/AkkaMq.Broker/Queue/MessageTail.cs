@@ -42,7 +42,10 @@ public sealed class MessageTail
         public int Length;
     }
 
-    /// <summary>One held message. Cheap to take: the body is copied only by <see cref="Message"/> or <see cref="CopyBody"/>.</summary>
+    /// <summary>
+    /// One held message. Cheap to take: the body is copied only by <see cref="Message"/> or
+    /// <see cref="CopyBody"/>. Read it before the tail changes again, as its chunk is then reused.
+    /// </summary>
     public readonly struct Entry
     {
         private readonly Slot _slot;
