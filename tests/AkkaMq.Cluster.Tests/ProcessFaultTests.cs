@@ -66,6 +66,8 @@ public sealed class ProcessFaultTests : IAsyncLifetime
             : Regex.Replace(text, @"connection-string-env\s*=\s*AKKAMQ_PG_CONNECTION", $"connection-string = \"{_database}\"");
         var file = Path.Combine(_dir, name + ".conf");
         File.WriteAllText(file, text);
+        // The shipped files include the shared failure-handling settings, read next to the including file.
+        File.Copy(Path.Combine(NodeProcess.RepoRoot(), "hocon", "cluster", "base.conf"), Path.Combine(_dir, "base.conf"), overwrite: true);
         return file;
     }
 

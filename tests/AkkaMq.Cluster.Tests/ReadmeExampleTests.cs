@@ -5,7 +5,7 @@ using AkkaMq.TestKit;
 
 namespace AkkaMq.Cluster.Tests;
 
-/// <summary>The user test shown in the README's "Test your app against failures", as written there.</summary>
+/// <summary>The user test shown in docs/cluster.md, "Test your app against failures", as written there.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ReadmeExampleTests
 {
