@@ -20,8 +20,11 @@ public sealed record TopicListEntry(string Topic, IReadOnlyList<string> BrokerNa
 public sealed record TopicList(IReadOnlyList<TopicListEntry> Topics) : IAkkaMqMessage;
 
 /// <summary>Removes a topic's config from one broker group (mqadmin deleteTopic, broker side).</summary>
-public sealed record DeleteTopicInBroker(string BrokerName, string Topic) : IBrokerShardCommand
+public sealed record DeleteTopicInBroker(string BrokerName, string Topic) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new DeleteTopicReply(Topic, code, error, Array.Empty<string>());
+
     public string EntityId => EntityIds.TopicConfigs(BrokerName);
 }
 
@@ -32,7 +35,12 @@ public sealed record DeleteTopicInNameServer(string Topic) : IAkkaMqMessage;
 public sealed record DeleteTopicReply(string Topic, ResponseCode Code, string? Error, IReadOnlyList<string> Brokers) : IAkkaMqMessage;
 
 /// <summary>Runtime figures of the broker node that receives it (mqadmin brokerStatus); answered by its gateway.</summary>
-public sealed record GetBrokerRuntimeInfo(string BrokerName) : IAkkaMqMessage;
+public sealed record GetBrokerRuntimeInfo(string BrokerName) : IBrokerRequest
+{
+    /// <summary>No figures; BootTimestamp 0 (a failed answer is read for its Code and Error only).</summary>
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new BrokerRuntimeInfo(broker, 0, 0, 0, 0, 0, 0, new Dictionary<string, string>(), code, error);
+}
 
 public sealed record BrokerRuntimeInfo(
     BrokerIdentity Broker,
@@ -47,8 +55,11 @@ public sealed record BrokerRuntimeInfo(
     string? Error) : IAkkaMqMessage;
 
 /// <summary>All committed offsets of a consumer group on a topic of a broker group, in one answer.</summary>
-public sealed record GetConsumerOffsets(string BrokerName, string ConsumerGroup, string Topic) : IBrokerShardCommand
+public sealed record GetConsumerOffsets(string BrokerName, string ConsumerGroup, string Topic) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ConsumerOffsets(ConsumerGroup, Topic, new Dictionary<int, long>(), -1, code, error);
+
     public string EntityId => EntityIds.ConsumerOffsets(BrokerName, ConsumerGroup, Topic);
 }
 
@@ -57,16 +68,22 @@ public sealed record ConsumerOffsets(string ConsumerGroup, string Topic, IReadOn
     ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>Offsets of the messages of one queue carrying Key (the broker's key index), newest last, at most MaxNum.</summary>
-public sealed record QueryMessageKey(string BrokerName, string Topic, int QueueId, string Key, int MaxNum) : IBrokerShardCommand
+public sealed record QueryMessageKey(string BrokerName, string Topic, int QueueId, string Key, int MaxNum) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new MessageKeyOffsets(Topic, QueueId, Key, Array.Empty<long>(), code, error);
+
     public string EntityId => EntityIds.Queue(BrokerName, Topic, QueueId);
 }
 
 public sealed record MessageKeyOffsets(string Topic, int QueueId, string Key, IReadOnlyList<long> Offsets, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>What one broker group's ConsumerGroupManager knows of a group's members (mqadmin consumerConnection).</summary>
-public sealed record GetConsumerConnection(string BrokerName, string ConsumerGroup) : IBrokerShardCommand
+public sealed record GetConsumerConnection(string BrokerName, string ConsumerGroup) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ConsumerConnectionInfo(BrokerName, ConsumerGroup, Array.Empty<ConsumerConnectionEntry>(), code, error);
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 

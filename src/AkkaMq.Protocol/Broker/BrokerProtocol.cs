@@ -1,13 +1,39 @@
+using AkkaMq.Protocol.NameServer;
+
 namespace AkkaMq.Protocol.Broker;
 
+/// <summary>
+/// A request a broker gateway answers. Its failure reply is shaped here, once per request type,
+/// so every place that refuses a request (checks, failover hold, wrong broker) answers alike.
+/// </summary>
+public interface IBrokerRequest : IAkkaMqMessage
+{
+    /// <summary>The reply telling the sender the request failed; null when the sender expects none (one-way requests).</summary>
+    /// <param name="broker">The broker node that refuses it.</param>
+    object? FailureReply(BrokerIdentity broker, ResponseCode code, string error);
+}
+
 /// <summary>One message of a send batch. CorrelationId is the producer's own, echoed in the ack.</summary>
-public sealed record SendEntry(long CorrelationId, int QueueId, bool Oneway, long BornTimestamp, Message Message);
+public sealed record SendEntry(long CorrelationId, int QueueId, bool Oneway, long BornTimestamp, Message Message)
+{
+    public SendAck FailedAck(ResponseCode code, string? error) => new(CorrelationId, code, error, SendStatus.SendOk, QueueId, -1);
+}
 
 /// <summary>
 /// A producer's batch to one broker, possibly spanning topics and queues. Acks come back per
 /// queue as <see cref="SendAcks"/> to the sender, as soon as that queue's write is durable.
 /// </summary>
-public sealed record SendMessages(string BrokerName, IReadOnlyList<SendEntry> Entries) : IAkkaMqMessage;
+public sealed record SendMessages(string BrokerName, IReadOnlyList<SendEntry> Entries) : IBrokerRequest
+{
+    /// <summary>A failed ack per entry that is not one-way; null when all are one-way.</summary>
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error)
+    {
+        List<SendAck>? acks = null;
+        foreach (var e in Entries)
+            if (!e.Oneway) (acks ??= new List<SendAck>(Entries.Count)).Add(e.FailedAck(code, error));
+        return acks == null ? null : new SendAcks(broker.BrokerName, acks);
+    }
+}
 
 public sealed record SendAck(long CorrelationId, ResponseCode Code, string? Error, SendStatus Status, int QueueId, long QueueOffset);
 
@@ -42,8 +68,11 @@ public sealed record AppendMessages(string BrokerName, string Topic, int QueueId
 /// new, the broker holds the request until a matching message arrives or the time ends.
 /// </summary>
 public sealed record PullMessage(string BrokerName, string ConsumerGroup, string Topic, int QueueId, long QueueOffset,
-    int MaxMsgNums, string SubExpression, long SuspendTimeoutMillis) : IBrokerShardCommand
+    int MaxMsgNums, string SubExpression, long SuspendTimeoutMillis) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        PullResult.Failed(this, code, error);
+
     public string EntityId => EntityIds.Queue(BrokerName, Topic, QueueId);
 }
 
@@ -57,23 +86,32 @@ public sealed record PullResult(PullStatus Status, long NextBeginOffset, long Mi
 public enum QueueOffsetKind { Min = 0, Max = 1, ByTimestamp = 2 }
 
 /// <summary>Queue bounds, or the first offset stored at or after Timestamp (RocketMQ's searchOffset).</summary>
-public sealed record QueryQueueOffset(string BrokerName, string Topic, int QueueId, QueueOffsetKind Kind, long Timestamp) : IBrokerShardCommand
+public sealed record QueryQueueOffset(string BrokerName, string Topic, int QueueId, QueueOffsetKind Kind, long Timestamp) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new QueueOffsetReply(Topic, QueueId, -1, -1, -1, -1, code, error);
+
     public string EntityId => EntityIds.Queue(BrokerName, Topic, QueueId);
 }
 
 public sealed record QueueOffsetReply(string Topic, int QueueId, long Offset, long MinOffset, long MaxOffset,
     long LastStoreTimestamp, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
-public sealed record CommitConsumerOffsets(string BrokerName, string ConsumerGroup, string Topic, IReadOnlyDictionary<int, long> Offsets) : IBrokerShardCommand
+public sealed record CommitConsumerOffsets(string BrokerName, string ConsumerGroup, string Topic, IReadOnlyDictionary<int, long> Offsets) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new CommitConsumerOffsetsReply(ConsumerGroup, Topic, code, error);
+
     public string EntityId => EntityIds.ConsumerOffsets(BrokerName, ConsumerGroup, Topic);
 }
 
 public sealed record CommitConsumerOffsetsReply(string ConsumerGroup, string Topic, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
-public sealed record QueryConsumerOffset(string BrokerName, string ConsumerGroup, string Topic, int QueueId) : IBrokerShardCommand
+public sealed record QueryConsumerOffset(string BrokerName, string ConsumerGroup, string Topic, int QueueId) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ConsumerOffsetReply(ConsumerGroup, Topic, QueueId, -1, code, error);
+
     public string EntityId => EntityIds.ConsumerOffsets(BrokerName, ConsumerGroup, Topic);
 }
 
@@ -81,8 +119,11 @@ public sealed record QueryConsumerOffset(string BrokerName, string ConsumerGroup
 public sealed record ConsumerOffsetReply(string ConsumerGroup, string Topic, int QueueId, long Offset, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>Create or change a topic on this broker group (from the NameServer or an admin tool).</summary>
-public sealed record UpdateTopicConfig(string BrokerName, TopicConfig Config) : IBrokerShardCommand
+public sealed record UpdateTopicConfig(string BrokerName, TopicConfig Config) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new UpdateTopicConfigReply(BrokerName, Config.TopicName, null, code, error);
+
     public string EntityId => EntityIds.TopicConfigs(BrokerName);
 }
 
@@ -96,7 +137,11 @@ public sealed record GetTopicConfigs(string BrokerName) : IBrokerShardCommand
 public sealed record TopicConfigs(string BrokerName, IReadOnlyList<TopicConfig> Configs) : IAkkaMqMessage;
 
 /// <summary>Asks a broker gateway where its data channel listens (sends and pulls over plain TCP).</summary>
-public sealed record GetDataChannel(string BrokerName) : IAkkaMqMessage;
+public sealed record GetDataChannel(string BrokerName) : IBrokerRequest
+{
+    /// <summary>Port 0: no data channel, the client stays on Akka.Remote.</summary>
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) => new DataChannelAddress(broker.BrokerName, "", 0);
+}
 
 /// <summary>The gateway's data channel; Port 0 when the node runs without one (clients stay on Akka.Remote).</summary>
 public sealed record DataChannelAddress(string BrokerName, string Host, int Port) : IAkkaMqMessage;

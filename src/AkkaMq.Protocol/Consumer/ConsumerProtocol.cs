@@ -1,4 +1,5 @@
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Protocol.Consumer;
 
@@ -27,22 +28,31 @@ public static class ConsumerEntityIds
 /// for heartbeats to expire.
 /// </summary>
 public sealed record ConsumerHeartbeat(string BrokerName, string ConsumerGroup, string ClientId, MessageModel MessageModel,
-    IReadOnlyList<SubscriptionData> Subscriptions) : IBrokerShardCommand
+    IReadOnlyList<SubscriptionData> Subscriptions) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ConsumerHeartbeatReply(BrokerName, ConsumerGroup, ClientId, code, error);
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 
 public sealed record ConsumerHeartbeatReply(string BrokerName, string ConsumerGroup, string ClientId, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>A consumer leaving its group on shutdown (RocketMQ's UNREGISTER_CLIENT).</summary>
-public sealed record UnregisterConsumer(string BrokerName, string ConsumerGroup, string ClientId) : IBrokerShardCommand
+public sealed record UnregisterConsumer(string BrokerName, string ConsumerGroup, string ClientId) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        null;
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 
 /// <summary>The live members of a group (RocketMQ's GET_CONSUMER_LIST_BY_GROUP).</summary>
-public sealed record GetConsumerList(string BrokerName, string ConsumerGroup) : IBrokerShardCommand
+public sealed record GetConsumerList(string BrokerName, string ConsumerGroup) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ConsumerList(ConsumerGroup, Array.Empty<string>(), code, error);
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 
@@ -56,16 +66,22 @@ public sealed record ConsumerIdsChanged(string BrokerName, string ConsumerGroup)
 /// An orderly consumer locks the queues it owns (RocketMQ's LOCK_BATCH_MQ). A lock held by another
 /// live client is refused until it expires; the reply lists the queues now locked by ClientId.
 /// </summary>
-public sealed record LockBatchMQ(string BrokerName, string ConsumerGroup, string ClientId, IReadOnlyList<MessageQueue> Queues) : IBrokerShardCommand
+public sealed record LockBatchMQ(string BrokerName, string ConsumerGroup, string ClientId, IReadOnlyList<MessageQueue> Queues) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new LockBatchMQReply(ConsumerGroup, ClientId, Array.Empty<MessageQueue>(), code, error);
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 
 public sealed record LockBatchMQReply(string ConsumerGroup, string ClientId, IReadOnlyList<MessageQueue> LockOKMQSet, ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>Releases queue locks of ClientId (UNLOCK_BATCH_MQ); locks held by others are left alone.</summary>
-public sealed record UnlockBatchMQ(string BrokerName, string ConsumerGroup, string ClientId, IReadOnlyList<MessageQueue> Queues) : IBrokerShardCommand
+public sealed record UnlockBatchMQ(string BrokerName, string ConsumerGroup, string ClientId, IReadOnlyList<MessageQueue> Queues) : IBrokerShardCommand, IBrokerRequest
 {
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        null;
+
     public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
 }
 
@@ -100,7 +116,11 @@ public static class MessageConst
 /// reply is a SendAcks with CorrelationId, as for a send.
 /// </summary>
 public sealed record ConsumerSendMsgBack(string BrokerName, string ConsumerGroup, long CorrelationId, MessageExt Msg, int DelayLevel,
-    int MaxReconsumeTimes) : IAkkaMqMessage;
+    int MaxReconsumeTimes) : IBrokerRequest
+{
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new SendAcks(broker.BrokerName, new[] { new SendAck(CorrelationId, code, error, SendStatus.SendOk, 0, -1) });
+}
 
 /// <summary>A message stored with a delivery time; the broker's schedule re-stores it into Topic:QueueId then.</summary>
 public sealed record ScheduledEntry(long DeliverAt, SendEntry Entry);
