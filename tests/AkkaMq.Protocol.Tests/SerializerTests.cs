@@ -63,6 +63,7 @@ internal static class Samples
 
     public static readonly PullMessage Pull = new("broker-a", "group-1", "TopicTest", 3, 42, 32, "TagA || TagB", 15_000);
 
+    // Fixtures/serializer-5a1ab64.txt holds these samples' bytes: add samples, never change existing ones.
     public static readonly Dictionary<string, Func<object>> All = new()
     {
         // Broker
