@@ -4,7 +4,7 @@ using AkkaMq.Protocol.Store;
 namespace AkkaMq.Protocol.Serialization;
 
 // Persisted events and snapshots (manifests "S..", ending in a format version). Frozen once shipped: a change is a
-// new manifest with the next version digit, and the old reader stays. Fixtures/serializer-5a1ab64.txt pins them.
+// new manifest with the next version digit, and the old reader stays. The fixtures in tests/*/Fixtures pin them.
 public sealed partial class AkkaMqSerializer
 {
     private const string MessagesAppendedManifest = "SMA1";
