@@ -9,6 +9,7 @@ namespace AkkaMq.Protocol.Tests;
 /// <summary>Samples of the admin messages and the store formats added with them.</summary>
 internal static class AdminSamples
 {
+    // Fixtures/serializer-5a1ab64.txt holds these samples' bytes: add samples, never change existing ones.
     public static readonly Dictionary<string, Func<object>> All = new()
     {
         ["GetAllTopicList"] = () => GetAllTopicList.Instance,

@@ -1,11 +1,10 @@
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
-using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Protocol.Serialization;
 
-// Admin messages and the store formats added with them. Their manifests all start with 'A'
-// (wire) or "SA" (persisted, with a version digit), apart from the other components' ones.
+// Admin wire messages (manifests "A.."), mqadmin's view: topic lists and deletion, broker runtime info, consumer
+// offsets and connections, messages by key. The store formats added with them are in the Store file.
 public sealed partial class AkkaMqSerializer
 {
     private const string GetAllTopicListManifest = "ATL";
@@ -21,8 +20,6 @@ public sealed partial class AkkaMqSerializer
     private const string MessageKeyOffsetsManifest = "AKO";
     private const string GetConsumerConnectionManifest = "AGC";
     private const string ConsumerConnectionInfoManifest = "ACC";
-    private const string TopicConfigDeletedManifest = "SAD1";
-    private const string QueueLogKeyedSnapshotManifest = "SAQ1";
 
     private static string? AdminManifest(object o) => o switch
     {
@@ -39,131 +36,28 @@ public sealed partial class AkkaMqSerializer
         MessageKeyOffsets => MessageKeyOffsetsManifest,
         GetConsumerConnection => GetConsumerConnectionManifest,
         ConsumerConnectionInfo => ConsumerConnectionInfoManifest,
-        TopicConfigDeleted => TopicConfigDeletedManifest,
-        QueueLogKeyedSnapshot => QueueLogKeyedSnapshotManifest,
         _ => null,
     };
 
-    private static bool WriteAdmin(WireWriter w, object obj)
+    private static bool WriteAdmin(WireWriter w, object o)
     {
-        switch (obj)
+        switch (o)
         {
-            case GetAllTopicList:
-                break;
-            case TopicList m:
-                w.WriteLength(m.Topics.Count);
-                foreach (var t in m.Topics)
-                {
-                    w.WriteString(t.Topic);
-                    WriteStrings(w, t.BrokerNames);
-                }
-                break;
-            case DeleteTopicInBroker m:
-                w.WriteString(m.BrokerName);
-                w.WriteString(m.Topic);
-                break;
-            case DeleteTopicInNameServer m:
-                w.WriteString(m.Topic);
-                break;
-            case DeleteTopicReply m:
-                w.WriteString(m.Topic);
-                w.WriteVarInt((int)m.Code);
-                w.WriteString(m.Error);
-                WriteStrings(w, m.Brokers);
-                break;
-            case GetBrokerRuntimeInfo m:
-                w.WriteString(m.BrokerName);
-                break;
-            case BrokerRuntimeInfo m:
-                WriteBrokerIdentity(w, m.Broker);
-                w.WriteVarLong(m.BootTimestamp);
-                w.WriteVarLong(m.MsgPutTotal);
-                w.WriteVarLong(m.MsgGetTotal);
-                w.WriteInt64(BitConverter.DoubleToInt64Bits(m.PutTps));
-                w.WriteInt64(BitConverter.DoubleToInt64Bits(m.GetTps));
-                w.WriteVarInt(m.TopicCount);
-                w.WriteProperties(m.Extra);
-                w.WriteVarInt((int)m.Code);
-                w.WriteString(m.Error);
-                break;
-            case GetConsumerOffsets m:
-                w.WriteString(m.BrokerName);
-                w.WriteString(m.ConsumerGroup);
-                w.WriteString(m.Topic);
-                break;
-            case ConsumerOffsets m:
-                w.WriteString(m.ConsumerGroup);
-                w.WriteString(m.Topic);
-                WriteOffsets(w, m.Offsets);
-                w.WriteVarLong(m.LastCommitTimestamp);
-                w.WriteVarInt((int)m.Code);
-                w.WriteString(m.Error);
-                break;
-            case QueryMessageKey m:
-                w.WriteString(m.BrokerName);
-                w.WriteString(m.Topic);
-                w.WriteVarInt(m.QueueId);
-                w.WriteString(m.Key);
-                w.WriteVarInt(m.MaxNum);
-                break;
-            case MessageKeyOffsets m:
-                w.WriteString(m.Topic);
-                w.WriteVarInt(m.QueueId);
-                w.WriteString(m.Key);
-                WriteLongs(w, m.Offsets);
-                w.WriteVarInt((int)m.Code);
-                w.WriteString(m.Error);
-                break;
-            case GetConsumerConnection m:
-                w.WriteString(m.BrokerName);
-                w.WriteString(m.ConsumerGroup);
-                break;
-            case ConsumerConnectionInfo m:
-                w.WriteString(m.BrokerName);
-                w.WriteString(m.ConsumerGroup);
-                w.WriteLength(m.Connections.Count);
-                foreach (var c in m.Connections)
-                {
-                    w.WriteString(c.ClientId);
-                    w.WriteString(c.Address);
-                    w.WriteVarInt((int)c.MessageModel);
-                    w.WriteLength(c.Subscriptions.Count);
-                    foreach (var sub in c.Subscriptions)
-                    {
-                        w.WriteString(sub.Topic);
-                        w.WriteString(sub.SubExpression);
-                    }
-                    w.WriteVarLong(c.LastHeartbeat);
-                }
-                w.WriteVarInt((int)m.Code);
-                w.WriteString(m.Error);
-                break;
-            case TopicConfigDeleted m:
-                w.WriteString(m.Topic);
-                break;
-            case QueueLogKeyedSnapshot m:
-                w.WriteVarLong(m.NextOffset);
-                w.WriteVarLong(m.MinOffset);
-                w.WriteVarLong(m.LastStoreTimestamp);
-                w.WriteVarInt(m.IndexStride);
-                w.WriteLength(m.Index.Count);
-                foreach (var e in m.Index)
-                {
-                    w.WriteVarLong(e.Offset);
-                    w.WriteVarLong(e.SeqNr);
-                    w.WriteVarLong(e.StoreTimestamp);
-                }
-                w.WriteLength(m.Keys.Count);
-                foreach (var k in m.Keys)
-                {
-                    w.WriteString(k.Key);
-                    WriteLongs(w, k.Offsets);
-                }
-                break;
-            default:
-                return false;
+            case GetAllTopicList: return true; // no fields
+            case TopicList m: Write(w, m); return true;
+            case DeleteTopicInBroker m: Write(w, m); return true;
+            case DeleteTopicInNameServer m: w.WriteString(m.Topic); return true;
+            case DeleteTopicReply m: WriteTopicReply(w, m.Topic, m.Code, m.Error, m.Brokers); return true;
+            case GetBrokerRuntimeInfo m: w.WriteString(m.BrokerName); return true;
+            case BrokerRuntimeInfo m: Write(w, m); return true;
+            case GetConsumerOffsets m: Write(w, m); return true;
+            case ConsumerOffsets m: Write(w, m); return true;
+            case QueryMessageKey m: Write(w, m); return true;
+            case MessageKeyOffsets m: Write(w, m); return true;
+            case GetConsumerConnection m: WriteGroup(w, m.BrokerName, m.ConsumerGroup); return true;
+            case ConsumerConnectionInfo m: Write(w, m); return true;
+            default: return false;
         }
-        return true;
     }
 
     private static object? ReadAdmin(string manifest, ref WireReader r) => manifest switch
@@ -172,30 +66,116 @@ public sealed partial class AkkaMqSerializer
         TopicListManifest => ReadTopicList(ref r),
         DeleteTopicInBrokerManifest => new DeleteTopicInBroker(r.ReadRequiredString(), r.ReadRequiredString()),
         DeleteTopicInNameServerManifest => new DeleteTopicInNameServer(r.ReadRequiredString()),
-        DeleteTopicReplyManifest => new DeleteTopicReply(r.ReadRequiredString(), (ResponseCode)r.ReadVarInt(), r.ReadString(), ReadStrings(ref r)),
+        DeleteTopicReplyManifest => new DeleteTopicReply(r.ReadRequiredString(), ReadCode(ref r), r.ReadString(), r.ReadStrings()),
         GetBrokerRuntimeInfoManifest => new GetBrokerRuntimeInfo(r.ReadRequiredString()),
-        BrokerRuntimeInfoManifest => new BrokerRuntimeInfo(ReadBrokerIdentity(ref r), r.ReadVarLong(), r.ReadVarLong(), r.ReadVarLong(),
-            BitConverter.Int64BitsToDouble(r.ReadInt64()), BitConverter.Int64BitsToDouble(r.ReadInt64()), r.ReadVarInt(), r.ReadProperties(),
-            (ResponseCode)r.ReadVarInt(), r.ReadString()),
+        BrokerRuntimeInfoManifest => ReadBrokerRuntimeInfo(ref r),
         GetConsumerOffsetsManifest => new GetConsumerOffsets(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString()),
-        ConsumerOffsetsManifest => new ConsumerOffsets(r.ReadRequiredString(), r.ReadRequiredString(), ReadOffsets(ref r), r.ReadVarLong(),
-            (ResponseCode)r.ReadVarInt(), r.ReadString()),
-        QueryMessageKeyManifest => new QueryMessageKey(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), r.ReadVarInt()),
-        MessageKeyOffsetsManifest => new MessageKeyOffsets(r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), ReadLongs(ref r),
-            (ResponseCode)r.ReadVarInt(), r.ReadString()),
+        ConsumerOffsetsManifest => ReadConsumerOffsets(ref r),
+        QueryMessageKeyManifest => ReadQueryMessageKey(ref r),
+        MessageKeyOffsetsManifest => ReadMessageKeyOffsets(ref r),
         GetConsumerConnectionManifest => new GetConsumerConnection(r.ReadRequiredString(), r.ReadRequiredString()),
         ConsumerConnectionInfoManifest => ReadConsumerConnectionInfo(ref r),
-        TopicConfigDeletedManifest => new TopicConfigDeleted(r.ReadRequiredString()),
-        QueueLogKeyedSnapshotManifest => ReadQueueLogKeyedSnapshot(ref r),
         _ => null,
     };
+
+    private static void Write(WireWriter w, TopicList m)
+    {
+        w.WriteLength(m.Topics.Count);
+        for (var i = 0; i < m.Topics.Count; i++)
+        {
+            w.WriteString(m.Topics[i].Topic);
+            w.WriteStrings(m.Topics[i].BrokerNames);
+        }
+    }
 
     private static TopicList ReadTopicList(ref WireReader r)
     {
         var n = r.ReadLength();
         var list = new TopicListEntry[n];
-        for (var i = 0; i < n; i++) list[i] = new TopicListEntry(r.ReadRequiredString(), ReadStrings(ref r));
+        for (var i = 0; i < n; i++) list[i] = new TopicListEntry(r.ReadRequiredString(), r.ReadStrings());
         return new TopicList(list);
+    }
+
+    private static void Write(WireWriter w, DeleteTopicInBroker m)
+    {
+        w.WriteString(m.BrokerName);
+        w.WriteString(m.Topic);
+    }
+
+    // The rates are IEEE doubles, written as their 8 bytes.
+    private static void Write(WireWriter w, BrokerRuntimeInfo m)
+    {
+        WriteBrokerIdentity(w, m.Broker);
+        w.WriteVarLong(m.BootTimestamp);
+        w.WriteVarLong(m.MsgPutTotal);
+        w.WriteVarLong(m.MsgGetTotal);
+        w.WriteInt64(BitConverter.DoubleToInt64Bits(m.PutTps));
+        w.WriteInt64(BitConverter.DoubleToInt64Bits(m.GetTps));
+        w.WriteVarInt(m.TopicCount);
+        w.WriteProperties(m.Extra);
+        WriteStatus(w, m.Code, m.Error);
+    }
+
+    private static BrokerRuntimeInfo ReadBrokerRuntimeInfo(ref WireReader r) => new(ReadBrokerIdentity(ref r), r.ReadVarLong(),
+        r.ReadVarLong(), r.ReadVarLong(), BitConverter.Int64BitsToDouble(r.ReadInt64()), BitConverter.Int64BitsToDouble(r.ReadInt64()),
+        r.ReadVarInt(), r.ReadProperties(), ReadCode(ref r), r.ReadString());
+
+    private static void Write(WireWriter w, GetConsumerOffsets m)
+    {
+        WriteGroup(w, m.BrokerName, m.ConsumerGroup);
+        w.WriteString(m.Topic);
+    }
+
+    private static void Write(WireWriter w, ConsumerOffsets m)
+    {
+        w.WriteString(m.ConsumerGroup);
+        w.WriteString(m.Topic);
+        WriteOffsets(w, m.Offsets);
+        w.WriteVarLong(m.LastCommitTimestamp);
+        WriteStatus(w, m.Code, m.Error);
+    }
+
+    private static ConsumerOffsets ReadConsumerOffsets(ref WireReader r) => new(r.ReadRequiredString(), r.ReadRequiredString(),
+        ReadOffsets(ref r), r.ReadVarLong(), ReadCode(ref r), r.ReadString());
+
+    private static void Write(WireWriter w, QueryMessageKey m)
+    {
+        w.WriteString(m.BrokerName);
+        w.WriteString(m.Topic);
+        w.WriteVarInt(m.QueueId);
+        w.WriteString(m.Key);
+        w.WriteVarInt(m.MaxNum);
+    }
+
+    private static QueryMessageKey ReadQueryMessageKey(ref WireReader r) =>
+        new(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), r.ReadVarInt());
+
+    private static void Write(WireWriter w, MessageKeyOffsets m)
+    {
+        w.WriteString(m.Topic);
+        w.WriteVarInt(m.QueueId);
+        w.WriteString(m.Key);
+        w.WriteLongs(m.Offsets);
+        WriteStatus(w, m.Code, m.Error);
+    }
+
+    private static MessageKeyOffsets ReadMessageKeyOffsets(ref WireReader r) =>
+        new(r.ReadRequiredString(), r.ReadVarInt(), r.ReadRequiredString(), r.ReadLongs(), ReadCode(ref r), r.ReadString());
+
+    private static void Write(WireWriter w, ConsumerConnectionInfo m)
+    {
+        WriteGroup(w, m.BrokerName, m.ConsumerGroup);
+        w.WriteLength(m.Connections.Count);
+        for (var i = 0; i < m.Connections.Count; i++)
+        {
+            var c = m.Connections[i];
+            w.WriteString(c.ClientId);
+            w.WriteString(c.Address);
+            w.WriteVarInt((int)c.MessageModel);
+            WriteSubscriptions(w, c.Subscriptions);
+            w.WriteVarLong(c.LastHeartbeat);
+        }
+        WriteStatus(w, m.Code, m.Error);
     }
 
     private static ConsumerConnectionInfo ReadConsumerConnectionInfo(ref WireReader r)
@@ -205,44 +185,8 @@ public sealed partial class AkkaMqSerializer
         var n = r.ReadLength();
         var list = new ConsumerConnectionEntry[n];
         for (var i = 0; i < n; i++)
-        {
-            var clientId = r.ReadRequiredString();
-            var address = r.ReadString();
-            var model = (MessageModel)r.ReadVarInt();
-            var ns = r.ReadLength();
-            var subs = new SubscriptionData[ns];
-            for (var j = 0; j < ns; j++) subs[j] = new SubscriptionData(r.ReadRequiredString(), r.ReadRequiredString());
-            list[i] = new ConsumerConnectionEntry(clientId, address, model, subs, r.ReadVarLong());
-        }
-        return new ConsumerConnectionInfo(broker, group, list, (ResponseCode)r.ReadVarInt(), r.ReadString());
-    }
-
-    private static QueueLogKeyedSnapshot ReadQueueLogKeyedSnapshot(ref WireReader r)
-    {
-        var next = r.ReadVarLong();
-        var min = r.ReadVarLong();
-        var last = r.ReadVarLong();
-        var stride = r.ReadVarInt();
-        var n = r.ReadLength();
-        var index = new QueueIndexEntry[n];
-        for (var i = 0; i < n; i++) index[i] = new QueueIndexEntry(r.ReadVarLong(), r.ReadVarLong(), r.ReadVarLong());
-        var nk = r.ReadLength();
-        var keys = new KeyIndexEntry[nk];
-        for (var i = 0; i < nk; i++) keys[i] = new KeyIndexEntry(r.ReadRequiredString(), ReadLongs(ref r));
-        return new QueueLogKeyedSnapshot(next, min, last, stride, index, keys);
-    }
-
-    private static void WriteLongs(WireWriter w, IReadOnlyList<long> list)
-    {
-        w.WriteLength(list.Count);
-        for (var i = 0; i < list.Count; i++) w.WriteVarLong(list[i]);
-    }
-
-    private static long[] ReadLongs(ref WireReader r)
-    {
-        var n = r.ReadLength();
-        var list = new long[n];
-        for (var i = 0; i < n; i++) list[i] = r.ReadVarLong();
-        return list;
+            list[i] = new ConsumerConnectionEntry(r.ReadRequiredString(), r.ReadString(), (MessageModel)r.ReadVarInt(),
+                ReadSubscriptions(ref r), r.ReadVarLong());
+        return new ConsumerConnectionInfo(broker, group, list, ReadCode(ref r), r.ReadString());
     }
 }

@@ -111,6 +111,20 @@ public sealed class WireWriter
         _pos += bytes.Length;
     }
 
+    /// <summary>A count, then each string (none may be null).</summary>
+    public void WriteStrings(IReadOnlyList<string> list)
+    {
+        WriteLength(list.Count);
+        for (var i = 0; i < list.Count; i++) WriteString(list[i]);
+    }
+
+    /// <summary>A count, then each value as a varint.</summary>
+    public void WriteLongs(IReadOnlyList<long> list)
+    {
+        WriteLength(list.Count);
+        for (var i = 0; i < list.Count; i++) WriteVarLong(list[i]);
+    }
+
     public void WriteProperties(IReadOnlyDictionary<string, string> props)
     {
         WriteLength(props.Count);
@@ -225,6 +239,22 @@ public ref struct WireReader
         var b = _data.Slice(_pos, len).ToArray();
         _pos += len;
         return b;
+    }
+
+    public string[] ReadStrings()
+    {
+        var n = ReadLength();
+        var list = new string[n];
+        for (var i = 0; i < n; i++) list[i] = ReadRequiredString();
+        return list;
+    }
+
+    public long[] ReadLongs()
+    {
+        var n = ReadLength();
+        var list = new long[n];
+        for (var i = 0; i < n; i++) list[i] = ReadVarLong();
+        return list;
     }
 
     public IReadOnlyDictionary<string, string> ReadProperties()
