@@ -142,6 +142,18 @@ public sealed class MessageTail
         return i >= 0 && i < Count ? (int)i : -1;
     }
 
+    /// <summary>
+    /// The offset of the first held message stored at or after timestamp; -1 when none is, or when
+    /// the oldest held message is, as older messages outside the tail may then be too.
+    /// </summary>
+    public long OffsetStoredAtOrAfter(long timestamp)
+    {
+        if (Count == 0 || this[0].StoreTimestamp >= timestamp) return -1;
+        for (var i = 0; i < Count; i++)
+            if (this[i].StoreTimestamp >= timestamp) return this[i].Offset;
+        return -1;
+    }
+
     public void Clear()
     {
         while (Count > 0) RemoveOldest();

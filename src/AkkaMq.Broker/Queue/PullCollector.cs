@@ -77,6 +77,15 @@ public sealed class PullCollector
         return Advance(e.Offset);
     }
 
+    /// <summary>Offers the tail's entries from index start on, until the pull is complete.</summary>
+    public void OfferTail(MessageTail tail, int start)
+    {
+        for (var i = start; i < tail.Count; i++)
+        {
+            if (!Offer(tail[i])) break;
+        }
+    }
+
     private enum Verdict { Stop, Before, Skip, Take }
 
     private Verdict Check(long offset, string? tags, int bodyLength)

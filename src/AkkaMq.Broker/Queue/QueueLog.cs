@@ -14,12 +14,13 @@ namespace AkkaMq.Broker.Queue;
 /// <summary>
 /// One message queue (topic, queueId) of a broker group; its journal is the queue log.
 /// Write path: sends wait in a pending list while a journal write is in flight and are then
-/// persisted together as one <see cref="MessagesAppended"/> event (group commit); each sender is
-/// acked once its batch is durable. Read path: recent offsets from the in-memory tail, older ones
-/// by a <see cref="QueueReader"/> child reading the journal; pulls at the end of the queue are
-/// held until a matching message arrives (long polling).
+/// persisted together as one <see cref="MessagesAppended"/> event (group commit, see
+/// <see cref="GroupCommitBuffer"/>); each sender is acked once its batch is durable. Read path:
+/// recent offsets from the in-memory tail, older ones from the <see cref="ReadAheadCache"/> or by a
+/// <see cref="QueueReader"/> child reading the journal; pulls at the end of the queue are held
+/// until a matching message arrives (long polling, see <see cref="HeldPulls"/>).
 /// </summary>
-public sealed class QueueLog : UntypedPersistentActor, IWithTimers
+public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
 {
     /// <summary>Stop after in-flight writes complete (sharding hand-off and passivation).</summary>
     public sealed class Stop : INoSerializationVerificationNeeded
@@ -27,37 +28,6 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         public static readonly Stop Instance = new();
         private Stop() { }
     }
-
-    private readonly record struct PendingSend(SendEntry Entry, IActorRef Sender, long ArrivedAt);
-
-    private sealed class HeldPull
-    {
-        public required PullMessage Request;
-        public required SubscriptionExpression Filter;
-        public required IActorRef ReplyTo;
-        public long Offset;
-        public long Id;
-    }
-
-    private sealed record HeldPullExpired(long Id) : INoSerializationVerificationNeeded;
-
-    /// <summary>
-    /// The range after the last pull that was served from the journal, read in the background so
-    /// that a consumer catching up finds its next pull in memory (the journal read of the range
-    /// after it overlaps with the transfer). Events is null while it loads; pulls for its first
-    /// offset wait for it meanwhile.
-    /// </summary>
-    private sealed class ReadAheadRange
-    {
-        public required long Id;
-        public required long From;
-        public long To;
-        public long NextSeqNr;
-        public List<MessagesAppended>? Events;
-        public readonly List<(PullMessage Request, SubscriptionExpression Filter, IActorRef ReplyTo)> Waiting = new();
-    }
-
-    private sealed record ReadAheadUnused(long Id) : INoSerializationVerificationNeeded;
 
     private readonly string _brokerName;
     private readonly string _topic;
@@ -71,21 +41,17 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     private readonly TopicStats _topicStats;
     private readonly QueueStats _queueStats;
     private readonly string? _dlqGroup; // the group, when this is a %DLQ%group queue
-    private readonly Queue<PendingSend> _pending = new();
-    private readonly List<HeldPull> _held = new();
-    private readonly Dictionary<long, long> _cursors = new();
-    private readonly Queue<List<PendingSend>> _writing = new(); // batches in journal order
+    private readonly GroupCommitBuffer _sends;
+    private readonly HeldPulls _held;
+    private readonly ReadAheadCache _ahead;
+    private readonly Action<MessagesAppended> _onPersisted;
 
     private long _nextOffset;       // next offset to assign
     private long _committedOffset;  // offsets below this are durable and readable (RocketMQ's maxOffset)
     private long _minOffset;
     private long _lastStoreTimestamp;
-    private int _inflightWrites;
     private int _eventsSinceSnapshot;
     private long _messagesSinceSnapshot;
-    private long _nextHeldId;
-    private ReadAheadRange? _ahead;
-    private long _nextAheadId;
     private bool _stopping;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -102,6 +68,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         _tail = new MessageTail(settings.TailMessages, settings.TailBytes);
         _index = new SparseOffsetIndex(settings.IndexMaxEntries);
         _keys = new MessageKeyIndex(settings.KeyIndexMaxKeys, settings.KeyIndexMaxOffsetsPerKey);
+        _sends = new GroupCommitBuffer(brokerName, queueId, settings.MaxPendingMessages, settings.MaxInflightWrites,
+            settings.MaxBatchMessages, settings.MaxBatchBytes);
+        _held = new HeldPulls(settings.MaxHeldPulls, settings.MaxSuspend, topic, brokerName, queueId);
+        _ahead = new ReadAheadCache(settings.ReadAhead, settings.MaxHeldPulls);
+        _onPersisted = OnPersisted;
         _stats = BrokerStatsExtension.For(Context.System);
         _topicStats = _stats.Topic(topic);
         _queueStats = _stats.Queue(topic, queueId);
@@ -174,18 +145,17 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                 Sender.Tell(new MessageKeyOffsets(_topic, _queueId, m.Key, _keys.Lookup(m.Key, m.MaxNum), ResponseCode.Success, null));
                 break;
             case QueueReader.ReadCursor c:
-                if (_cursors.Count >= 64) _cursors.Clear();
-                _cursors[c.Offset] = c.SeqNr;
-                if (_ahead == null) StartReadAhead(c.Offset, c.SeqNr);
+                _ahead.NoteCursor(c.Offset, c.SeqNr);
+                if (!_ahead.IsActive) StartReadAhead(c.Offset, c.SeqNr);
                 break;
             case QueueReader.ReadAheadLoaded m:
-                OnReadAheadLoaded(m);
+                _ahead.Loaded(m.Id, m.Events, m.NextSeqNr, this);
                 break;
-            case ReadAheadUnused m:
-                if (_ahead?.Id == m.Id && _ahead.Waiting.Count == 0) _ahead = null;
+            case ReadAheadCache.Unused m:
+                _ahead.DropIfUnused(m.Id);
                 break;
-            case HeldPullExpired m:
-                OnHeldPullExpired(m.Id);
+            case HeldPulls.Expired m:
+                _held.Expire(m.Id, _minOffset, _committedOffset);
                 break;
             case Stop:
                 _stopping = true;
@@ -209,74 +179,46 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
 
     private void OnAppend(AppendMessages m)
     {
-        if (_stopping || _pending.Count + m.Entries.Count > _settings.MaxPendingMessages)
+        if (_stopping || !_sends.TryEnqueue(m.Entries, Sender, Stopwatch.GetTimestamp()))
         {
-            var why = _stopping ? "queue is moving to another node, retry" : $"broker busy: {_pending.Count} messages wait for queue {_topic}:{_queueId}";
-            Reply(Sender, m.Entries, ResponseCode.SystemBusy, why);
+            var why = _stopping ? "queue is moving to another node, retry" : $"broker busy: {_sends.PendingCount} messages wait for queue {_topic}:{_queueId}";
+            _sends.Reject(Sender, m.Entries, ResponseCode.SystemBusy, why);
             return;
         }
-        var now = Stopwatch.GetTimestamp();
-        foreach (var e in m.Entries) _pending.Enqueue(new PendingSend(e, Sender, now));
         Flush();
-    }
-
-    private void Reply(IActorRef to, IReadOnlyList<SendEntry> entries, ResponseCode code, string error)
-    {
-        var acks = new List<SendAck>(entries.Count);
-        foreach (var e in entries)
-            if (!e.Oneway) acks.Add(new SendAck(e.CorrelationId, code, error, SendStatus.SendOk, e.QueueId, -1));
-        if (acks.Count > 0) to.Tell(new SendAcks(_brokerName, acks));
     }
 
     private void Flush()
     {
         List<MessagesAppended>? events = null;
-        while (_inflightWrites < _settings.MaxInflightWrites && _pending.Count > 0)
+        while (_sends.TakeBatch() is { } stored)
         {
-            var batch = new List<PendingSend>(Math.Min(_pending.Count, _settings.MaxBatchMessages));
-            long bytes = 0;
-            while (_pending.Count > 0 && batch.Count < _settings.MaxBatchMessages)
-            {
-                var next = _pending.Peek();
-                if (batch.Count > 0 && bytes + next.Entry.Message.Body.Length > _settings.MaxBatchBytes) break;
-                bytes += next.Entry.Message.Body.Length;
-                batch.Add(_pending.Dequeue());
-            }
-            var stored = new StoredMessage[batch.Count];
-            for (var i = 0; i < stored.Length; i++)
-            {
-                var msg = batch[i].Entry.Message;
-                stored[i] = new StoredMessage(msg.Tags, msg.Keys, msg.Properties, msg.Body, batch[i].Entry.BornTimestamp);
-            }
             // Store times never go backwards within a queue, so time search can bisect.
             var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _lastStoreTimestamp);
             var evt = new MessagesAppended(_nextOffset, now, stored);
             _nextOffset += stored.Length;
-            _inflightWrites++;
-            _writing.Enqueue(batch);
             (events ??= new()).Add(evt);
         }
-        // Handlers run in journal order, so each takes the oldest batch.
-        if (events != null) PersistAllAsync(events, e => OnPersisted(e, _writing.Dequeue()));
+        // Handlers run in journal order, so each acks the oldest batch in flight.
+        if (events != null) PersistAllAsync(events, _onPersisted);
     }
 
-    private void OnPersisted(MessagesAppended e, List<PendingSend> batch)
+    private void OnPersisted(MessagesAppended e)
     {
-        _inflightWrites--;
         Apply(e, LastSequenceNr);
         BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
         long bytes = 0;
         for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length;
         BrokerStats.AddIn(_topicStats, e.Messages.Count, bytes);
         if (_dlqGroup != null) CountDeadLetters(e);
-        _stats.RecordSendLatency(_topic, batch[0].ArrivedAt);
-        AckBatch(batch, e.BaseOffset);
-        if (_held.Count > 0) WakeHeldPulls();
+        _stats.RecordSendLatency(_topic, _sends.OldestArrivedAt);
+        _sends.AckOldest(e.BaseOffset);
+        if (_held.Count > 0) _held.Wake(_tail, _minOffset, _committedOffset, this);
         _messagesSinceSnapshot += e.Messages.Count;
         // A snapshot copies the whole key index: wait until at least an eighth of its size in new
         // messages arrived, so its cost per stored message stays bounded whatever the batch size.
         if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _messagesSinceSnapshot >= _keys.Count / 8) SaveQueueSnapshot();
-        if (_pending.Count > 0) Flush();
+        if (_sends.PendingCount > 0) Flush();
         else if (_stopping) StopIfDrained();
     }
 
@@ -294,27 +236,6 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private void AckBatch(List<PendingSend> batch, long baseOffset)
-    {
-        // Acks go out per run of entries from one sender: one reply message per producer batch.
-        List<SendAck>? acks = null;
-        IActorRef? to = null;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var (entry, sender, _) = batch[i];
-            if (!ReferenceEquals(sender, to))
-            {
-                if (acks is { Count: > 0 }) to!.Tell(new SendAcks(_brokerName, acks));
-                acks = null;
-                to = sender;
-            }
-            if (entry.Oneway) continue;
-            // Sized for the rest of the batch (usually one sender), so it never regrows.
-            (acks ??= new List<SendAck>(batch.Count - i)).Add(new SendAck(entry.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, _queueId, baseOffset + i));
-        }
-        if (acks is { Count: > 0 }) to!.Tell(new SendAcks(_brokerName, acks));
-    }
-
     private void SaveQueueSnapshot()
     {
         _eventsSinceSnapshot = 0;
@@ -329,7 +250,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         var error = $"journal write failed for queue {_topic}:{_queueId}: {cause.Message}";
         _log.Error(cause, "{0}", error);
         PassivateBeforeStop();
-        FailPending(error);
+        _sends.FailAll(error);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -338,7 +259,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         var error = $"journal rejected a write for queue {_topic}:{_queueId}: {cause.Message}";
         _log.Error(cause, "{0}", error);
         PassivateBeforeStop();
-        FailPending(error);
+        _sends.FailAll(error);
         // Offsets were handed out for the rejected batch; restart from the journal so none is skipped.
         Context.Stop(Self);
     }
@@ -350,24 +271,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void PassivateBeforeStop() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(Stop.Instance));
 
-    private void FailPending(string error)
-    {
-        var failed = new List<PendingSend>();
-        while (_writing.Count > 0) failed.AddRange(_writing.Dequeue());
-        while (_pending.Count > 0) failed.Add(_pending.Dequeue());
-        foreach (var p in failed)
-            if (!p.Entry.Oneway)
-                p.Sender.Tell(new SendAcks(_brokerName, new[] { new SendAck(p.Entry.CorrelationId, ResponseCode.SystemError, error, SendStatus.SendOk, _queueId, -1) }));
-    }
-
     private void StopIfDrained()
     {
-        if (_inflightWrites > 0 || _pending.Count > 0) return;
-        foreach (var h in _held) h.ReplyTo.Tell(Collect(h.Request, h.Filter, h.Offset).Result(_minOffset, _committedOffset));
-        _held.Clear();
-        if (_ahead != null)
-            foreach (var (request, filter, replyTo) in _ahead.Waiting)
-                replyTo.Tell(Collect(request, filter, request.QueueOffset).Result(_minOffset, _committedOffset));
+        if (!_sends.IsDrained) return;
+        _held.ReleaseAll(_minOffset, _committedOffset, this);
+        _ahead.ReleaseWaiting(_minOffset, _committedOffset, this);
         Context.Stop(Self);
     }
 
@@ -384,28 +292,18 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
 
     private void OnPull(PullMessage m)
     {
-        if (!SubscriptionExpression.TryParse(m.SubExpression, out var filter, out var filterError))
+        if (PullRequestCheck.Reject(m, _topic, _brokerName, _queueId, _minOffset, _committedOffset, out var filter) is { } rejected)
         {
-            Sender.Tell(PullResult.Failed(m, ResponseCode.SubscriptionParseFailed, filterError!));
-            return;
-        }
-        if (m.MaxMsgNums < 1)
-        {
-            Sender.Tell(PullResult.Failed(m, ResponseCode.MessageIllegal, $"maxMsgNums must be at least 1, not {m.MaxMsgNums}"));
-            return;
-        }
-        if (m.QueueOffset < _minOffset || m.QueueOffset > _committedOffset)
-        {
-            var tooSmall = m.QueueOffset < _minOffset;
-            Sender.Tell(new PullResult(PullStatus.OffsetIllegal, tooSmall ? _minOffset : _committedOffset, _minOffset, _committedOffset,
-                _topic, _brokerName, _queueId, Array.Empty<MessageExt>(), ResponseCode.Success,
-                $"offset {m.QueueOffset} is too {(tooSmall ? "small" : "big")}: queue {_topic}:{_queueId} holds offsets {_minOffset}..{_committedOffset - 1}"));
+            Sender.Tell(rejected);
             return;
         }
         if (m.QueueOffset == _committedOffset)
         {
-            if (m.SuspendTimeoutMillis > 0 && _held.Count < _settings.MaxHeldPulls && !_stopping)
-                Hold(m, filter);
+            if (m.SuspendTimeoutMillis > 0 && _held.HasRoom && !_stopping)
+            {
+                var id = _held.Hold(m, filter, Sender, out var suspend);
+                Timers.StartSingleTimer(id, new HeldPulls.Expired(id), suspend);
+            }
             else
                 Sender.Tell(Collect(m, filter, m.QueueOffset).Result(_minOffset, _committedOffset));
             return;
@@ -419,15 +317,12 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
         var start = _tail.IndexOf(offset);
         if (start >= 0)
         {
-            for (var i = start; i < _tail.Count; i++)
-            {
-                if (!c.Offer(_tail[i])) break;
-            }
+            c.OfferTail(_tail, start);
             replyTo.Tell(c.Result(_minOffset, _committedOffset));
             return;
         }
-        if (_ahead != null && TryServeAhead(m, filter, offset, replyTo)) return;
-        var exact = _cursors.TryGetValue(offset, out var hinted);
+        if (TryServeAhead(m, filter, offset, replyTo)) return;
+        var exact = _ahead.TryGetCursor(offset, out var hinted);
         var from = exact ? hinted : _index.FloorSeqNrForOffset(offset);
         // Fetch about as many events as the pull needs (plus the index's slack), not a fixed large chunk.
         var perEvent = Math.Max(1, _committedOffset / Math.Max(1, LastSequenceNr));
@@ -446,116 +341,31 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
     /// <summary>Reads the range from offset (held in the event at fromSeqNr or later) ahead of the pull that will ask for it.</summary>
     private void StartReadAhead(long offset, long fromSeqNr)
     {
-        // Nothing beyond the end, and offsets the tail holds need no journal read.
-        if (!_settings.ReadAhead || _stopping || offset >= _committedOffset || (_tail.Count > 0 && offset >= _tail[0].Offset)) return;
+        if (_stopping || !_ahead.TryBegin(offset, _committedOffset, _tail.FirstOffset, out var id)) return;
         var perEvent = Math.Max(1, _committedOffset / Math.Max(1, LastSequenceNr));
         var events = (int)Math.Min(_settings.ReadBatchEvents, (_settings.MaxPullMessages + perEvent - 1) / perEvent + 1);
-        _ahead = new ReadAheadRange { Id = ++_nextAheadId, From = offset };
-        StartReader(null, null, fromSeqNr, Self, events, new QueueReader.ReadAhead(_ahead.Id, offset, _settings.MaxPullMessages, _settings.MaxPullBytes));
-        Timers.StartSingleTimer("read-ahead", new ReadAheadUnused(_ahead.Id), _settings.ReadAheadKeep);
-    }
-
-    private void OnReadAheadLoaded(QueueReader.ReadAheadLoaded m)
-    {
-        if (_ahead?.Id != m.Id) return;
-        var waiting = _ahead.Waiting.ToArray();
-        if (m.Events.Count == 0)
-        {
-            _ahead = null;
-        }
-        else
-        {
-            var last = m.Events[^1];
-            _ahead.Events = m.Events;
-            _ahead.To = last.BaseOffset + last.Messages.Count;
-            _ahead.NextSeqNr = m.NextSeqNr;
-            _ahead.Waiting.Clear();
-        }
-        foreach (var (request, filter, replyTo) in waiting) ServeOrRead(request, filter, request.QueueOffset, replyTo);
+        StartReader(null, null, fromSeqNr, Self, events, new QueueReader.ReadAhead(id, offset, _settings.MaxPullMessages, _settings.MaxPullBytes));
+        Timers.StartSingleTimer("read-ahead", new ReadAheadCache.Unused(id), _settings.ReadAheadKeep);
     }
 
     private bool TryServeAhead(PullMessage m, SubscriptionExpression filter, long offset, IActorRef replyTo)
     {
-        var a = _ahead!;
-        if (a.Events == null)
-        {
-            if (offset != a.From || a.Waiting.Count >= _settings.MaxHeldPulls) return false;
-            a.Waiting.Add((m, filter, replyTo));
-            return true;
-        }
-        if (offset < a.From || offset >= a.To) return false;
+        if (_ahead.TryWait(m, filter, offset, replyTo)) return true;
+        if (!_ahead.Holds(offset)) return false;
         var c = Collect(m, filter, offset);
-        foreach (var e in a.Events)
-        {
-            if (e.BaseOffset + e.Messages.Count <= offset) continue;
-            var full = false;
-            for (var i = (int)Math.Max(0, offset - e.BaseOffset); i < e.Messages.Count; i++)
-                if (!c.Offer(e.BaseOffset + i, e.StoreTimestamp, e.Messages[i])) { full = true; break; }
-            if (full) break;
-        }
+        _ahead.Fill(c, offset);
         replyTo.Tell(c.Result(_minOffset, _committedOffset));
-        Timers.StartSingleTimer("read-ahead", new ReadAheadUnused(a.Id), _settings.ReadAheadKeep);
+        Timers.StartSingleTimer("read-ahead", new ReadAheadCache.Unused(_ahead.Id), _settings.ReadAheadKeep);
         // The consumer reached the end of the range: read the one after it.
-        if (c.NextOffset >= a.To)
-        {
-            _ahead = null;
-            StartReadAhead(a.To, a.NextSeqNr);
-        }
+        if (_ahead.Consumed(c.NextOffset, out var to, out var nextSeqNr)) StartReadAhead(to, nextSeqNr);
         return true;
     }
 
-    private void Hold(PullMessage m, SubscriptionExpression filter)
-    {
-        var suspend = TimeSpan.FromMilliseconds(Math.Min(m.SuspendTimeoutMillis, _settings.MaxSuspend.TotalMilliseconds));
-        var held = new HeldPull { Request = m, Filter = filter, ReplyTo = Sender, Offset = m.QueueOffset, Id = ++_nextHeldId };
-        _held.Add(held);
-        Timers.StartSingleTimer(held.Id, new HeldPullExpired(held.Id), suspend);
-    }
+    PullCollector IPullHost.Collect(PullMessage request, SubscriptionExpression filter, long offset) => Collect(request, filter, offset);
 
-    private void WakeHeldPulls()
-    {
-        for (var i = _held.Count - 1; i >= 0; i--)
-        {
-            var h = _held[i];
-            if (h.Offset >= _committedOffset) continue;
-            var start = _tail.IndexOf(h.Offset);
-            if (start < 0)
-            {
-                // Fell out of the tail already (a huge batch): let the journal serve it.
-                _held.RemoveAt(i);
-                Timers.Cancel(h.Id);
-                ServeOrRead(h.Request, h.Filter, h.Offset, h.ReplyTo);
-                continue;
-            }
-            var c = Collect(h.Request, h.Filter, h.Offset);
-            for (var j = start; j < _tail.Count; j++)
-            {
-                if (!c.Offer(_tail[j])) break;
-            }
-            if (c.FoundCount == 0)
-            {
-                // Nothing matched the filter: keep holding, but remember how far was scanned.
-                h.Offset = c.NextOffset;
-                continue;
-            }
-            _held.RemoveAt(i);
-            Timers.Cancel(h.Id);
-            var result = c.Result(_minOffset, _committedOffset);
-            h.ReplyTo.Tell(result);
-        }
-    }
+    void IPullHost.Serve(PullMessage request, SubscriptionExpression filter, long offset, IActorRef replyTo) => ServeOrRead(request, filter, offset, replyTo);
 
-    private void OnHeldPullExpired(long id)
-    {
-        var i = _held.FindIndex(h => h.Id == id);
-        if (i < 0) return;
-        var h = _held[i];
-        _held.RemoveAt(i);
-        // Report how far non-matching messages moved the offset (NO_MATCHED_MSG) or NO_NEW_MSG.
-        var status = h.Offset > h.Request.QueueOffset ? PullStatus.NoMatchedMsg : PullStatus.NoNewMsg;
-        h.ReplyTo.Tell(new PullResult(status, h.Offset, _minOffset, _committedOffset, _topic, _brokerName, _queueId,
-            Array.Empty<MessageExt>(), ResponseCode.Success, null));
-    }
+    void IPullHost.CancelExpiry(long id) => Timers.Cancel(id);
 
     private void OnQueryOffset(QueryQueueOffset m)
     {
@@ -573,14 +383,11 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers
                     Sender.Tell(OffsetReply(_committedOffset));
                     return;
                 }
-                if (_tail.Count > 0 && _tail[0].StoreTimestamp < m.Timestamp)
+                var inTail = _tail.OffsetStoredAtOrAfter(m.Timestamp);
+                if (inTail >= 0)
                 {
-                    for (var i = 0; i < _tail.Count; i++)
-                        if (_tail[i].StoreTimestamp >= m.Timestamp)
-                        {
-                            Sender.Tell(OffsetReply(_tail[i].Offset));
-                            return;
-                        }
+                    Sender.Tell(OffsetReply(inTail));
+                    return;
                 }
                 StartReader(null, m, _index.FloorSeqNrForTimestamp(m.Timestamp), Sender, Math.Min(_index.Stride + 1, _settings.ReadBatchEvents));
                 break;
