@@ -42,14 +42,22 @@ public sealed class ConsumeMessageConcurrentlyServiceTests
             return Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess);
         }, Settings with { ConsumeThreadMax = threadMax, ConsumeMessageBatchMaxSize = batchMax, MessageModel = model });
 
-    private static ProcessQueue Pulled(List<MessageExt> msgs) => QueueWith(msgs, nextOffset: 0);
+    /// <summary>A service that was just handed <paramref name="count"/> pulled messages of one queue.</summary>
+    private (ConsumeMessageConcurrentlyService Service, ProcessQueue Pq, List<MessageExt> Msgs) Submitted(int count, int threadMax = 20, int batchMax = 1,
+        MessageModel model = MessageModel.Clustering)
+    {
+        var service = Service(threadMax, batchMax, model);
+        var msgs = Msgs(0, count);
+        var pq = QueueWith(msgs);
+        pq.NextOffset = count;
+        service.SubmitConsumeRequest(pq, msgs);
+        return (service, pq, msgs);
+    }
 
     [Fact]
     public async Task Pulled_messages_go_to_the_listener_in_batches_with_at_most_consumeThreadMax_calls_at_once()
     {
-        var service = Service(threadMax: 2, batchMax: 3);
-        var msgs = Msgs(0, 10);
-        service.SubmitConsumeRequest(Pulled(msgs), msgs);
+        var (service, _, _) = Submitted(10, threadMax: 2, batchMax: 3);
         Assert.Equal(2, _host.Calls.Count);
         Assert.Equal(2, service.Waiting);
         Assert.Equal(new long[] { 0, 1, 2 }, Offsets(_host.Calls[0].Request.Msgs));
@@ -65,11 +73,7 @@ public sealed class ConsumeMessageConcurrentlyServiceTests
     [Fact]
     public void A_consumed_batch_moves_the_offset_only_up_to_the_lowest_message_still_cached()
     {
-        var service = Service(batchMax: 2);
-        var msgs = Msgs(0, 4);
-        var pq = Pulled(msgs);
-        pq.NextOffset = 4;
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq, _) = Submitted(4, batchMax: 2);
         service.OnConsumed(_host.Calls[1].Request, true);
         Assert.Equal(0, _offsets.ReadOffset(Mq));
         service.OnConsumed(_host.Calls[0].Request, true);
@@ -80,10 +84,7 @@ public sealed class ConsumeMessageConcurrentlyServiceTests
     [Fact]
     public void A_failed_batch_goes_back_to_the_broker_and_what_it_did_not_take_is_retried_here_after_a_pause()
     {
-        var service = Service(batchMax: 3);
-        var msgs = Msgs(0, 3);
-        var pq = Pulled(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq, msgs) = Submitted(3, batchMax: 3);
         var request = _host.Calls[0].Request;
         service.OnConsumed(request, false);
         Assert.Same(request, Assert.Single(_host.SentBack));
@@ -106,9 +107,7 @@ public sealed class ConsumeMessageConcurrentlyServiceTests
     public void Without_a_retry_topic_or_a_reachable_broker_a_failed_batch_is_retried_here(MessageModel model, bool brokerReachable)
     {
         _host.BrokerReachable = brokerReachable;
-        var service = Service(model: model);
-        var msgs = Msgs(0, 1);
-        service.SubmitConsumeRequest(Pulled(msgs), msgs);
+        var (service, _, _) = Submitted(1, model: model);
         service.OnConsumed(_host.Calls[0].Request, false);
         Assert.Empty(_host.SentBack);
         Assert.Same(_host.Calls[0].Request, Assert.Single(_host.Later).Request);
@@ -117,10 +116,7 @@ public sealed class ConsumeMessageConcurrentlyServiceTests
     [Fact]
     public void Batches_of_a_dropped_queue_are_not_handed_out_and_their_results_are_ignored()
     {
-        var service = Service(threadMax: 1);
-        var msgs = Msgs(0, 3);
-        var pq = Pulled(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq, _) = Submitted(3, threadMax: 1);
         pq.Dropped = true;
         service.OnConsumed(_host.Calls[0].Request, true);
         Assert.Single(_host.Calls);
@@ -139,21 +135,22 @@ public sealed class ConsumeMessageOrderlyServiceTests
         new(_host, _offsets, (_, _) => Task.FromResult(ConsumeOrderlyStatus.Success),
             Settings with { ConsumeMessageBatchMaxSize = 2, MessageModel = model, SuspendCurrentQueueTime = TimeSpan.FromMilliseconds(700) });
 
-    private static ProcessQueue Locked(List<MessageExt> msgs)
+    /// <summary>A service that was just handed <paramref name="count"/> pulled messages of one queue.</summary>
+    private (ConsumeMessageOrderlyService Service, ProcessQueue Pq) Submitted(int count, bool locked = true, MessageModel model = MessageModel.Clustering)
     {
+        var service = Service(model);
+        var msgs = Msgs(0, count);
         var pq = QueueWith(msgs);
-        pq.MarkLocked(Environment.TickCount64);
-        return pq;
+        if (locked) pq.MarkLocked(Environment.TickCount64);
+        service.SubmitConsumeRequest(pq, msgs);
+        return (service, pq);
     }
 
     [Fact]
     public async Task A_queue_is_consumed_one_batch_at_a_time_lowest_offsets_first()
     {
-        var service = Service();
-        var msgs = Msgs(0, 5);
-        var pq = Locked(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq) = Submitted(5);
+        service.SubmitConsumeRequest(pq, new List<MessageExt>());
         var first = Assert.Single(_host.Calls);
         Assert.Equal(new long[] { 0, 1 }, Offsets(first.Request.Msgs));
         Assert.True(await first.Consumed);
@@ -165,10 +162,7 @@ public sealed class ConsumeMessageOrderlyServiceTests
     [Fact]
     public void A_failed_batch_is_retried_in_place_after_suspendCurrentQueueTime()
     {
-        var service = Service();
-        var msgs = Msgs(0, 3);
-        var pq = Locked(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, _) = Submitted(3);
         var request = _host.Calls[0].Request;
         service.OnConsumed(request, false);
         var later = Assert.Single(_host.Later);
@@ -182,10 +176,7 @@ public sealed class ConsumeMessageOrderlyServiceTests
     [Fact]
     public void A_clustering_member_consumes_nothing_without_a_valid_lock_and_asks_again_for_an_expired_one()
     {
-        var service = Service();
-        var msgs = Msgs(0, 3);
-        var pq = QueueWith(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq) = Submitted(3, locked: false);
         Assert.Empty(_host.Calls);
         Assert.Empty(_host.LockRequests);
 
@@ -199,19 +190,14 @@ public sealed class ConsumeMessageOrderlyServiceTests
     [Fact]
     public void A_broadcasting_member_needs_no_lock()
     {
-        var service = Service(MessageModel.Broadcasting);
-        var msgs = Msgs(0, 1);
-        service.SubmitConsumeRequest(QueueWith(msgs), msgs);
+        Submitted(1, locked: false, MessageModel.Broadcasting);
         Assert.Single(_host.Calls);
     }
 
     [Fact]
     public void A_queue_dropped_during_the_call_is_committed_then_unlocked_outside_the_offset_table()
     {
-        var service = Service();
-        var msgs = Msgs(0, 3);
-        var pq = Locked(msgs);
-        service.SubmitConsumeRequest(pq, msgs);
+        var (service, pq) = Submitted(3);
         pq.Dropped = true;
         service.OnConsumed(_host.Calls[0].Request, true);
         Assert.Equal((pq, 2L), Assert.Single(_host.CommitsThenUnlocks));
@@ -222,10 +208,8 @@ public sealed class ConsumeMessageOrderlyServiceTests
     [Fact]
     public void Nothing_new_is_handed_out_while_stopping()
     {
-        var service = Service();
         _host.Stopping = true;
-        var msgs = Msgs(0, 1);
-        service.SubmitConsumeRequest(Locked(msgs), msgs);
+        Submitted(1);
         Assert.Empty(_host.Calls);
     }
 }

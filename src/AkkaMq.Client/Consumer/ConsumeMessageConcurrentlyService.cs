@@ -9,28 +9,14 @@ namespace AkkaMq.Client.Consumer;
 /// A consumed batch moves its queue's offset up to the lowest message still cached; a failed one
 /// goes back to the broker (clustering) or is handed to the listener again here after a pause.
 /// </summary>
-internal sealed class ConsumeMessageConcurrentlyService : IConsumeMessageService
+internal sealed class ConsumeMessageConcurrentlyService(IConsumeServiceHost host, IOffsetStore offsets, MessageListenerConcurrently listener,
+    PushConsumerSettings settings) : IConsumeMessageService
 {
-    private readonly IConsumeServiceHost _host;
-    private readonly IOffsetStore _offsets;
-    private readonly MessageListenerConcurrently _listener;
-    private readonly int _consumeThreadMax;
-    private readonly int _batchMaxSize;
-    private readonly TimeSpan _consumeTimeout;
-    private readonly bool _broadcasting;
+    private readonly int _consumeThreadMax = settings.ConsumeThreadMax;
+    private readonly int _batchMaxSize = settings.ConsumeMessageBatchMaxSize;
+    private readonly bool _broadcasting = settings.MessageModel == MessageModel.Broadcasting;
     private readonly Queue<ConsumeRequest> _waiting = new();
     private int _running;
-
-    public ConsumeMessageConcurrentlyService(IConsumeServiceHost host, IOffsetStore offsets, MessageListenerConcurrently listener, PushConsumerSettings settings)
-    {
-        _host = host;
-        _offsets = offsets;
-        _listener = listener;
-        _consumeThreadMax = settings.ConsumeThreadMax;
-        _batchMaxSize = settings.ConsumeMessageBatchMaxSize;
-        _consumeTimeout = settings.ConsumeTimeout;
-        _broadcasting = settings.MessageModel == MessageModel.Broadcasting;
-    }
 
     /// <summary>Listener calls under way.</summary>
     public int Running => _running;
@@ -76,7 +62,7 @@ internal sealed class ConsumeMessageConcurrentlyService : IConsumeMessageService
         foreach (var msg in request.Msgs)
             if (!failedOffsets.Contains(msg.QueueOffset)) taken.Add(msg);
         Remove(pq, taken);
-        _host.ConsumeLater(request, new ConsumeRequest { Pq = pq, Msgs = failed }, ConsumeListeners.LocalReconsumeDelay);
+        host.ConsumeLater(request, new ConsumeRequest { Pq = pq, Msgs = failed }, ConsumeListeners.LocalReconsumeDelay);
     }
 
     public void OnLocked(ProcessQueue pq) { }
@@ -94,14 +80,14 @@ internal sealed class ConsumeMessageConcurrentlyService : IConsumeMessageService
             var request = _waiting.Dequeue();
             if (request.Pq.Dropped) continue;
             _running++;
-            _host.Consuming(request, ConsumeListeners.Run(_listener, ConsumeListeners.ForListener(request.Msgs), request.Pq.Mq, _consumeTimeout));
+            host.Consuming(request, ConsumeListeners.Run(listener, ConsumeListeners.ForListener(request.Msgs), request.Pq.Mq, settings.ConsumeTimeout));
         }
     }
 
     private void Remove(ProcessQueue pq, IReadOnlyList<MessageExt> msgs)
     {
         pq.RemoveMessages(msgs);
-        _offsets.UpdateOffset(pq);
+        offsets.UpdateOffset(pq);
     }
 
     /// <summary>
@@ -111,7 +97,7 @@ internal sealed class ConsumeMessageConcurrentlyService : IConsumeMessageService
     /// </summary>
     private void SendBack(ConsumeRequest request)
     {
-        if (_broadcasting || !_host.SendMessageBack(request))
-            _host.ConsumeLater(request, request, ConsumeListeners.LocalReconsumeDelay);
+        if (_broadcasting || !host.SendMessageBack(request))
+            host.ConsumeLater(request, request, ConsumeListeners.LocalReconsumeDelay);
     }
 }

@@ -9,29 +9,11 @@ namespace AkkaMq.Client.Consumer;
 /// lock (renewed within lockMaxLiveTime); a failed batch is retried in place after
 /// suspendCurrentQueueTime and nothing after it is handed out meanwhile.
 /// </summary>
-internal sealed class ConsumeMessageOrderlyService : IConsumeMessageService
+internal sealed class ConsumeMessageOrderlyService(IConsumeServiceHost host, IOffsetStore offsets, MessageListenerOrderly listener,
+    PushConsumerSettings settings) : IConsumeMessageService
 {
-    private readonly IConsumeServiceHost _host;
-    private readonly IOffsetStore _offsets;
-    private readonly MessageListenerOrderly _listener;
-    private readonly int _batchMaxSize;
-    private readonly TimeSpan _consumeTimeout;
-    private readonly TimeSpan _suspendCurrentQueueTime;
-    private readonly TimeSpan _lockMaxLiveTime;
-    private readonly bool _clustering;
-
-    public ConsumeMessageOrderlyService(IConsumeServiceHost host, IOffsetStore offsets, MessageListenerOrderly listener, PushConsumerSettings settings)
-    {
-        _host = host;
-        _offsets = offsets;
-        _listener = listener;
-        _batchMaxSize = settings.ConsumeMessageBatchMaxSize;
-        _consumeTimeout = settings.ConsumeTimeout;
-        _suspendCurrentQueueTime = settings.SuspendCurrentQueueTime;
-        _lockMaxLiveTime = settings.LockMaxLiveTime;
-        // A broadcasting member reads every queue anyway: no broker locks.
-        _clustering = settings.MessageModel == MessageModel.Clustering;
-    }
+    // A broadcasting member reads every queue anyway: no broker locks.
+    private readonly bool _clustering = settings.MessageModel == MessageModel.Clustering;
 
     public void SubmitConsumeRequest(ProcessQueue pq, List<MessageExt> fresh) => TryConsume(pq);
 
@@ -45,19 +27,19 @@ internal sealed class ConsumeMessageOrderlyService : IConsumeMessageService
             // Not through the offset store: that would put the queue back into the offsets this client
             // commits periodically, over the new owner's.
             if (success) pq.RemoveMessages(request.Msgs);
-            if (_clustering) _host.CommitThenUnlock(pq);
+            if (_clustering) host.CommitThenUnlock(pq);
             return;
         }
         if (success)
         {
             pq.RemoveMessages(request.Msgs);
-            _offsets.UpdateOffset(pq);
+            offsets.UpdateOffset(pq);
             TryConsume(pq);
         }
         else
         {
             // SUSPEND_CURRENT_QUEUE_A_MOMENT: the same messages again after a pause, nothing after them meanwhile.
-            _host.ConsumeLater("suspend:" + pq.Mq, request, _suspendCurrentQueueTime);
+            host.ConsumeLater("suspend:" + pq.Mq, request, settings.SuspendCurrentQueueTime);
         }
     }
 
@@ -73,18 +55,18 @@ internal sealed class ConsumeMessageOrderlyService : IConsumeMessageService
 
     private void TryConsume(ProcessQueue pq)
     {
-        if (_host.Stopping || pq.Dropped || pq.Consuming || pq.CachedCount == 0) return;
-        if (_clustering && !pq.IsLockValid(Environment.TickCount64, _lockMaxLiveTime))
+        if (host.Stopping || pq.Dropped || pq.Consuming || pq.CachedCount == 0) return;
+        if (_clustering && !pq.IsLockValid(Environment.TickCount64, settings.LockMaxLiveTime))
         {
             if (pq.Locked)
             {
                 pq.Locked = false;
-                _host.Lock(pq);
+                host.Lock(pq);
             }
             return;
         }
-        var batch = pq.TakeMessages(_batchMaxSize);
+        var batch = pq.TakeMessages(settings.ConsumeMessageBatchMaxSize);
         pq.Consuming = true;
-        _host.Consuming(new ConsumeRequest { Pq = pq, Msgs = batch }, ConsumeListeners.Run(_listener, ConsumeListeners.ForListener(batch), pq.Mq, _consumeTimeout));
+        host.Consuming(new ConsumeRequest { Pq = pq, Msgs = batch }, ConsumeListeners.Run(listener, ConsumeListeners.ForListener(batch), pq.Mq, settings.ConsumeTimeout));
     }
 }

@@ -11,44 +11,31 @@ namespace AkkaMq.Client.Consumer;
 /// side of RocketMQ's MQClientAPIImpl). Replies to Tells go to the consumer actor; a broker group
 /// without a gateway is skipped (false or null), and the next route refresh brings it back.
 /// </summary>
-internal sealed class ConsumerBrokerApi
+internal sealed class ConsumerBrokerApi(string group, string clientId, TimeSpan requestTimeout, IActorRef self)
 {
-    private readonly string _group;
-    private readonly string _clientId;
-    private readonly TimeSpan _timeout;
-    private readonly IActorRef _self;
-
-    public ConsumerBrokerApi(string group, string clientId, TimeSpan requestTimeout, IActorRef self)
-    {
-        _group = group;
-        _clientId = clientId;
-        _timeout = requestTimeout;
-        _self = self;
-    }
-
     /// <summary>One gateway per broker group of the subscribed topics; replaced (never changed in place) when routes are fetched.</summary>
     public Dictionary<string, IActorRef> Gateways { get; set; } = new(StringComparer.Ordinal);
 
     public void Heartbeat(MessageModel messageModel, IReadOnlyList<SubscriptionData> subscriptions)
     {
         foreach (var (broker, gw) in Gateways)
-            gw.Tell(new ConsumerHeartbeat(broker, _group, _clientId, messageModel, subscriptions), _self);
+            gw.Tell(new ConsumerHeartbeat(broker, group, clientId, messageModel, subscriptions), self);
     }
 
     public CommitConsumerOffsets Commit(MessageQueue mq, long offset) =>
-        new(mq.BrokerName, _group, mq.Topic, new Dictionary<int, long> { [mq.QueueId] = offset });
+        new(mq.BrokerName, group, mq.Topic, new Dictionary<int, long> { [mq.QueueId] = offset });
 
     /// <summary>Sends a commit without waiting; the reply comes to the consumer actor.</summary>
     public bool TrySend(CommitConsumerOffsets commit)
     {
         if (!Gateways.TryGetValue(commit.BrokerName, out var gw)) return false;
-        gw.Tell(commit, _self);
+        gw.Tell(commit, self);
         return true;
     }
 
     /// <summary>Sends a commit and completes with the broker's reply.</summary>
     public Task? TryCommit(CommitConsumerOffsets commit) =>
-        Gateways.TryGetValue(commit.BrokerName, out var gw) ? gw.Ask<CommitConsumerOffsetsReply>(commit, _timeout) : null;
+        Gateways.TryGetValue(commit.BrokerName, out var gw) ? gw.Ask<CommitConsumerOffsetsReply>(commit, requestTimeout) : null;
 
     /// <summary>Asks each broker group for the locks of its queues in one request.</summary>
     public void Lock(IReadOnlyCollection<ProcessQueue> pqs)
@@ -60,12 +47,12 @@ internal sealed class ConsumerBrokerApi
             mqs.Add(pq.Mq);
         }
         foreach (var (broker, mqs) in byBroker)
-            if (Gateways.TryGetValue(broker, out var gw)) gw.Tell(new LockBatchMQ(broker, _group, _clientId, mqs), _self);
+            if (Gateways.TryGetValue(broker, out var gw)) gw.Tell(new LockBatchMQ(broker, group, clientId, mqs), self);
     }
 
     public void Unlock(MessageQueue mq)
     {
-        if (Gateways.TryGetValue(mq.BrokerName, out var gw)) gw.Tell(new UnlockBatchMQ(mq.BrokerName, _group, _clientId, new[] { mq }), _self);
+        if (Gateways.TryGetValue(mq.BrokerName, out var gw)) gw.Tell(new UnlockBatchMQ(mq.BrokerName, group, clientId, new[] { mq }), self);
     }
 
     /// <summary>Commits before unlocking, so the next owner, who can only start after the lock is free, reads this offset.</summary>
@@ -73,13 +60,11 @@ internal sealed class ConsumerBrokerApi
     {
         if (!Gateways.TryGetValue(mq.BrokerName, out var gw)) return;
         var commit = Commit(mq, offset);
-        var unlock = new UnlockBatchMQ(mq.BrokerName, _group, _clientId, new[] { mq });
-        var timeout = _timeout;
-        var self = _self;
+        var unlock = new UnlockBatchMQ(mq.BrokerName, group, clientId, new[] { mq });
         async Task Run()
         {
             // Whatever the commit's fate, the lock must go, or the next owner waits out its expiry.
-            try { await gw.Ask<CommitConsumerOffsetsReply>(commit, timeout); }
+            try { await gw.Ask<CommitConsumerOffsetsReply>(commit, requestTimeout); }
             catch (Exception) { }
             gw.Tell(unlock, self);
         }
@@ -93,8 +78,6 @@ internal sealed class ConsumerBrokerApi
     public Task<IReadOnlyList<MessageExt>>? TrySendBack(MessageQueue mq, IReadOnlyList<MessageExt> msgs, int maxReconsumeTimes)
     {
         if (!Gateways.TryGetValue(mq.BrokerName, out var gw)) return null;
-        var group = _group;
-        var timeout = _timeout;
         async Task<IReadOnlyList<MessageExt>> Run()
         {
             var failed = new List<MessageExt>();
@@ -102,7 +85,7 @@ internal sealed class ConsumerBrokerApi
             {
                 try
                 {
-                    var acks = await gw.Ask<SendAcks>(new ConsumerSendMsgBack(msg.BrokerName, group, msg.QueueOffset, msg, 0, maxReconsumeTimes), timeout);
+                    var acks = await gw.Ask<SendAcks>(new ConsumerSendMsgBack(msg.BrokerName, group, msg.QueueOffset, msg, 0, maxReconsumeTimes), requestTimeout);
                     if (acks.Acks.Count == 0 || acks.Acks[0].Code != ResponseCode.Success) failed.Add(msg);
                 }
                 catch (Exception)
@@ -126,12 +109,12 @@ internal sealed class ConsumerBrokerApi
         }
         catch (Exception e)
         {
-            log.Warning("Final offset commit of {0} failed: {1}", _clientId, e.Message);
+            log.Warning("Final offset commit of {0} failed: {1}", clientId, e.Message);
         }
         foreach (var (broker, gw) in Gateways)
         {
-            if (unlock) gw.Tell(new UnlockBatchMQ(broker, _group, _clientId, owned.Where(q => q.BrokerName == broker).ToList()), _self);
-            gw.Tell(new UnregisterConsumer(broker, _group, _clientId), _self);
+            if (unlock) gw.Tell(new UnlockBatchMQ(broker, group, clientId, owned.Where(q => q.BrokerName == broker).ToList()), self);
+            gw.Tell(new UnregisterConsumer(broker, group, clientId), self);
         }
     }
 }
