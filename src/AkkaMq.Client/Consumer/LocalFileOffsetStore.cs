@@ -7,9 +7,10 @@ namespace AkkaMq.Client.Consumer;
 /// Broadcasting consumers keep their offsets on the client (RocketMQ's LocalFileOffsetStore): one
 /// JSON file per group and instance name, replaced atomically on each persist.
 /// </summary>
-public sealed class LocalFileOffsetStore
+public sealed class LocalFileOffsetStore : IOffsetStore
 {
     private readonly string _path;
+    private readonly OffsetTable _table = new();
 
     public LocalFileOffsetStore(string dir, string group, string instanceName)
     {
@@ -46,4 +47,32 @@ public sealed class LocalFileOffsetStore
         File.WriteAllText(tmp, JsonSerializer.Serialize(map));
         File.Move(tmp, _path, overwrite: true);
     }
+
+    // ---- IOffsetStore: the file is read again for each queue, so a file another instance wrote is seen.
+
+    /// <exception cref="AkkaMqException">The file is corrupt.</exception>
+    public Task<long> ReadOffsetFromStoreAsync(MessageQueue mq) => Task.FromResult(Read(Load(), mq));
+
+    public long ReadOffset(MessageQueue mq) => _table.Read(mq);
+
+    public void UpdateOffset(MessageQueue mq, long offset, bool increaseOnly) => _table.Update(mq, offset, increaseOnly);
+
+    /// <exception cref="IOException">The file could not be written; the offsets are written again with the next persist.</exception>
+    public void PersistAll()
+    {
+        var changed = _table.Changed();
+        if (changed.Count == 0) return;
+        Persist(changed);
+        foreach (var (mq, o) in changed) _table.MarkPersisted(mq, o);
+    }
+
+    public Task PersistAsync(IReadOnlyDictionary<MessageQueue, long> offsets)
+    {
+        Persist(offsets);
+        return Task.CompletedTask;
+    }
+
+    public void RemoveOffset(MessageQueue mq) => _table.Remove(mq);
+
+    public IReadOnlyDictionary<MessageQueue, long> CloneOffsetTable() => _table.Clone();
 }
