@@ -40,7 +40,7 @@ internal sealed class BrokerFaultTracker
 
     private readonly long[] _latencyMax;
     private readonly long[] _notAvailableDuration;
-    private readonly Func<long> _clock;
+    private readonly Func<long>? _clock;
     private readonly Dictionary<string, long> _brokerAvoidedUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _nodeFailedUntil = new(StringComparer.Ordinal);
 
@@ -49,10 +49,10 @@ internal sealed class BrokerFaultTracker
     {
         _latencyMax = settings.LatencyMax.ToArray();
         _notAvailableDuration = settings.NotAvailableDuration.ToArray();
-        _clock = clock ?? (static () => Environment.TickCount64);
+        _clock = clock;
     }
 
-    public long Now => _clock();
+    public long Now => _clock?.Invoke() ?? Environment.TickCount64;
 
     /// <summary>RocketMQ's computeNotAvailableDuration: the duration of the largest latencyMax the latency reaches.</summary>
     public long NotAvailableDuration(long latencyMillis)
