@@ -19,6 +19,15 @@ public class BrokerConnectionTests
 
     private static BrokerConnection<int> Connection(params string[] nodes) => new("broker-a", nodes[0], nodes.ToList());
 
+    /// <summary>A connection whose gateway answered and was asked for its data channel.</summary>
+    private BrokerConnection<int> AwaitingDataChannel()
+    {
+        var c = Connection("n1");
+        c.Identifying();
+        c.AwaitDataChannel(_gateway);
+        return c;
+    }
+
     [Fact]
     public void A_new_connection_is_unresolved_and_has_nowhere_to_send()
     {
@@ -43,9 +52,7 @@ public class BrokerConnectionTests
     [Fact]
     public void A_data_channel_connects_behind_its_gateway()
     {
-        var c = Connection("n1");
-        c.Identifying();
-        c.AwaitDataChannel(_gateway);
+        var c = AwaitingDataChannel();
         Assert.Equal(BrokerConnectionState.AwaitingDataChannel, c.State);
         Assert.True(c.IsResolving);
         Assert.Same(_gateway, c.RemoteGateway);
@@ -59,9 +66,7 @@ public class BrokerConnectionTests
     [Fact]
     public void A_gateway_that_names_no_data_channel_is_used_itself()
     {
-        var c = Connection("n1");
-        c.Identifying();
-        c.AwaitDataChannel(_gateway);
+        var c = AwaitingDataChannel();
         c.UseGateway(c.RemoteGateway!);
         Assert.Equal(BrokerConnectionState.Remote, c.State);
         Assert.Same(_gateway, c.Gateway);
@@ -71,9 +76,7 @@ public class BrokerConnectionTests
     [Fact]
     public void A_data_channel_that_cannot_be_opened_falls_back_to_its_gateway()
     {
-        var c = Connection("n1");
-        c.Identifying();
-        c.AwaitDataChannel(_gateway);
+        var c = AwaitingDataChannel();
         c.ConnectDataChannel(_channel);
         c.FallBackToGateway();
         Assert.Equal(BrokerConnectionState.Remote, c.State);
@@ -84,9 +87,7 @@ public class BrokerConnectionTests
     [Fact]
     public void A_failed_identify_goes_back_to_unresolved_and_forgets_the_gateway_asked()
     {
-        var c = Connection("n1");
-        c.Identifying();
-        c.AwaitDataChannel(_gateway);
+        var c = AwaitingDataChannel();
         c.IdentifyFailed();
         Assert.Equal(BrokerConnectionState.Unresolved, c.State);
         Assert.Null(c.RemoteGateway);
