@@ -10,34 +10,19 @@ namespace AkkaMq.Client;
 
 /// <summary>
 /// Request/reply access to the NameServer and broker gateways for the Task-based facades and
-/// admin tools: asks with a timeout, trying each NameServer address in turn, and caches broker
-/// gateway references.
+/// admin tools: asks with a timeout, trying each NameServer address in turn. Route cache,
+/// NameServer rotation, gateways and pull channels live in the ActorSystem's shared
+/// <see cref="ClientInstance"/>, so every context (and producer) of the app uses the same ones.
 /// </summary>
 public sealed class ClientContext
 {
-    private readonly ConcurrentDictionary<string, Task<IActorRef>> _gateways = new();
-    // Pull channels are shared by every client of an ActorSystem, one per node (as RocketMQ's
-    // MQClientInstance shares its broker connections), so short-lived consumers do not add connections.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, SharedPullChannels> PullChannels = new();
-    private readonly SharedPullChannels _pull;
-    private readonly DataChannelFallback _fallback;
-
-    private sealed class SharedPullChannels
-    {
-        // Lazy: consumers starting at once open one channel per node, not one each.
-        public readonly ConcurrentDictionary<string, Lazy<Task<IActorRef>>> Channels = new();
-    }
-    private readonly ConcurrentDictionary<string, (TopicRouteData Route, long FetchedAt)> _routes = new();
-    private readonly IActorRef? _nameServerOverride;
-    private int _nameServerIndex;
+    private readonly ClientInstance _client;
 
     public ClientContext(ActorSystem system, ClientSettings settings, IActorRef? nameServer = null)
     {
         System = system;
         Settings = settings;
-        _nameServerOverride = nameServer;
-        _pull = PullChannels.GetValue(system, _ => new SharedPullChannels());
-        _fallback = DataChannelFallback.For(system);
+        _client = ClientInstance.For(system, settings, nameServer);
     }
 
     public ActorSystem System { get; }
@@ -46,16 +31,16 @@ public sealed class ClientContext
     /// <summary>Asks the NameServer, moving to the next address when one does not answer.</summary>
     public async Task<T> AskNameServerAsync<T>(object request, CancellationToken ct = default)
     {
-        if (_nameServerOverride != null) return await _nameServerOverride.Ask<T>(request, Settings.RequestTimeout, ct);
+        if (_client.HasNameServerOverride) return await _client.NameServer(0, Settings).Ask<T>(request, Settings.RequestTimeout, ct);
         Exception? last = null;
-        for (var i = 0; i < Settings.NamesrvAddr.Count; i++)
+        var first = _client.CurrentNameServer;
+        for (var i = 0; i < _client.NameServerCount; i++)
         {
-            var index = (Volatile.Read(ref _nameServerIndex) + i) % Settings.NamesrvAddr.Count;
-            var address = Settings.NamesrvAddr[index];
+            var index = (first + i) % _client.NameServerCount;
             try
             {
-                var reply = await System.ActorSelection(Settings.NameServerPath(address)).Ask<T>(request, Settings.RequestTimeout, ct);
-                Volatile.Write(ref _nameServerIndex, index);
+                var reply = await _client.NameServer(index, Settings).Ask<T>(request, Settings.RequestTimeout, ct);
+                _client.NameServerAnswered(index);
                 return reply;
             }
             catch (AskTimeoutException e)
@@ -70,14 +55,14 @@ public sealed class ClientContext
     /// <summary>A topic's route, cached for pollNameServerInterval (and dropped after a broker failure).</summary>
     public async Task<TopicRouteData> GetRouteAsync(string topic, bool allowAutoCreate = false, CancellationToken ct = default)
     {
-        if (_routes.TryGetValue(topic, out var cached) && Environment.TickCount64 - cached.FetchedAt < Settings.PollNameServerInterval.TotalMilliseconds)
+        if (_client.Routes.TryGetValue(topic, out var cached) && Environment.TickCount64 - cached.FetchedAt < Settings.PollNameServerInterval.TotalMilliseconds)
             return cached.Route;
         var route = await FetchRouteAsync(topic, allowAutoCreate, ct);
-        _routes[topic] = (route, Environment.TickCount64);
+        _client.CacheRoute(topic, route);
         return route;
     }
 
-    public void InvalidateRoute(string topic) => _routes.TryRemove(topic, out _);
+    public void InvalidateRoute(string topic) => _client.Routes.TryRemove(topic, out _);
 
     /// <summary>Asks the NameServer for a topic's route, bypassing the cache.</summary>
     public async Task<TopicRouteData> FetchRouteAsync(string topic, bool allowAutoCreate = false, CancellationToken ct = default)
@@ -100,8 +85,8 @@ public sealed class ClientContext
     /// <summary>The gateway actor of a broker node; cached, and resolved again after a failure.</summary>
     public Task<IActorRef> GatewayAsync(string address)
     {
-        var task = _gateways.GetOrAdd(address, a => System.ActorSelection(Settings.BrokerPath(a)).ResolveOne(Settings.RequestTimeout));
-        if (task.IsFaulted || task.IsCanceled) _gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+        var task = _client.Gateways.GetOrAdd(address, a => System.ActorSelection(Settings.BrokerPath(a)).ResolveOne(Settings.RequestTimeout));
+        if (task.IsFaulted || task.IsCanceled) _client.Gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
         return Unwrap(address, task);
     }
 
@@ -112,16 +97,16 @@ public sealed class ClientContext
     /// </summary>
     public async Task<IActorRef> PullChannelAsync(string address)
     {
-        if (!Settings.DataChannel || _fallback.GatewayOnly(address))
+        if (!_client.UseDataChannel(Settings, address))
             return await GatewayAsync(address);
-        var lazy = _pull.Channels.GetOrAdd(address, a => new Lazy<Task<IActorRef>>(() => OpenPullChannel(a)));
+        var lazy = _client.PullChannels.GetOrAdd(address, a => new Lazy<Task<IActorRef>>(() => OpenPullChannel(a)));
         try
         {
             return await lazy.Value;
         }
         catch (Exception)
         {
-            _pull.Channels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, lazy));
+            _client.PullChannels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, lazy));
             throw;
         }
     }
@@ -136,7 +121,7 @@ public sealed class ClientContext
         }
         catch (AskTimeoutException)
         {
-            _gateways.TryRemove(address, out _);
+            _client.Gateways.TryRemove(address, out _);
             throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker at {address} did not name its data channel within {Settings.RequestTimeout.TotalMilliseconds} ms");
         }
         if (channel.Port <= 0) return gateway;
@@ -149,19 +134,17 @@ public sealed class ClientContext
         {
             // The gateway answers but its channel cannot be reached (a firewall, say): pull through the gateway for a while.
             client.Tell(PoisonPill.Instance);
-            _fallback.MarkGatewayOnly(address);
-            System.Log.Warning("Data channel to the broker at {0} could not be opened ({1}); pulling over Akka.Remote for {2} s",
-                address, e.Message, DataChannelFallback.Period.TotalSeconds);
+            _client.DataChannelUnreachable(System.Log, "Pulls from the broker", address, e.Message);
             return gateway;
         }
         // A closed channel leaves the cache, so the next pull opens a new one.
         _ = client.WatchAsync().ContinueWith(async _ =>
         {
-            if (!_pull.Channels.TryGetValue(address, out var current)) return;
+            if (!_client.PullChannels.TryGetValue(address, out var current)) return;
             try
             {
                 if ((await current.Value).Equals(client))
-                    _pull.Channels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, current));
+                    _client.PullChannels.TryRemove(new KeyValuePair<string, Lazy<Task<IActorRef>>>(address, current));
             }
             catch (Exception)
             {
@@ -179,7 +162,7 @@ public sealed class ClientContext
         }
         catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException)
         {
-            _gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
+            _client.Gateways.TryRemove(new KeyValuePair<string, Task<IActorRef>>(address, task));
             throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"no broker answered at {address}: {e.Message}");
         }
     }
@@ -208,7 +191,7 @@ public sealed class ClientContext
     private async Task<string> ServingAddressAsync(string topic, string brokerName, bool fresh, CancellationToken ct)
     {
         var route = fresh ? await FetchRouteAsync(topic, false, ct) : await GetRouteAsync(topic, false, ct);
-        if (fresh) _routes[topic] = (route, Environment.TickCount64);
+        if (fresh) _client.CacheRoute(topic, route);
         var broker = route.BrokerDatas.FirstOrDefault(b => b.BrokerName == brokerName)
                      ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no route for topic '{topic}'");
         return broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
@@ -232,7 +215,7 @@ public sealed class ClientContext
         }
         catch (AskTimeoutException)
         {
-            _gateways.TryRemove(address, out _);
+            _client.Gateways.TryRemove(address, out _);
             throw new AkkaMqException(ResponseCode.ServiceNotAvailable,
                 $"broker at {address} did not answer within {(Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero)).TotalMilliseconds} ms");
         }

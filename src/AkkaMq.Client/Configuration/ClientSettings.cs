@@ -12,7 +12,11 @@ public sealed record ProducerSettings(
     long MaxBatchBytes,
     int MaxInflightBatchesPerBroker,
     int MaxOutstandingSends,
-    int StickyQueueMessages = 64);
+    int StickyQueueMessages = 64)
+{
+    /// <summary>RocketMQ's latency-based broker fault avoidance (latencyMax / notAvailableDuration).</summary>
+    public FaultAvoidanceSettings FaultAvoidance { get; init; } = FaultAvoidanceSettings.Default;
+}
 
 /// <summary>Client settings, read from <c>akkamq.client</c>.</summary>
 public sealed record ClientSettings(
@@ -40,7 +44,11 @@ public sealed record ClientSettings(
             (long)p.GetByteSize("max-batch-bytes")!,
             Math.Max(1, p.GetInt("max-inflight-batches-per-broker")),
             Math.Max(1, p.GetInt("max-outstanding-sends")),
-            p.GetInt("sticky-queue-messages"));
+            p.GetInt("sticky-queue-messages"))
+        {
+            FaultAvoidance = new FaultAvoidanceSettings(p.GetLongList("latencyMax").ToArray(), p.GetLongList("notAvailableDuration").ToArray())
+                .Validated("akkamq.client.producer"),
+        };
         if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
         if (producer.StickyQueueMessages < 0) throw new ConfigurationException("akkamq.client.producer.sticky-queue-messages must not be negative");
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");

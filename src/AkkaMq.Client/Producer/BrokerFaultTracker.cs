@@ -1,0 +1,82 @@
+namespace AkkaMq.Client;
+
+/// <summary>
+/// The latency tables of RocketMQ's MQFaultStrategy: a send to a broker that took at least
+/// LatencyMax[i] ms makes new sends avoid that broker for NotAvailableDuration[i] ms.
+/// </summary>
+public sealed record FaultAvoidanceSettings(IReadOnlyList<long> LatencyMax, IReadOnlyList<long> NotAvailableDuration)
+{
+    public static FaultAvoidanceSettings Default { get; } = new(
+        new long[] { 50, 100, 550, 1000, 2000, 3000, 15000 },
+        new long[] { 0, 0, 30000, 60000, 120000, 180000, 600000 });
+
+    /// <summary>Throws when the tables do not pair up or are not ascending (a misread config would avoid brokers at random).</summary>
+    public FaultAvoidanceSettings Validated(string path)
+    {
+        if (LatencyMax.Count == 0 || LatencyMax.Count != NotAvailableDuration.Count)
+            throw new Akka.Configuration.ConfigurationException($"{path}.latencyMax and {path}.notAvailableDuration must be non-empty lists of the same length");
+        for (var i = 0; i < LatencyMax.Count; i++)
+        {
+            if (LatencyMax[i] < 0 || NotAvailableDuration[i] < 0)
+                throw new Akka.Configuration.ConfigurationException($"{path}.latencyMax and {path}.notAvailableDuration must not hold negative values");
+            if (i > 0 && LatencyMax[i] <= LatencyMax[i - 1])
+                throw new Akka.Configuration.ConfigurationException($"{path}.latencyMax must be ascending");
+        }
+        return this;
+    }
+}
+
+/// <summary>
+/// Which brokers new sends avoid, and until when (RocketMQ's LatencyFaultTolerance). Each broker's
+/// latest send decides: a slow one keeps it out of queue selection for a while, a fast one lets it
+/// back at once, and a failed one counts as the slowest. Node addresses whose gateway failed are
+/// kept apart, for a fixed <see cref="NodeFailureMillis"/>: they only steer which node of a group
+/// is used. Not thread-safe: one per producer actor.
+/// </summary>
+internal sealed class BrokerFaultTracker
+{
+    /// <summary>How long a node address whose gateway failed is passed over while its group has another node.</summary>
+    public const long NodeFailureMillis = 3000;
+
+    private readonly long[] _latencyMax;
+    private readonly long[] _notAvailableDuration;
+    private readonly Func<long>? _clock;
+    private readonly Dictionary<string, long> _brokerAvoidedUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _nodeFailedUntil = new(StringComparer.Ordinal);
+
+    /// <param name="clock">Milliseconds on a monotonic clock; <see cref="Environment.TickCount64"/> unless a test drives it.</param>
+    public BrokerFaultTracker(FaultAvoidanceSettings settings, Func<long>? clock = null)
+    {
+        _latencyMax = settings.LatencyMax.ToArray();
+        _notAvailableDuration = settings.NotAvailableDuration.ToArray();
+        _clock = clock;
+    }
+
+    public long Now => _clock?.Invoke() ?? Environment.TickCount64;
+
+    /// <summary>RocketMQ's computeNotAvailableDuration: the duration of the largest latencyMax the latency reaches.</summary>
+    public long NotAvailableDuration(long latencyMillis)
+    {
+        for (var i = _latencyMax.Length - 1; i >= 0; i--)
+            if (latencyMillis >= _latencyMax[i]) return _notAvailableDuration[i];
+        return 0;
+    }
+
+    /// <summary>A send to brokerName took latencyMillis; isolation (it failed) counts as the slowest.</summary>
+    public void UpdateFaultItem(string brokerName, long latencyMillis, bool isolation)
+    {
+        var duration = isolation ? _notAvailableDuration[^1] : NotAvailableDuration(latencyMillis);
+        if (duration > 0) _brokerAvoidedUntil[brokerName] = Now + duration;
+        else _brokerAvoidedUntil.Remove(brokerName);
+    }
+
+    /// <summary>A send to brokerName failed (unreachable gateway, dead node).</summary>
+    public void BrokerFailed(string brokerName) => UpdateFaultItem(brokerName, 0, isolation: true);
+
+    public bool IsAvailable(string brokerName, long now) =>
+        !_brokerAvoidedUntil.TryGetValue(brokerName, out var until) || until <= now;
+
+    public void NodeFailed(string address) => _nodeFailedUntil[address] = Now + NodeFailureMillis;
+
+    public bool HasNodeFailed(string address, long now) => _nodeFailedUntil.TryGetValue(address, out var until) && until > now;
+}
