@@ -9,8 +9,8 @@ namespace AkkaMq.Broker.Queue;
 /// <remarks>
 /// Bodies are copied into reused 64 KiB chunks instead of being held as the arrays they arrived
 /// in. A held array lives just long enough to be copied from gen0 to gen1 and again to gen2
-/// before eviction lets it die; at tens of thousands of sends a second that copying was the
-/// node's gen1 collections, 20-40 ms of pause every second. Chunks are allocated once and then
+/// before eviction lets it die; under load that copying was most of the node's gen1 collections
+/// (measured in bench/results/HISTORY.md, sitting s13). Chunks are allocated once and then
 /// cycle, so the write path leaves only short-lived garbage. Bodies larger than a quarter chunk
 /// keep their own array (few objects, many bytes: cheap for the GC). A read copies the body out,
 /// so nothing handed to a pull ever points into a chunk that is reused later.

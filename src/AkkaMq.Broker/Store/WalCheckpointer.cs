@@ -15,8 +15,8 @@ namespace AkkaMq.Broker.Store;
 /// SQLite starts the WAL over only after a checkpoint that ended level with it, and only such a
 /// checkpoint fsyncs the database file. Under steady writes a PASSIVE pass never ends level, as
 /// commits land while it copies; the WAL then grew to wal-autocheckpoint and the commit that
-/// crossed it finished the copy and fsynced everything copied since: 18-36 ms here, every 1-1.5 s
-/// at 64 sends in flight, with every ack waiting. So once the WAL passes wal-restart-size, the
+/// crossed it finished the copy and fsynced everything copied since, with every ack waiting
+/// (docs/storage.md, "The checkpointer"). So once the WAL passes wal-restart-size, the
 /// checkpointer flushes the file system while commits go on, then holds commits
 /// (<see cref="WalWriteGate"/>) for one more pass, which has only the last moments to copy and
 /// flush and ends level, so the next commit starts the WAL over.
@@ -96,7 +96,7 @@ public sealed class WalCheckpointer : ReceiveActor, IWithTimers
             // fsync of the database file finds little left to write.
             FlushFileSystem();
             // Catch up with the commits that landed meanwhile, so the held pass has only the last
-            // moments to copy: a held pass that began 100 ms behind held every ack for as long.
+            // moments to copy: a held pass holds every ack for as long as it is behind.
             for (var i = 0; i < MaxCatchUpPasses; i++)
             {
                 var (next, _) = Pass(_connection);

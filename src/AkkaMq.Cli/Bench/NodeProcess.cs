@@ -93,7 +93,7 @@ public sealed class NodeProcess : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(confPath);
-        // The node's recommended runtime setting (README, "Runtime settings"), unless the caller chose one.
+        // The node's recommended runtime setting (docs/configuration.md, "Runtime settings of the node process"), unless the caller chose one.
         foreach (var (name, value) in NodeRuntimeEnvironment)
             if (Environment.GetEnvironmentVariable(name) == null) psi.Environment[name] = value;
 

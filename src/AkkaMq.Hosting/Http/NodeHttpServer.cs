@@ -39,7 +39,7 @@ public sealed class NodeHttpServer : IAsyncDisposable
     {
         // The empty builder has no configuration sources: the slim one's appsettings.json source
         // watched the working directory recursively, so every journal write under ./data cost an
-        // inotify event and a wake-up of the watcher thread (~10% of the node's CPU under load).
+        // inotify event and a wake-up of the watcher thread (bench/results/HISTORY.md).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
