@@ -74,6 +74,8 @@ public sealed class HostedClientTests : IAsyncLifetime
 
         var producer = app.Services.GetRequiredService<IAkkaMqProducer>();
         Assert.Same(producer, app.Services.GetRequiredService<AkkaMqProducer>());
+        // WithAkkaMqProducer's ActorRegistry entry is the same producer actor.
+        Assert.Equal(((AkkaMqProducer)producer).Actor, await app.Services.GetRequiredService<IRequiredActor<AkkaMqProducerKey>>().GetAsync());
         for (var i = 0; i < 5; i++)
             await SendWithRetry(() => producer.SendAsync(Message.FromText(topic, $"m{i}")));
 
