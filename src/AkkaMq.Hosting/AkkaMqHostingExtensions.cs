@@ -73,15 +73,18 @@ public static class AkkaMqHostingExtensions
         return builder.AddHocon(ClientSettings.DefaultConfig, HoconAddMode.Append);
     }
 
-    /// <summary>Starts a producer actor and registers it under <see cref="AkkaMqProducerKey"/>; wrap it with <see cref="AkkaMqProducer"/>.</summary>
+    public const string DefaultProducerActorName = "akkamq-producer";
+
+    /// <summary>
+    /// Starts the app's producer and registers its actor under <see cref="AkkaMqProducerKey"/>. For constructor
+    /// injection of <see cref="IAkkaMqProducer"/> add <see cref="AkkaMqServiceCollectionExtensions.AddAkkaMqProducer"/> too;
+    /// both share one producer.
+    /// </summary>
     public static AkkaConfigurationBuilder WithAkkaMqProducer(this AkkaConfigurationBuilder builder, AkkaMqClientOptions? options = null,
-        string actorName = "akkamq-producer")
+        string actorName = DefaultProducerActorName)
     {
         builder.WithAkkaMqClient(options);
         return builder.WithActors((system, registry) =>
-        {
-            var settings = ClientSettings.Create(system.Settings.Config);
-            registry.Register<AkkaMqProducerKey>(system.ActorOf(ProducerActor.Props(settings), actorName));
-        });
+            registry.Register<AkkaMqProducerKey>(AkkaMqProducerProvider.Get(system).GetOrCreate(actorName).Actor));
     }
 }

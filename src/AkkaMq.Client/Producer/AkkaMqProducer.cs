@@ -8,7 +8,7 @@ namespace AkkaMq.Client;
 /// (return at once, a callback completes them) and one-way sends (no ack). Outstanding sends are
 /// bounded (max-outstanding-sends): callers wait rather than buffer without limit.
 /// </summary>
-public sealed class AkkaMqProducer : IAsyncDisposable
+public sealed class AkkaMqProducer : IAkkaMqProducer, IAsyncDisposable
 {
     private readonly SemaphoreSlim _outstanding;
     private readonly bool _ownsActor;
