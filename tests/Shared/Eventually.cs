@@ -10,8 +10,12 @@ public static class Eventually
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Retries the assertion until it stops throwing; after the timeout its exception is the test's failure.</summary>
-    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? timeout = null, TimeSpan? interval = null)
+    /// <summary>
+    /// Retries the assertion until it stops throwing; after the timeout its exception is the test's
+    /// failure. retryWhen narrows the exceptions worth another attempt (the others fail at once).
+    /// </summary>
+    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? timeout = null, TimeSpan? interval = null,
+        Func<Exception, bool>? retryWhen = null)
     {
         using var expired = new CancellationTokenSource(timeout ?? DefaultTimeout);
         using var ticks = new PeriodicTimer(interval ?? DefaultInterval);
@@ -22,7 +26,7 @@ public static class Eventually
                 await assertion();
                 return;
             }
-            catch (Exception) when (!expired.IsCancellationRequested)
+            catch (Exception e) when (!expired.IsCancellationRequested && (retryWhen == null || retryWhen(e)))
             {
             }
             // The last attempt runs after the timer is cancelled, so its failure is the one reported.
@@ -32,10 +36,11 @@ public static class Eventually
     }
 
     /// <summary>Retries until the function returns a value without throwing, and returns it.</summary>
-    public static async Task<T> ReturnsAsync<T>(Func<Task<T>> attempt, TimeSpan? timeout = null, TimeSpan? interval = null)
+    public static async Task<T> ReturnsAsync<T>(Func<Task<T>> attempt, TimeSpan? timeout = null, TimeSpan? interval = null,
+        Func<Exception, bool>? retryWhen = null)
     {
         T result = default!;
-        await AssertAsync(async () => result = await attempt(), timeout, interval);
+        await AssertAsync(async () => result = await attempt(), timeout, interval, retryWhen);
         return result;
     }
 

@@ -34,6 +34,10 @@ public static class TestNodes
         return reply;
     }
 
+    /// <summary>Creates the topic as a client does (through the client system's NameServer connection).</summary>
+    public static Task<CreateTopicReply> CreateTopicAsync(ActorSystem client, TopicConfig config) =>
+        new ClientContext(client, ClientSettings.Create(client.Settings.Config)).CreateTopicAsync(config);
+
     /// <summary>The topic's route as the node's NameServer serves it now.</summary>
     public static async Task<TopicRouteData> RouteAsync(AkkaMqTestNode node, string topic)
     {
@@ -44,7 +48,8 @@ public static class TestNodes
 
     /// <summary>Sends one message, again while the broker is still registering (a host reports started before that).</summary>
     public static Task<SendResult> SendWhenRoutedAsync(AkkaMqProducer producer, Message message, TimeSpan? timeout = null) =>
-        Eventually.ReturnsAsync(() => producer.SendAsync(message), timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        Eventually.ReturnsAsync(() => producer.SendAsync(message), timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250),
+            retryWhen: e => e is AkkaMqException);
 }
 
 /// <summary>A ready standalone node and a client ActorSystem talking to it, for a test or a fixture.</summary>
