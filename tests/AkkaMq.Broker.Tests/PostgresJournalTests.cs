@@ -74,28 +74,3 @@ public sealed class PostgresJournalTests
         }
     }
 }
-
-internal static class PostgresTables
-{
-    /// <summary>Row counts of the tables in the database's public schema.</summary>
-    public static Dictionary<string, long> RowCounts(string connectionString)
-    {
-        using var c = new Npgsql.NpgsqlConnection(connectionString);
-        c.Open();
-        var tables = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tables.Add(r.GetString(0));
-        }
-        var rows = new Dictionary<string, long>();
-        foreach (var t in tables)
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT count(*) FROM \"{t}\"";
-            rows[t] = (long)cmd.ExecuteScalar()!;
-        }
-        return rows;
-    }
-}

@@ -6,12 +6,9 @@ using AkkaMq.Protocol.Consumer;
 namespace AkkaMq.Broker.Tests;
 
 /// <summary>A delayed message acknowledged before a restart is delivered after it, on time and once.</summary>
-public sealed class ScheduleRestartTests : IDisposable
+public sealed class ScheduleRestartTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _dataDir = new("akkamq-sched-restart-");
-    private readonly ITestOutputHelper _output;
-
-    public ScheduleRestartTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose() => _dataDir.Dispose();
 
@@ -19,7 +16,7 @@ public sealed class ScheduleRestartTests : IDisposable
     public async Task A_delayed_message_survives_a_restart_and_arrives_at_its_time()
     {
         long deliverAt;
-        await using (var first = await BrokerSession.StartAsync(_output, dataDir: _dataDir.Path))
+        await using (var first = await BrokerSession.StartAsync(output, dataDir: _dataDir.Path))
         {
             first.CreateTopic("Later", 1);
             deliverAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 4000;
@@ -29,11 +26,11 @@ public sealed class ScheduleRestartTests : IDisposable
             Assert.Equal(PullStatus.NoNewMsg, first.Pull("Later", 0, 0).Status);
         }
 
-        await using var second = await BrokerSession.StartAsync(_output, dataDir: _dataDir.Path);
+        await using var second = await BrokerSession.StartAsync(output, dataDir: _dataDir.Path);
         var m = second.AwaitMessage("Later", 0, 0, TimeSpan.FromSeconds(20));
         Assert.Equal("after the restart", Encoding.UTF8.GetString(m.Body));
         Assert.True(m.StoreTimestamp >= deliverAt, $"delivered {deliverAt - m.StoreTimestamp} ms early");
-        _output.WriteLine($"delivered {m.StoreTimestamp - deliverAt} ms after its time");
+        output.WriteLine($"delivered {m.StoreTimestamp - deliverAt} ms after its time");
         // Once: nothing more arrives behind it.
         Assert.Equal(PullStatus.NoNewMsg, second.Pull("Later", 0, 1, suspendMs: 1500).Status);
     }

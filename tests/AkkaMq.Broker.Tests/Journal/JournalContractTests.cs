@@ -85,11 +85,7 @@ public abstract class JournalContractTests : IAsyncLifetime
         using var kit = StartKit();
         var journal = WarmJournal(kit);
         var writer = kit.CreateTestProbe();
-        for (var i = 1; i <= 6; i++)
-        {
-            journal.Tell(Write("R", i, "r" + i, writer.Ref));
-            ExpectStored(writer);
-        }
+        WriteEach(journal, writer, "R", 6, "r");
         // Akka.Persistence.Sql removes row 1 and keeps row 2 marked deleted (it holds the highest number).
         journal.Tell(new DeleteMessagesTo("R", 2, writer.Ref));
         writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
@@ -113,11 +109,7 @@ public abstract class JournalContractTests : IAsyncLifetime
         using var kit = StartKit();
         var journal = WarmJournal(kit);
         var writer = kit.CreateTestProbe();
-        for (var i = 1; i <= 3; i++)
-        {
-            journal.Tell(Write("H", i, "h" + i, writer.Ref));
-            ExpectStored(writer);
-        }
+        WriteEach(journal, writer, "H", 3, "h");
         journal.Tell(new DeleteMessagesTo("H", 3, writer.Ref));
         writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
@@ -58,6 +59,38 @@ internal static class JournalTestKit
         while ((m = reader.ExpectMsg<object>(TimeSpan.FromSeconds(20))) is ReplayedMessage r) found.Add(r.Persistent.Payload);
         Assert.Equal(payloads, found);
         Assert.Equal(highest, Assert.IsType<RecoverySuccess>(m).HighestSequenceNr);
+    }
+
+    /// <summary>Writes events 1..count of the id (payloads prefix + number), one write at a time.</summary>
+    public static void WriteEach(IActorRef journal, TestProbe writer, string persistenceId, int count, string prefix)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            journal.Tell(Write(persistenceId, i, prefix + i, writer.Ref));
+            ExpectStored(writer);
+        }
+    }
+
+    /// <summary>Row counts of the tables that tablesSql lists (one name a row); the connection is closed after.</summary>
+    public static Dictionary<string, long> RowCounts(DbConnection connection, string tablesSql)
+    {
+        using var c = connection;
+        c.Open();
+        var tables = new List<string>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = tablesSql;
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) tables.Add(r.GetString(0));
+        }
+        var rows = new Dictionary<string, long>();
+        foreach (var t in tables)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT count(*) FROM \"{t}\"";
+            rows[t] = Convert.ToInt64(cmd.ExecuteScalar());
+        }
+        return rows;
     }
 
     /// <summary>Starts a <see cref="Recorder"/> (it recovers), sends it the commands and returns every event it then holds.</summary>

@@ -13,7 +13,8 @@ public sealed class PostgresJournalContractTests(ITestOutputHelper output) : Jou
         akkamq.store.connection-string = "{_connectionString}"
         """;
 
-    protected override Dictionary<string, long> TableRows() => PostgresTables.RowCounts(_connectionString);
+    protected override Dictionary<string, long> TableRows() => JournalTestKit.RowCounts(new Npgsql.NpgsqlConnection(_connectionString),
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
 
     public override async Task DisposeAsync()
     {
