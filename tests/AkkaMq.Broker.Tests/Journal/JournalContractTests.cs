@@ -47,6 +47,13 @@ public abstract class JournalContractTests : IAsyncLifetime
         return new Akka.TestKit.Xunit2.TestKit(system, Output);
     }
 
+    /// <summary>The journal of a new system, warmed, and a probe to write with.</summary>
+    private (Akka.TestKit.Xunit2.TestKit Kit, IActorRef Journal, Akka.TestKit.TestProbe Writer) StartJournal()
+    {
+        var kit = StartKit();
+        return (kit, WarmJournal(kit), kit.CreateTestProbe());
+    }
+
     [ContractFact]
     public async Task A_persistent_actor_recovers_its_events_in_a_new_system()
     {
@@ -62,9 +69,8 @@ public abstract class JournalContractTests : IAsyncLifetime
     [ContractFact]
     public void The_writes_of_one_batch_are_stored_in_order_and_answered_each()
     {
-        using var kit = StartKit();
-        var journal = WarmJournal(kit);
-        var writer = kit.CreateTestProbe();
+        var (kit, journal, writer) = StartJournal();
+        using var _ = kit;
         // One atomic write of three events, and a second one for another id, in one batch.
         journal.Tell(new WriteMessages([
             new AtomicWrite(new[] { Event("B", 1, "b1"), Event("B", 2, "b2"), Event("B", 3, "b3") }.ToImmutableList<IPersistentRepresentation>()),
@@ -82,13 +88,11 @@ public abstract class JournalContractTests : IAsyncLifetime
     [ContractFact]
     public void A_replay_reads_the_asked_range_in_order_and_skips_deleted_events()
     {
-        using var kit = StartKit();
-        var journal = WarmJournal(kit);
-        var writer = kit.CreateTestProbe();
+        var (kit, journal, writer) = StartJournal();
+        using var _ = kit;
         WriteEach(journal, writer, "R", 6, "r");
         // Akka.Persistence.Sql removes row 1 and keeps row 2 marked deleted (it holds the highest number).
-        journal.Tell(new DeleteMessagesTo("R", 2, writer.Ref));
-        writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
+        DeleteTo(journal, writer, "R", 2);
 
         var reader = kit.CreateTestProbe();
         journal.Tell(new ReplayMessages(1, 5, 2, "R", reader.Ref));
@@ -106,12 +110,10 @@ public abstract class JournalContractTests : IAsyncLifetime
     [ContractFact]
     public void The_highest_sequence_number_outlives_deleting_every_event()
     {
-        using var kit = StartKit();
-        var journal = WarmJournal(kit);
-        var writer = kit.CreateTestProbe();
+        var (kit, journal, writer) = StartJournal();
+        using var _ = kit;
         WriteEach(journal, writer, "H", 3, "h");
-        journal.Tell(new DeleteMessagesTo("H", 3, writer.Ref));
-        writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
+        DeleteTo(journal, writer, "H", 3);
 
         // A new incarnation must go on at 4, not reuse 1.
         ExpectReplay(journal, "H", kit.CreateTestProbe(), 3);
@@ -129,9 +131,8 @@ public abstract class JournalContractTests : IAsyncLifetime
     [ContractFact]
     public void A_payload_that_cannot_be_serialized_is_rejected_and_its_writer_goes_on()
     {
-        using var kit = StartKit();
-        var journal = WarmJournal(kit);
-        var writer = kit.CreateTestProbe();
+        var (kit, journal, writer) = StartJournal();
+        using var _ = kit;
         journal.Tell(new WriteMessages([new AtomicWrite(Event("U", 1, new Unserializable()))], writer.Ref, 1));
         writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
         Assert.Equal(1, writer.ExpectMsg<WriteMessageRejected>().Persistent.SequenceNr);

@@ -71,6 +71,12 @@ internal static class JournalTestKit
         }
     }
 
+    public static void DeleteTo(IActorRef journal, TestProbe writer, string persistenceId, long toSequenceNr)
+    {
+        journal.Tell(new DeleteMessagesTo(persistenceId, toSequenceNr, writer.Ref));
+        writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
+    }
+
     /// <summary>Row counts of the tables that tablesSql lists (one name a row); the connection is closed after.</summary>
     public static Dictionary<string, long> RowCounts(DbConnection connection, string tablesSql)
     {
