@@ -110,7 +110,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
 public static class CliAssert
 {
-    /// <summary>Polls condition until it holds or the deadline passes (then fails with describe()).</summary>
+    /// <summary>Waits until the condition holds (then fails with describe() after the timeout).</summary>
     public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe) =>
         AkkaMq.Tests.Eventually.TrueAsync(condition, describe, timeout);
 
