@@ -10,28 +10,32 @@ namespace AkkaMq.Broker.Tests;
 /// TestKit over an in-process standalone node: tests talk to its broker gateway (/user/broker)
 /// and NameServer gateway (/user/namesrv) through their actor protocols, as clients do.
 /// </summary>
-public abstract class BrokerTestBase : Akka.TestKit.Xunit2.TestKit
+public abstract class BrokerTestBase : AkkaMqTestKit
 {
-    protected BrokerTestBase(ITestOutputHelper output, AkkaMqTestNode node) : base(node.System, output)
+    private IActorRef? _gateway;
+    private IActorRef? _nameServer;
+
+    /// <summary>The node may still be registering: <see cref="InitializeAsync"/> waits until it serves routes.</summary>
+    protected BrokerTestBase(ITestOutputHelper output, AkkaMqTestNode node) : base(node.System, output) => Node = node;
+
+    /// <summary>Starts a standalone node; the test class's InitializeAsync waits until it is ready.</summary>
+    protected static AkkaMqTestNode StartNode(string? hocon = null, string? dataDir = null) => AkkaMqTestNode.StartStandalone(hocon, dataDir);
+
+    public override async Task InitializeAsync()
     {
-        Node = node;
-        Gateway = node.System.ActorSelection("/user/broker").ResolveOne(TimeSpan.FromSeconds(5)).Result;
-        NameServer = node.System.ActorSelection("/user/namesrv").ResolveOne(TimeSpan.FromSeconds(5)).Result;
+        await Node.WaitUntilReadyAsync();
+        _gateway = await Node.System.ActorSelection("/user/broker").ResolveOne(TimeSpan.FromSeconds(5));
+        _nameServer = await Node.System.ActorSelection("/user/namesrv").ResolveOne(TimeSpan.FromSeconds(5));
     }
 
-    protected static AkkaMqTestNode StartNode(string? hocon = null, string? dataDir = null)
-    {
-        var node = AkkaMqTestNode.StartStandalone(hocon, dataDir);
-        node.WaitUntilReadyAsync().GetAwaiter().GetResult();
-        return node;
-    }
+    public override async Task DisposeAsync() => await Node.DisposeAsync();
 
-    protected AkkaMqTestNode Node { get; }
-    protected IActorRef Gateway { get; }
-    protected IActorRef NameServer { get; }
-    protected string BrokerName => Node.Settings.Broker!.BrokerName;
+    public AkkaMqTestNode Node { get; }
+    public IActorRef Gateway => _gateway ?? throw new InvalidOperationException("InitializeAsync has not run");
+    public IActorRef NameServer => _nameServer ?? throw new InvalidOperationException("InitializeAsync has not run");
+    public string BrokerName => Node.Settings.Broker!.BrokerName;
 
-    protected void CreateTopic(string topic, int queues = 4, int perm = Perm.ReadWrite)
+    public void CreateTopic(string topic, int queues = 4, int perm = Perm.ReadWrite)
     {
         NameServer.Tell(new CreateTopic(new TopicConfig(topic, queues, queues, perm), null, null), TestActor);
         var reply = ExpectMsg<CreateTopicReply>(TimeSpan.FromSeconds(10));
@@ -40,14 +44,14 @@ public abstract class BrokerTestBase : Akka.TestKit.Xunit2.TestKit
 
     private long _correlation;
 
-    protected SendEntry Entry(Message m, int queueId = 0, bool oneway = false) =>
+    public SendEntry Entry(Message m, int queueId = 0, bool oneway = false) =>
         new(Interlocked.Increment(ref _correlation), queueId, oneway, 1_700_000_000_000, m);
 
-    protected static Message Text(string topic, string body, string? tags = null, string? keys = null,
+    public static Message Text(string topic, string body, string? tags = null, string? keys = null,
         IReadOnlyDictionary<string, string>? props = null) => Message.FromText(topic, body, tags, keys, props);
 
     /// <summary>Sends the entries as one batch and returns the acks, however many replies they come in.</summary>
-    protected List<SendAck> Send(params SendEntry[] entries)
+    public List<SendAck> Send(params SendEntry[] entries)
     {
         Gateway.Tell(new SendMessages(BrokerName, entries), TestActor);
         var expected = entries.Count(e => !e.Oneway);
@@ -56,21 +60,23 @@ public abstract class BrokerTestBase : Akka.TestKit.Xunit2.TestKit
         return acks;
     }
 
-    protected PullResult Pull(string topic, int queueId, long offset, int max = 32, string filter = "*", long suspendMs = 0, string group = "test-group")
+    public PullResult Pull(string topic, int queueId, long offset, int max = 32, string filter = "*", long suspendMs = 0, string group = "test-group")
     {
         Gateway.Tell(new PullMessage(BrokerName, group, topic, queueId, offset, max, filter, suspendMs), TestActor);
         return ExpectMsg<PullResult>(TimeSpan.FromSeconds(10));
     }
 
-    protected long MaxOffset(string topic, int queueId)
+    /// <summary>Long-polls the offset until the one message there has arrived (a delayed one, at its time) and returns it.</summary>
+    public MessageExt AwaitMessage(string topic, int queueId, long offset, TimeSpan timeout)
+    {
+        MessageExt? found = null;
+        AwaitAssert(() => found = Assert.Single(Pull(topic, queueId, offset, suspendMs: 1000).Messages), timeout, TimeSpan.FromMilliseconds(10));
+        return found!;
+    }
+
+    public long MaxOffset(string topic, int queueId)
     {
         Gateway.Tell(new QueryQueueOffset(BrokerName, topic, queueId, QueueOffsetKind.Max, 0), TestActor);
         return ExpectMsg<QueueOffsetReply>().Offset;
-    }
-
-    protected override void AfterAll()
-    {
-        base.AfterAll();
-        Node.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

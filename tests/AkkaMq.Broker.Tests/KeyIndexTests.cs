@@ -7,20 +7,14 @@ using AkkaMq.TestKit;
 namespace AkkaMq.Broker.Tests;
 
 /// <summary>The queue key index: bounds, multi-key messages, snapshot round trip; and through the broker across a restart.</summary>
-public sealed class KeyIndexTests : IAsyncLifetime
+public sealed class KeyIndexTests : IDisposable
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "akkamq-keys-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _dataDir = new("akkamq-keys-");
     private readonly ITestOutputHelper _output;
 
     public KeyIndexTests(ITestOutputHelper output) => _output = output;
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        try { Directory.Delete(_dataDir, true); } catch (IOException) { }
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dataDir.Dispose();
 
     [Fact]
     public void Space_separated_keys_are_indexed_each()
@@ -64,39 +58,26 @@ public sealed class KeyIndexTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(484, 16).Select(i => (long)i), restored.Lookup("all", 100));
     }
 
-    private sealed class Session : BrokerTestBase
-    {
-        public Session(ITestOutputHelper output, string dataDir)
-            // Snapshots every 3 writes: recovery uses the keyed snapshot and replays the events after it.
-            : base(output, StartNode("akkamq.broker.queue.snapshot-every = 3", dataDir)) { }
-
-        public new void CreateTopic(string topic, int queues = 4, int perm = Perm.ReadWrite) => base.CreateTopic(topic, queues, perm);
-        public void SendKeyed(string topic, string keys) => Send(Entry(Text(topic, keys, keys: keys)));
-
-        public MessageKeyOffsets Query(string topic, string key, int max = 32)
-        {
-            Gateway.Tell(new QueryMessageKey(BrokerName, topic, 0, key, max), TestActor);
-            return ExpectMsg<MessageKeyOffsets>(TimeSpan.FromSeconds(10));
-        }
-    }
+    // Snapshots every 3 writes: recovery uses the keyed snapshot and replays the events after it.
+    private Task<BrokerSession> StartSession() => BrokerSession.StartAsync(_output, "akkamq.broker.queue.snapshot-every = 3", _dataDir.Path);
 
     [Fact]
-    public void Broker_answers_key_queries_and_keeps_the_index_across_a_restart()
+    public async Task Broker_answers_key_queries_and_keeps_the_index_across_a_restart()
     {
-        using (var first = new Session(_output, _dataDir))
+        await using (var first = await StartSession())
         {
             first.CreateTopic("Keyed", 1);
-            for (var i = 0; i < 10; i++) first.SendKeyed("Keyed", $"order-{i % 4} shared");
-            Assert.Equal(new long[] { 1, 5, 9 }, first.Query("Keyed", "order-1").Offsets);
-            Assert.Equal(ResponseCode.Success, first.Query("Keyed", "none").Code);
-            Assert.Empty(first.Query("Keyed", "none").Offsets);
-            var unknown = first.Query("NoTopic", "x");
+            for (var i = 0; i < 10; i++) first.Send(first.Entry("Keyed", $"order-{i % 4} shared", keys: $"order-{i % 4} shared"));
+            Assert.Equal(new long[] { 1, 5, 9 }, first.QueryKey("Keyed", "order-1").Offsets);
+            Assert.Equal(ResponseCode.Success, first.QueryKey("Keyed", "none").Code);
+            Assert.Empty(first.QueryKey("Keyed", "none").Offsets);
+            var unknown = first.QueryKey("NoTopic", "x");
             Assert.Equal(ResponseCode.TopicNotExist, unknown.Code);
         }
-        using var second = new Session(_output, _dataDir);
-        Assert.Equal(new long[] { 1, 5, 9 }, second.Query("Keyed", "order-1").Offsets);
-        Assert.Equal(new long[] { 7, 8, 9 }, second.Query("Keyed", "shared", 3).Offsets);
-        second.SendKeyed("Keyed", "order-1");
-        Assert.Equal(new long[] { 1, 5, 9, 10 }, second.Query("Keyed", "order-1").Offsets);
+        await using var second = await StartSession();
+        Assert.Equal(new long[] { 1, 5, 9 }, second.QueryKey("Keyed", "order-1").Offsets);
+        Assert.Equal(new long[] { 7, 8, 9 }, second.QueryKey("Keyed", "shared", 3).Offsets);
+        second.Send(second.Entry("Keyed", "order-1", keys: "order-1"));
+        Assert.Equal(new long[] { 1, 5, 9, 10 }, second.QueryKey("Keyed", "order-1").Offsets);
     }
 }

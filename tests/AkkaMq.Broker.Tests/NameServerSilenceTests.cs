@@ -8,7 +8,7 @@ namespace AkkaMq.Broker.Tests;
 /// passed without an answer to its registration (Akka's singleton proxy, which warned at once on
 /// every start, is kept quiet).
 /// </summary>
-public sealed class NameServerSilenceTests : Akka.TestKit.Xunit2.TestKit
+public sealed class NameServerSilenceTests : AkkaMqTestKit
 {
     private readonly AkkaMqTestNode _node;
 
@@ -19,11 +19,7 @@ public sealed class NameServerSilenceTests : Akka.TestKit.Xunit2.TestKit
 
     private NameServerSilenceTests(ITestOutputHelper output, AkkaMqTestNode node) : base(node.System, output) => _node = node;
 
-    protected override void AfterAll()
-    {
-        base.AfterAll();
-        _node.DisposeAsync().AsTask().GetAwaiter().GetResult();
-    }
+    public override async Task DisposeAsync() => await _node.DisposeAsync();
 
     [Fact]
     public void A_registration_nobody_answers_is_reported_and_the_proxy_stays_quiet()

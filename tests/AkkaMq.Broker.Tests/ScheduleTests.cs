@@ -19,16 +19,6 @@ public sealed class ScheduleTests : BrokerTestBase
 
     private static Dictionary<string, string> P(params (string, string)[] kv) => kv.ToDictionary(x => x.Item1, x => x.Item2);
 
-    private PullResult AwaitMessage(string topic, int queueId, long offset, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var r = Pull(topic, queueId, offset, suspendMs: 1000);
-            if (r.Status == PullStatus.Found || DateTime.UtcNow > deadline) return r;
-        }
-    }
-
     [Fact]
     public void A_delay_level_or_a_delivery_time_holds_the_message_until_then_and_not_longer_than_a_second_past_it()
     {
@@ -44,10 +34,10 @@ public sealed class ScheduleTests : BrokerTestBase
         Assert.Equal("past", Encoding.UTF8.GetString(past.Messages.Single().Body));
         Assert.Equal(PullStatus.NoNewMsg, Pull("Delayed", 0, 0).Status);
 
-        var level5 = AwaitMessage("Delayed", 0, 0, TimeSpan.FromSeconds(10)).Messages.Single();
+        var level5 = AwaitMessage("Delayed", 0, 0, TimeSpan.FromSeconds(10));
         Assert.Equal("level-5", Encoding.UTF8.GetString(level5.Body));
         Assert.InRange(level5.StoreTimestamp - sentAt, 500, 1500);
-        var at = AwaitMessage("Delayed", 1, 1, TimeSpan.FromSeconds(10)).Messages.Single();
+        var at = AwaitMessage("Delayed", 1, 1, TimeSpan.FromSeconds(10));
         Assert.Equal("at", Encoding.UTF8.GetString(at.Body));
         Assert.InRange(at.StoreTimestamp, sentAt + 700, sentAt + 1700);
     }
@@ -85,7 +75,7 @@ public sealed class ScheduleTests : BrokerTestBase
         var ack = ExpectMsg<SendAcks>().Acks.Single();
         Assert.Equal(ResponseCode.Success, ack.Code);
         Assert.Equal(7, ack.CorrelationId);
-        var retry1 = AwaitMessage("%RETRY%billing", 0, 0, TimeSpan.FromSeconds(10)).Messages.Single();
+        var retry1 = AwaitMessage("%RETRY%billing", 0, 0, TimeSpan.FromSeconds(10));
         Assert.InRange(retry1.StoreTimestamp - sentAt, 300, 1300);
         Assert.Equal("pay", Encoding.UTF8.GetString(retry1.Body));
         Assert.Equal("TagA", retry1.Tags);
@@ -98,7 +88,7 @@ public sealed class ScheduleTests : BrokerTestBase
         // Second failure (of the retry copy): level 4, count 2, still the first topic and id.
         Gateway.Tell(new ConsumerSendMsgBack(BrokerName, "billing", 8, retry1, 0, 2), TestActor);
         Assert.Equal(ResponseCode.Success, ExpectMsg<SendAcks>().Acks.Single().Code);
-        var retry2 = AwaitMessage("%RETRY%billing", 0, 1, TimeSpan.FromSeconds(10)).Messages.Single();
+        var retry2 = AwaitMessage("%RETRY%billing", 0, 1, TimeSpan.FromSeconds(10));
         Assert.Equal("2", retry2.Properties[MessageConst.ReconsumeTime]);
         Assert.Equal("4", retry2.Properties[MessageConst.DelayTimeLevel]);
         Assert.Equal("Orders", retry2.Properties[MessageConst.RetryTopic]);

@@ -1,50 +1,45 @@
-using System.Collections.Immutable;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
-using Akka.TestKit;
-using AkkaMq.Broker.Store;
 using Microsoft.Data.Sqlite;
+using static AkkaMq.Broker.Tests.JournalTestKit;
 
 namespace AkkaMq.Broker.Tests;
 
 /// <summary>
-/// The embedded journal's own write path (<see cref="SqliteWriteJournal"/>): its rows are
+/// The embedded journal's own write path (<see cref="Store.SqliteWriteJournal"/>): its rows are
 /// Akka.Persistence.Sql's, a refused write fails only its own writer although writes share
-/// transactions, and a recovery counts a write still waiting for its transaction.
+/// transactions, and a recovery counts a write still waiting for its transaction. What every
+/// journal must do runs in <see cref="SqliteJournalContractTests"/>.
 /// </summary>
-public sealed class SqliteWriteJournalTests : IDisposable
+public sealed class SqliteWriteJournalTests : IAsyncLifetime
 {
     private const string Poison = "POISON-PILL";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkamq-journal-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _dir = new("akkamq-journal-");
     private readonly List<ActorSystem> _systems = new();
 
-    public SqliteWriteJournalTests() => Directory.CreateDirectory(_dir);
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        foreach (var s in _systems) s.Terminate().Wait(TimeSpan.FromSeconds(10));
+        foreach (var s in _systems) await s.Terminate();
         SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        _dir.Dispose();
     }
 
-    private string DbPath => Path.Combine(_dir, "akkamq.db");
+    private string DbPath => Path.Combine(_dir.Path, "akkamq.db");
 
     /// <summary>An ActorSystem on the test's data directory with AkkaMq's journal setup, or with Akka.Persistence.Sql's own journal class.</summary>
     private ActorSystem StartSystem(bool stockJournal)
     {
-        var store = StoreSettings.Create(ConfigurationFactory.ParseString($"akkamq.store.data-dir = \"{_dir}\""));
-        var journal = JournalSetup.Create(store, FlushDiskType.AsyncFlush);
-        var config = journal.Config;
-        if (stockJournal)
-            config = ConfigurationFactory.ParseString("""
+        var stock = stockJournal
+            ? ConfigurationFactory.ParseString("""
                 akka.persistence.journal.sql.class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
                 akka.persistence.journal.sql.plugin-dispatcher = "akka.persistence.dispatchers.default-plugin-dispatcher"
-                """).WithFallback(config);
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config.WithFallback(BrokerSettings.DefaultConfig)), journal.DataOptions);
-        var system = ActorSystem.Create("journal" + _systems.Count, setup);
+                """)
+            : null;
+        var system = JournalTestKit.StartSystem("journal" + _systems.Count, $"akkamq.store.data-dir = \"{_dir.Path.Replace("\\", "/")}\"", stock);
         _systems.Add(system);
         return system;
     }
@@ -55,49 +50,23 @@ public sealed class SqliteWriteJournalTests : IDisposable
         SqliteConnection.ClearAllPools();
     }
 
-    /// <summary>Persists what it is told and answers with every event it holds, recovered ones first.</summary>
-    private sealed class Recorder : ReceivePersistentActor
-    {
-        private readonly List<string> _events = new();
-
-        public Recorder(string id)
-        {
-            PersistenceId = id;
-            Recover<string>(e => _events.Add(e));
-            Recover<Tagged>(t => _events.Add((string)t.Payload));
-            Command<Tagged>(t => Persist(t, _ => { _events.Add((string)t.Payload); Sender.Tell(_events.ToArray()); }));
-            Command<string>(s => s == "?", _ => Sender.Tell(_events.ToArray()));
-            Command<string>(s => Persist(s, _ => { _events.Add(s); Sender.Tell(_events.ToArray()); }));
-        }
-
-        public override string PersistenceId { get; }
-    }
-
-    private static async Task<string[]> Ask(ActorSystem system, string id, params object[] commands)
-    {
-        var recorder = system.ActorOf(Props.Create(() => new Recorder(id)));
-        var events = await recorder.Ask<string[]>("?", TimeSpan.FromSeconds(20));
-        foreach (var c in commands) events = await recorder.Ask<string[]>(c, TimeSpan.FromSeconds(20));
-        return events;
-    }
-
     [Fact]
     public async Task Rows_written_by_either_journal_are_read_by_the_other()
     {
         var stock = StartSystem(stockJournal: true);
-        Assert.Equal(["a1", "a2", "a3"], await Ask(stock, "p-1", "a1", "a2", new Tagged("a3", ["red"])));
+        Assert.Equal(["a1", "a2", "a3"], await Record(stock, "p-1", "a1", "a2", new Tagged("a3", ["red"])));
         await StopSystem(stock);
 
         var ours = StartSystem(stockJournal: false);
-        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3"], await Ask(ours, "p-1", "b1", "b2", new Tagged("b3", ["red", "blue"])));
+        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3"], await Record(ours, "p-1", "b1", "b2", new Tagged("b3", ["red", "blue"])));
         await StopSystem(ours);
 
         var stockAgain = StartSystem(stockJournal: true);
-        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3", "c1"], await Ask(stockAgain, "p-1", "c1"));
+        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3", "c1"], await Record(stockAgain, "p-1", "c1"));
         await StopSystem(stockAgain);
 
         var oursAgain = StartSystem(stockJournal: false);
-        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3", "c1"], await Ask(oursAgain, "p-1"));
+        Assert.Equal(["a1", "a2", "a3", "b1", "b2", "b3", "c1"], await Record(oursAgain, "p-1"));
         await StopSystem(oursAgain);
 
         // Column by column, a row of ours looks like Akka.Persistence.Sql's row for the same kind of event.
@@ -119,32 +88,11 @@ public sealed class SqliteWriteJournalTests : IDisposable
         Assert.True(rows[5].Tags.StartsWith(';') && rows[5].Tags.EndsWith(';'), rows[5].Tags);
     }
 
-    private static WriteMessages Write(string persistenceId, long seqNr, string payload, IActorRef writer) =>
-        new([new AtomicWrite(new Persistent(payload, seqNr, persistenceId, "", false, ActorRefs.NoSender, ""))], writer, 1);
-
-    /// <summary>The journal's two answers to a write that was stored.</summary>
-    private static void ExpectStored(TestProbe writer)
-    {
-        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        writer.ExpectMsg<WriteMessageSuccess>();
-    }
-
-    /// <summary>The journal's two answers to a write that failed; the failure's message.</summary>
-    private static string ExpectFailed(TestProbe writer)
-    {
-        writer.ExpectMsg<WriteMessagesFailed>(TimeSpan.FromSeconds(20));
-        return writer.ExpectMsg<WriteMessageFailure>().Cause.Message;
-    }
-
     /// <summary>AkkaMq's journal on a new system, its tables made by a first write.</summary>
     private (Akka.TestKit.Xunit2.TestKit Kit, IActorRef Journal) StartJournal()
     {
         var kit = new Akka.TestKit.Xunit2.TestKit(StartSystem(stockJournal: false));
-        var journal = Persistence.Instance.Apply(kit.Sys).JournalFor(null);
-        var warm = kit.CreateTestProbe();
-        journal.Tell(Write("warm", 1, "tables exist", warm.Ref));
-        ExpectStored(warm);
-        return (kit, journal);
+        return (kit, WarmJournal(kit));
     }
 
     /// <summary>Runs the sends while SQLite's write lock is held: the journal's next commit waits and the writes queue behind it.</summary>
@@ -226,53 +174,6 @@ public sealed class SqliteWriteJournalTests : IDisposable
         Assert.Equal(0, reader.ExpectMsg<RecoverySuccess>(TimeSpan.FromSeconds(20)).HighestSequenceNr);
         journal.Tell(Write("X", 1, "recovered", first.Ref));
         ExpectStored(first);
-    }
-
-    [Fact]
-    public void A_replay_reads_the_asked_range_in_order_and_skips_deleted_events()
-    {
-        var (kit, journal) = StartJournal();
-        using var _ = kit;
-        var writer = kit.CreateTestProbe();
-        for (var i = 1; i <= 6; i++)
-        {
-            journal.Tell(Write("R", i, "r" + i, writer.Ref));
-            ExpectStored(writer);
-        }
-        // Akka.Persistence.Sql removes row 1 and keeps row 2 marked deleted (it holds the highest number).
-        journal.Tell(new DeleteMessagesTo("R", 2, writer.Ref));
-        writer.ExpectMsg<DeleteMessagesSuccess>(TimeSpan.FromSeconds(20));
-
-        var reader = kit.CreateTestProbe();
-        journal.Tell(new ReplayMessages(1, 5, 2, "R", reader.Ref));
-        var third = reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20)).Persistent;
-        Assert.Equal(("r3", 3L, "R"), ((string)third.Payload, third.SequenceNr, third.PersistenceId));
-        Assert.Equal("r4", reader.ExpectMsg<ReplayedMessage>().Persistent.Payload);
-        Assert.Equal(6, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);
-
-        journal.Tell(new ReplayMessages(5, long.MaxValue, long.MaxValue, "R", reader.Ref));
-        Assert.Equal("r5", reader.ExpectMsg<ReplayedMessage>(TimeSpan.FromSeconds(20)).Persistent.Payload);
-        Assert.Equal("r6", reader.ExpectMsg<ReplayedMessage>().Persistent.Payload);
-        Assert.Equal(6, reader.ExpectMsg<RecoverySuccess>().HighestSequenceNr);
-    }
-
-    /// <summary>Akka's default (JSON) serializer fails on it.</summary>
-    private sealed class Unserializable
-    {
-        public int Value => throw new InvalidOperationException("cannot be read");
-    }
-
-    [Fact]
-    public void A_payload_that_cannot_be_serialized_is_rejected_and_its_writer_goes_on()
-    {
-        var (kit, journal) = StartJournal();
-        using var _ = kit;
-        var writer = kit.CreateTestProbe();
-        journal.Tell(new WriteMessages([new AtomicWrite(new Persistent(new Unserializable(), 1, "U", "", false, ActorRefs.NoSender, ""))], writer.Ref, 1));
-        writer.ExpectMsg<WriteMessagesSuccessful>(TimeSpan.FromSeconds(20));
-        Assert.Equal(1, writer.ExpectMsg<WriteMessageRejected>().Persistent.SequenceNr);
-        journal.Tell(Write("U", 1, "u1", writer.Ref));
-        ExpectStored(writer);
     }
 
     [Fact]

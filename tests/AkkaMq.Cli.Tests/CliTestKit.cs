@@ -110,16 +110,9 @@ public sealed class NodeFixture : IAsyncLifetime
 
 public static class CliAssert
 {
-    /// <summary>Polls condition until it holds or the deadline passes (then fails with describe()).</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {timeout}: {describe()}");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Waits until the condition holds (then fails with describe() after the timeout).</summary>
+    public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe) =>
+        AkkaMq.Tests.Eventually.TrueAsync(condition, describe, timeout);
 
     /// <summary>A table row: the cells in order, separated by whitespace, on one line.</summary>
     public static void Row(string output, params object[] cells)

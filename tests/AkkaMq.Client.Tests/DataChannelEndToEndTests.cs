@@ -12,25 +12,20 @@ namespace AkkaMq.Client.Tests;
 /// </summary>
 public sealed class DataChannelEndToEndTests : IAsyncLifetime
 {
-    private readonly List<IAsyncDisposable> _nodes = new();
-    private readonly List<ActorSystem> _clients = new();
+    private readonly List<NodeAndClient> _started = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var c in _clients) await c.Terminate();
-        foreach (var n in _nodes) await n.DisposeAsync();
+        foreach (var s in _started) await s.DisposeAsync();
     }
 
     private async Task<(AkkaMqTestNode Node, ActorSystem Client)> Start(string nodeHocon = "", string clientHocon = "")
     {
-        var node = AkkaMqTestNode.StartStandalone(nodeHocon);
-        _nodes.Add(node);
-        await node.WaitUntilReadyAsync();
-        var client = ActorSystem.Create("client", ConfigurationFactory.ParseString(clientHocon).WithFallback(node.ClientConfig()));
-        _clients.Add(client);
-        return (node, client);
+        var started = await NodeAndClient.StartAsync(nodeHocon, clientHocon);
+        _started.Add(started);
+        return (started.Node, started.Client);
     }
 
     private static async Task<IReadOnlyList<IActorRef>> Sessions(AkkaMqTestNode node)
@@ -75,14 +70,9 @@ public sealed class DataChannelEndToEndTests : IAsyncLifetime
         // The node drops every connection: the next sends and pulls open new ones.
         foreach (var s in sessions) s.Tell(PoisonPill.Instance);
         for (var i = 10; i < 20; i++) await producer.SendAsync(Message.FromText("ChannelTopic", $"m{i}"));
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        List<string>? bodies = null;
-        while (bodies == null)
-        {
-            // A pull asked while its connection was closing fails (SERVICE_NOT_AVAILABLE), as over a lost Akka.Remote link.
-            try { bodies = await PullAll(consumer, "ChannelTopic"); }
-            catch (AkkaMqException e) when (e.Code == ResponseCode.ServiceNotAvailable && DateTime.UtcNow < deadline) { }
-        }
+        // A pull asked while its connection was closing fails (SERVICE_NOT_AVAILABLE), as over a lost Akka.Remote link.
+        var bodies = await Eventually.ReturnsAsync(() => PullAll(consumer, "ChannelTopic"),
+            retryWhen: e => e is AkkaMqException { Code: ResponseCode.ServiceNotAvailable });
         // Nothing acknowledged is lost. A send in flight as its connection closed is sent again, and
         // may be stored twice (its first ack was lost with the connection): at least once, as RocketMQ.
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i}").Order(), bodies.Distinct().Order());

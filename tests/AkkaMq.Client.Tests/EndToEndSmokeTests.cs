@@ -7,21 +7,16 @@ namespace AkkaMq.Client.Tests;
 
 public sealed class EndToEndSmokeTests : IAsyncLifetime
 {
-    private AkkaMqTestNode _node = null!;
+    private NodeAndClient _nodeAndClient = null!;
     private ActorSystem _client = null!;
 
     public async Task InitializeAsync()
     {
-        _node = AkkaMqTestNode.StartStandalone();
-        await _node.WaitUntilReadyAsync();
-        _client = ActorSystem.Create("client", _node.ClientConfig());
+        _nodeAndClient = await NodeAndClient.StartAsync();
+        _client = _nodeAndClient.Client;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _client.Terminate();
-        await _node.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _nodeAndClient.DisposeAsync();
 
     [Fact]
     public async Task Sent_messages_come_back_by_pull()

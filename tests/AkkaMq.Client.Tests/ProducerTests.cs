@@ -15,7 +15,7 @@ namespace AkkaMq.Client.Tests;
 /// The producer against wire-level fakes: two remote ActorSystems named AkkaMq host a fake
 /// NameServer (/user/namesrv) and fake broker gateways (/user/broker) that forward to probes.
 /// </summary>
-public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
+public sealed class ProducerTests : AkkaMqTestKit
 {
     private static Config Remote(string extra = "") => ConfigurationFactory.ParseString($$"""
         akka.loglevel = WARNING
@@ -100,11 +100,10 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         }));
     }
 
-    protected override void AfterAll()
+    public override async Task DisposeAsync()
     {
-        _a.Terminate().Wait();
-        _b.Terminate().Wait();
-        base.AfterAll();
+        await Task.WhenAll(_a.Terminate(), _b.Terminate());
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -435,8 +434,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Assert.NotEqual(firstBatch.Entries[0].QueueId, stuck);
         Answer(_brokerA, ResponseCode.Success);
         AckAll(producerRef, second);
-        await Task.WhenAll(rest);
-        Assert.All(rest, t => Assert.Equal(stuck, t.Result.MessageQueue.QueueId));
+        Assert.All(await Task.WhenAll(rest), r => Assert.Equal(stuck, r.MessageQueue.QueueId));
         // ...and once it left, sends take the next queue again, one queue after another while nothing waits.
         var after = new List<int>();
         for (var i = 0; i < 4; i++) after.Add((await producer.SendAsync(Message.FromText("T", "x"))).MessageQueue.QueueId);
@@ -452,8 +450,7 @@ public sealed class ProducerTests : Akka.TestKit.Xunit2.TestKit
         Answer(_brokerA, ResponseCode.Success);
         AckAll(producerRef, firstBatch);
         await first;
-        await Task.WhenAll(rest);
-        var queues = rest.Select(t => t.Result.MessageQueue.QueueId).ToList();
+        var queues = (await Task.WhenAll(rest)).Select(r => r.MessageQueue.QueueId).ToList();
         Assert.Equal(4, queues.Distinct().Count());
         Assert.All(queues.Chunk(10), run => Assert.Single(run.Distinct()));
     }

@@ -30,6 +30,13 @@ public abstract class InProcessClusterTest : IAsyncLifetime
     /// <summary>A fresh PostgreSQL database for a broker group's shared journal.</summary>
     protected string Database => _database ??= Postgres.CreateDatabase();
 
+    /// <summary>Creates the topic on every broker group of DefaultCluster and waits until its route names all of them.</summary>
+    protected async Task CreateTopicOnClusterAsync(string topic, int queues, int brokerGroups)
+    {
+        await Cluster.CreateTopicAsync(TopicConfig.Create(topic, queues), clusterName: "DefaultCluster");
+        await Cluster.WaitForRouteAsync(topic, r => r.QueueDatas.Count == brokerGroups, TimeSpan.FromSeconds(10));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -19,8 +19,7 @@ public sealed class NameServerHandoverTests : InProcessClusterTest
         var a = Cluster.StartBroker("broker-a");
         var b = Cluster.StartBroker("broker-b");
         await Cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
-        await Cluster.CreateTopicAsync(TopicConfig.Create("Routes", 4), clusterName: "DefaultCluster");
-        await Cluster.WaitForRouteAsync("Routes", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
+        await CreateTopicOnClusterAsync("Routes", 4, brokerGroups: 2);
 
         // The client app starts while both NameServer nodes run, so it knows both.
         var producer = AkkaMqProducer.Create(Client);

@@ -53,8 +53,7 @@ public sealed class PartitionTests : InProcessClusterTest
         var slave = Cluster.StartBroker("broker-a", 1, Database);
         var b = Cluster.StartBroker("broker-b");
         await Cluster.WaitForBrokersAsync(TimeSpan.FromSeconds(60));
-        await Cluster.CreateTopicAsync(TopicConfig.Create("Orders", 2), clusterName: "DefaultCluster");
-        await Cluster.WaitForRouteAsync("Orders", r => r.QueueDatas.Count == 2, TimeSpan.FromSeconds(10));
+        await CreateTopicOnClusterAsync("Orders", 2, brokerGroups: 2);
         var producer = AkkaMqProducer.Create(Client);
         var onA = new MessageQueue("Orders", "broker-a", 0);
         var acked = new List<SendResult>();
@@ -69,13 +68,7 @@ public sealed class PartitionTests : InProcessClusterTest
             TimeSpan.FromSeconds(30));
 
         // The slave serves broker-a's queue from the shared journal: offsets continue without a gap.
-        SendResult? first = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (first == null)
-        {
-            try { first = await producer.SendAsync(Message.FromText("Orders", "after 0", keys: "after-0"), onA); }
-            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { Output.WriteLine($"while failing over: {e.Message}"); }
-        }
+        var first = await SendUntilOkAsync(producer, Message.FromText("Orders", "after 0", keys: "after-0"), onA, TimeSpan.FromSeconds(60));
         Output.WriteLine($"first ack from the slave {cut.Elapsed.TotalSeconds:F1} s after the cut");
         Assert.Equal(acked[^1].QueueOffset + 1, first.QueueOffset);
         acked.Add(first);
@@ -99,33 +92,20 @@ public sealed class PartitionTests : InProcessClusterTest
         Assert.Equal(acked.Select(r => r.MsgId), pulled.Messages.Select(m => m.MsgId));
     }
 
-    private async Task<AkkaMq.Protocol.Broker.PullResult> PullUntilAnsweredAsync(AkkaMqPullConsumer consumer, MessageQueue q, TimeSpan timeout)
+    private Task<AkkaMq.Protocol.Broker.PullResult> PullUntilAnsweredAsync(AkkaMqPullConsumer consumer, MessageQueue q, TimeSpan timeout) =>
+        Eventually.ReturnsAsync(() => consumer.PullAsync(q, "*", 0, 1000), timeout, TimeSpan.FromMilliseconds(10),
+            retryWhen: e => Logged(e, "pulling again") is AkkaMqException { Code: ResponseCode.ServiceNotAvailable });
+
+    private Task<SendResult> SendUntilOkAsync(AkkaMqProducer producer, Message m, MessageQueue q, TimeSpan timeout) =>
+        Eventually.ReturnsAsync(() => producer.SendAsync(m, q), timeout, TimeSpan.FromMilliseconds(10),
+            retryWhen: e => Logged(e, "retrying") is AkkaMqException);
+
+    private Exception Logged(Exception e, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try { return await consumer.PullAsync(q, "*", 0, 1000); }
-            catch (AkkaMqException e) when (e.Code == ResponseCode.ServiceNotAvailable && DateTime.UtcNow < deadline) { Output.WriteLine($"pulling again: {e.Message}"); }
-        }
+        Output.WriteLine($"{what}: {e.Message}");
+        return e;
     }
 
-    private async Task<SendResult> SendUntilOkAsync(AkkaMqProducer producer, Message m, MessageQueue q, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try { return await producer.SendAsync(m, q); }
-            catch (AkkaMqException e) when (DateTime.UtcNow < deadline) { Output.WriteLine($"retrying: {e.Message}"); }
-        }
-    }
-
-    private static async Task AwaitAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {timeout}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task AwaitAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        Eventually.TrueAsync(condition, () => $"{what}: not within {timeout}", timeout, TimeSpan.FromMilliseconds(100));
 }

@@ -96,16 +96,10 @@ public sealed class ProcessFaultTests : IAsyncLifetime
 
     private async Task WaitForBrokersAsync(int namesrvPort, Func<BrokerClusterInfo, bool> condition, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
         BrokerClusterInfo? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await ClusterInfoAsync(namesrvPort) ?? last;
-            if (last != null && condition(last)) return;
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{what} not reached within {timeout}; last answer: " +
-                                   string.Join(", ", last?.Brokers.Select(b => b.Broker.ToString()) ?? ["none"]));
+        await Eventually.TrueAsync(async () => (last = await ClusterInfoAsync(namesrvPort) ?? last) is { } info && condition(info),
+            () => $"{what} not reached within {timeout}; last answer: " + string.Join(", ", last?.Brokers.Select(b => b.Broker.ToString()) ?? ["none"]),
+            timeout, TimeSpan.FromMilliseconds(200));
     }
 
     /// <summary>Starts the named nodes (namesrv-1 first: it forms the cluster and hosts the NameServer singleton) and a client.</summary>
@@ -192,14 +186,19 @@ public sealed class ProcessFaultTests : IAsyncLifetime
 
         public async Task<TimeSpan?> WaitForAckAsync(TimeSpan from, string broker, TimeSpan timeout)
         {
-            var deadline = Clock.Elapsed + timeout;
-            while (Clock.Elapsed < deadline)
+            TimeSpan? first = null;
+            try
             {
-                if (FirstAck(from, broker) is { } t) return t;
-                AssertRunning();
-                await Task.Delay(100);
+                // A stopped sender fails at once (FalseException); only "no ack yet" is waited out.
+                await Eventually.AssertAsync(() =>
+                {
+                    if ((first = FirstAck(from, broker)) == null) AssertRunning();
+                    Assert.True(first != null, $"no ack from {broker}");
+                    return Task.CompletedTask;
+                }, timeout, TimeSpan.FromMilliseconds(100), retryWhen: e => e is Xunit.Sdk.TrueException);
             }
-            return null;
+            catch (Xunit.Sdk.TrueException) { }
+            return first;
         }
     }
 
@@ -284,10 +283,13 @@ public sealed class ProcessFaultTests : IAsyncLifetime
 
         await AssertEveryAckedMessageIsStoredAsync(consumer, rec, Names);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        List<string> missing;
-        while ((missing = rec.Acked.Keys.Where(k => !consumed.ContainsKey(k)).ToList()).Count > 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
+        List<string> missing = [];
+        try
+        {
+            await Eventually.TrueAsync(() => (missing = rec.Acked.Keys.Where(k => !consumed.ContainsKey(k)).ToList()).Count == 0,
+                () => "acknowledged keys not delivered", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        }
+        catch (Xunit.Sdk.XunitException) { } // reported below, after the counts
         _output.WriteLine($"consumer group: {consumed.Count} keys consumed, {consumed.Values.Sum() - consumed.Count} redeliveries, " +
                           $"{missing.Count} acknowledged keys not delivered");
         await reader.ShutdownAsync();

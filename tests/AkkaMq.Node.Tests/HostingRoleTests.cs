@@ -35,12 +35,7 @@ public sealed class HostingRoleTests
         try
         {
             var producer = AkkaMqProducer.Create(client);
-            SendResult? sent = null;
-            for (var attempt = 0; sent == null; attempt++)
-            {
-                try { sent = await producer.SendAsync(Message.FromText("RoleTopic", "hi")); }
-                catch (AkkaMqException) when (attempt < 20) { await Task.Delay(250); }
-            }
+            var sent = await TestNodes.SendWhenRoutedAsync(producer, Message.FromText("RoleTopic", "hi"));
             Assert.Equal("broker-h", sent.MessageQueue.BrokerName);
         }
         finally

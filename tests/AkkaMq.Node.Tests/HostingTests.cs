@@ -58,13 +58,8 @@ public sealed class HostingTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(10), settings.Producer.SendMsgTimeout);
         var producer = new AkkaMqProducer(producerActor, settings);
 
-        SendResult? sent = null;
         // The node may still be registering its broker when the host reports started.
-        for (var attempt = 0; sent == null; attempt++)
-        {
-            try { sent = await producer.SendAsync(Message.FromText("HostedTopic", "from a hosted app", "TagH")); }
-            catch (AkkaMqException) when (attempt < 20) { await Task.Delay(250); }
-        }
+        var sent = await TestNodes.SendWhenRoutedAsync(producer, Message.FromText("HostedTopic", "from a hosted app", "TagH"));
 
         var consumer = AkkaMqPullConsumer.Create(system, "hosted-group");
         var pulled = await consumer.PullAsync(sent.MessageQueue, "TagH", sent.QueueOffset, 1);

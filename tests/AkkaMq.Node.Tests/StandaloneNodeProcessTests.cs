@@ -116,13 +116,14 @@ public sealed class StandaloneNodeProcessTests : IDisposable
                 await consumer.Context.CreateTopicAsync(TopicConfig.Create(Topic, 4));
 
                 var pending = new List<Task>();
+                async Task SendRecorded(AkkaMqProducer p, Message m, string key) => acked[key] = await p.SendAsync(m);
                 foreach (var e in expected)
                 {
                     var msg = new Message(Topic, e.Body, e.Tags, e.Key, e.Props);
                     switch (e.Mode)
                     {
                         case CommunicationMode.Sync:
-                            pending.Add(producer.SendAsync(msg).ContinueWith(t => acked[e.Key] = t.Result, TaskContinuationOptions.OnlyOnRanToCompletion));
+                            pending.Add(SendRecorded(producer, msg, e.Key));
                             break;
                         case CommunicationMode.Async:
                             var tcs = new TaskCompletionSource();

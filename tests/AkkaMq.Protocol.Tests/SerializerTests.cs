@@ -472,10 +472,11 @@ public sealed class SerializerTests : SerializerTestBase
 
 public sealed class CorruptLengthTests : IClassFixture<CorruptLengthTests.SystemFixture>
 {
-    public sealed class SystemFixture : IDisposable
+    public sealed class SystemFixture : IAsyncLifetime
     {
         public readonly Akka.Actor.ActorSystem System = Akka.Actor.ActorSystem.Create("corrupt-length");
-        public void Dispose() => System.Terminate().Wait();
+        public Task InitializeAsync() => Task.CompletedTask;
+        public Task DisposeAsync() => System.Terminate();
     }
 
     private readonly AkkaMq.Protocol.Serialization.AkkaMqSerializer _ser;
