@@ -192,8 +192,13 @@ public sealed class ClientContext
     {
         var route = fresh ? await FetchRouteAsync(topic, false, ct) : await GetRouteAsync(topic, false, ct);
         if (fresh) _client.CacheRoute(topic, route);
-        var broker = route.BrokerDatas.FirstOrDefault(b => b.BrokerName == brokerName)
-                     ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no route for topic '{topic}'");
+        var broker = route.BrokerDatas.FirstOrDefault(b => b.BrokerName == brokerName);
+        if (broker == null)
+        {
+            // The shared cache may hold a route fetched while the group was down: ask once more before refusing.
+            if (!fresh) return await ServingAddressAsync(topic, brokerName, fresh: true, ct);
+            throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no route for topic '{topic}'");
+        }
         return broker.SelectAddress() ?? throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker '{brokerName}' has no live node");
     }
 

@@ -9,7 +9,7 @@ public class BrokerFaultTrackerTests
     private long _now = 1_000_000;
 
     private BrokerFaultTracker Tracker(FaultAvoidanceSettings? settings = null) =>
-        new(settings ?? FaultAvoidanceSettings.Default, () => _now);
+        new(settings ?? FaultAvoidanceSettings.Default with { SendLatencyFaultEnable = true }, () => _now);
 
     [Theory]
     [InlineData(0, 0)]
@@ -56,6 +56,42 @@ public class BrokerFaultTrackerTests
     }
 
     [Fact]
+    public void By_default_as_in_RocketMQ_a_slow_send_avoids_nothing_but_a_failed_one_isolates()
+    {
+        var t = new BrokerFaultTracker(FaultAvoidanceSettings.Default, () => _now);
+        t.UpdateFaultItem("broker-a", 20_000, isolation: false);
+        Assert.True(t.IsAvailable("broker-a", _now));
+        t.BrokerFailed("broker-b");
+        Assert.False(t.IsAvailable("broker-b", _now));
+        Assert.False(ClientSettings.Create(ConfigurationFactory.Empty).Producer.FaultAvoidance.SendLatencyFaultEnable);
+    }
+
+    [Fact]
+    public void A_failed_broker_is_isolated_until_a_probe_finds_it_answering()
+    {
+        var t = Tracker();
+        t.BrokerFailed("broker-a");
+        t.UpdateFaultItem("broker-b", 1200, isolation: false);
+        Assert.Equal(new[] { "broker-a" }, t.IsolatedBrokers(_now));   // a slow broker waits out its time, unprobed
+        Assert.True(t.Reachable("broker-a"));
+        Assert.True(t.IsAvailable("broker-a", _now));
+        Assert.Empty(t.IsolatedBrokers(_now));
+        Assert.False(t.Reachable("broker-b"));
+        Assert.False(t.IsAvailable("broker-b", _now));
+    }
+
+    [Fact]
+    public void An_isolated_broker_whose_time_ran_out_or_that_sent_again_is_no_longer_probed()
+    {
+        var t = Tracker();
+        t.BrokerFailed("broker-a");
+        t.BrokerFailed("broker-b");
+        t.UpdateFaultItem("broker-b", 10, isolation: false);
+        Assert.Equal(new[] { "broker-a" }, t.IsolatedBrokers(_now));
+        Assert.Empty(t.IsolatedBrokers(_now + 600_000));
+    }
+
+    [Fact]
     public void The_latest_send_decides_so_a_fast_one_lets_an_avoided_broker_back()
     {
         var t = Tracker();
@@ -78,7 +114,7 @@ public class BrokerFaultTrackerTests
     [Fact]
     public void Configured_tables_replace_the_defaults()
     {
-        var t = Tracker(new FaultAvoidanceSettings(new long[] { 0, 10 }, new long[] { 0, 500 }));
+        var t = Tracker(new FaultAvoidanceSettings(new long[] { 0, 10 }, new long[] { 0, 500 }) { SendLatencyFaultEnable = true });
         t.UpdateFaultItem("broker-a", 10, isolation: false);
         Assert.False(t.IsAvailable("broker-a", _now + 499));
         Assert.True(t.IsAvailable("broker-a", _now + 500));
@@ -109,9 +145,21 @@ public class BrokerFaultTrackerTests
         var settings = ClientSettings.Create(ConfigurationFactory.ParseString("""
             akkamq.client.producer.latencyMax = [0, 200]
             akkamq.client.producer.notAvailableDuration = [0, 1000]
+            akkamq.client.producer.detectInterval = 500ms
+            akkamq.client.producer.sendLatencyFaultEnable = on
             """)).Producer.FaultAvoidance;
+        Assert.True(settings.SendLatencyFaultEnable);
         Assert.Equal(new long[] { 0, 200 }, settings.LatencyMax);
         Assert.Equal(new long[] { 0, 1000 }, settings.NotAvailableDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), settings.DetectInterval);
+    }
+
+    [Fact]
+    public void A_detect_interval_that_is_not_positive_is_refused_naming_the_key()
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            ClientSettings.Create(ConfigurationFactory.ParseString("akkamq.client.producer.detectInterval = 0s")));
+        Assert.Contains("akkamq.client.producer.detectInterval", e.Message);
     }
 
     [Theory]

@@ -10,7 +10,7 @@ public class TopicPublishInfoTests
     private long _now = 1_000_000;
     private readonly BrokerFaultTracker _faults;
 
-    public TopicPublishInfoTests() => _faults = new BrokerFaultTracker(FaultAvoidanceSettings.Default, () => _now);
+    public TopicPublishInfoTests() => _faults = new BrokerFaultTracker(FaultAvoidanceSettings.Default with { SendLatencyFaultEnable = true }, () => _now);
 
     private static TopicRouteData Route(params QueueData[] queues) => new(queues,
         queues.Select(q => new BrokerData("DefaultCluster", q.BrokerName, new Dictionary<long, string> { [0] = q.BrokerName + ":10911" })).ToList());

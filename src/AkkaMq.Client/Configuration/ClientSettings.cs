@@ -47,7 +47,7 @@ public sealed record ClientSettings(
             p.GetInt("sticky-queue-messages"))
         {
             FaultAvoidance = new FaultAvoidanceSettings(p.GetLongList("latencyMax").ToArray(), p.GetLongList("notAvailableDuration").ToArray())
-                .Validated("akkamq.client.producer"),
+                { SendLatencyFaultEnable = p.GetBoolean("sendLatencyFaultEnable"), DetectInterval = p.GetTimeSpan("detectInterval") }.Validated("akkamq.client.producer"),
         };
         if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
         if (producer.StickyQueueMessages < 0) throw new ConfigurationException("akkamq.client.producer.sticky-queue-messages must not be negative");

@@ -6,6 +6,16 @@ namespace AkkaMq.Client;
 /// </summary>
 public sealed record FaultAvoidanceSettings(IReadOnlyList<long> LatencyMax, IReadOnlyList<long> NotAvailableDuration)
 {
+    /// <summary>
+    /// Whether a slow send makes new sends avoid its broker (RocketMQ's sendLatencyFaultEnable, off by
+    /// default as there): a send held through a broker group's failover is slow without the group being so.
+    /// A failed send isolates its broker either way.
+    /// </summary>
+    public bool SendLatencyFaultEnable { get; init; }
+
+    /// <summary>How often an isolated (failed) broker is probed; one that answers is used again (RocketMQ's detectInterval).</summary>
+    public TimeSpan DetectInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     public static FaultAvoidanceSettings Default { get; } = new(
         new long[] { 50, 100, 550, 1000, 2000, 3000, 15000 },
         new long[] { 0, 0, 30000, 60000, 120000, 180000, 600000 });
@@ -22,6 +32,8 @@ public sealed record FaultAvoidanceSettings(IReadOnlyList<long> LatencyMax, IRea
             if (i > 0 && LatencyMax[i] <= LatencyMax[i - 1])
                 throw new Akka.Configuration.ConfigurationException($"{path}.latencyMax must be ascending");
         }
+        if (DetectInterval <= TimeSpan.Zero)
+            throw new Akka.Configuration.ConfigurationException($"{path}.detectInterval must be positive");
         return this;
     }
 }
@@ -29,7 +41,9 @@ public sealed record FaultAvoidanceSettings(IReadOnlyList<long> LatencyMax, IRea
 /// <summary>
 /// Which brokers new sends avoid, and until when (RocketMQ's LatencyFaultTolerance). Each broker's
 /// latest send decides: a slow one keeps it out of queue selection for a while, a fast one lets it
-/// back at once, and a failed one counts as the slowest. Node addresses whose gateway failed are
+/// back at once, and a failed one counts as the slowest and stays isolated until a probe finds it
+/// answering again (RocketMQ's service detector), so a broker back from a crash or failover is not
+/// left idle for the whole duration. Node addresses whose gateway failed are
 /// kept apart, for a fixed <see cref="NodeFailureMillis"/>: they only steer which node of a group
 /// is used. Not thread-safe: one per producer actor.
 /// </summary>
@@ -40,15 +54,18 @@ internal sealed class BrokerFaultTracker
 
     private readonly long[] _latencyMax;
     private readonly long[] _notAvailableDuration;
+    private readonly bool _latencyFaultEnabled;
     private readonly Func<long>? _clock;
     private readonly Dictionary<string, long> _brokerAvoidedUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _nodeFailedUntil = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _isolated = new(StringComparer.Ordinal);
 
     /// <param name="clock">Milliseconds on a monotonic clock; <see cref="Environment.TickCount64"/> unless a test drives it.</param>
     public BrokerFaultTracker(FaultAvoidanceSettings settings, Func<long>? clock = null)
     {
         _latencyMax = settings.LatencyMax.ToArray();
         _notAvailableDuration = settings.NotAvailableDuration.ToArray();
+        _latencyFaultEnabled = settings.SendLatencyFaultEnable;
         _clock = clock;
     }
 
@@ -65,9 +82,30 @@ internal sealed class BrokerFaultTracker
     /// <summary>A send to brokerName took latencyMillis; isolation (it failed) counts as the slowest.</summary>
     public void UpdateFaultItem(string brokerName, long latencyMillis, bool isolation)
     {
-        var duration = isolation ? _notAvailableDuration[^1] : NotAvailableDuration(latencyMillis);
+        var duration = isolation ? _notAvailableDuration[^1] : _latencyFaultEnabled ? NotAvailableDuration(latencyMillis) : 0;
         if (duration > 0) _brokerAvoidedUntil[brokerName] = Now + duration;
         else _brokerAvoidedUntil.Remove(brokerName);
+        if (isolation && duration > 0) _isolated.Add(brokerName);
+        else _isolated.Remove(brokerName);
+    }
+
+    /// <summary>Brokers avoided because a send to them failed, still within their duration: the ones to probe.</summary>
+    public IReadOnlyList<string> IsolatedBrokers(long now)
+    {
+        if (_isolated.Count == 0) return Array.Empty<string>();
+        var list = new List<string>(_isolated.Count);
+        foreach (var b in _isolated)
+            if (!IsAvailable(b, now)) list.Add(b);
+        _isolated.RemoveWhere(b => !list.Contains(b));
+        return list;
+    }
+
+    /// <summary>A probe found an isolated broker answering: new sends may use it again.</summary>
+    public bool Reachable(string brokerName)
+    {
+        if (!_isolated.Remove(brokerName)) return false;
+        _brokerAvoidedUntil.Remove(brokerName);
+        return true;
     }
 
     /// <summary>A send to brokerName failed (unreachable gateway, dead node).</summary>

@@ -16,6 +16,21 @@ public sealed partial class ProducerActor
 
     private sealed record IdentifyTimedOut(string BrokerName, string Address) : INoSerializationVerificationNeeded;
 
+    private sealed class DetectIsolated : INoSerializationVerificationNeeded
+    {
+        public static readonly DetectIsolated Instance = new();
+    }
+
+    private const string DetectPrefix = "detect|";
+
+    /// <summary>Probes each broker isolated after a failed send at the node its connection now points to.</summary>
+    private void DetectIsolatedBrokers()
+    {
+        foreach (var brokerName in _faults.IsolatedBrokers(Now))
+            if (_brokers.TryGetValue(brokerName, out var conn))
+                Context.ActorSelection(_settings.BrokerPath(conn.Address)).Tell(new Identify(DetectPrefix + brokerName));
+    }
+
     private void Identify(BrokerConnection<PendingSend> conn)
     {
         conn.Identifying();
@@ -43,6 +58,13 @@ public sealed partial class ProducerActor
     private void OnIdentity(ActorIdentity m)
     {
         if (m.MessageId is not string key) return;
+        if (key.StartsWith(DetectPrefix, StringComparison.Ordinal))
+        {
+            var detected = key[DetectPrefix.Length..];
+            if (m.Subject != null && _faults.Reachable(detected))
+                _log.Info("Broker {0} answers again at {1}; new sends may use it", detected, m.Subject.Path.Address);
+            return;
+        }
         var sep = key.IndexOf('|');
         var brokerName = key[..sep];
         var address = key[(sep + 1)..];

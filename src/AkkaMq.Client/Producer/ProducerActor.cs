@@ -73,12 +73,14 @@ public sealed partial class ProducerActor : ReceiveActor, IWithTimers
         Receive<IdentifyTimedOut>(OnIdentifyTimedOut);
         Receive<Reresolve>(OnReresolve);
         Receive<RefreshRoutes>(_ => RequestAllRoutes());
+        Receive<DetectIsolated>(_ => DetectIsolatedBrokers());
     }
 
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(50));
         Timers.StartPeriodicTimer("routes", RefreshRoutes.Instance, _settings.PollNameServerInterval);
+        Timers.StartPeriodicTimer("detect", DetectIsolated.Instance, _p.FaultAvoidance.DetectInterval);
     }
 
     protected override void PostStop()
