@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaMq.Broker.Store;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
@@ -13,9 +14,10 @@ namespace AkkaMq.Broker.Consumer;
 /// one): every delayed send and every retry is persisted here first and acknowledged once durable.
 /// A tick every tick-interval re-stores the due ones into their real queue; once that queue
 /// acknowledges, their delivery is persisted too. A crash between the two delivers a message
-/// twice, never not at all. Nothing is delivered before its time.
+/// twice, never not at all. Nothing is delivered before its time. Its journal is compacted at
+/// every snapshot (<see cref="CompactingPersistentActor"/>).
 /// </summary>
-public sealed class ScheduleMessageLog : ReceivePersistentActor, IWithTimers
+public sealed class ScheduleMessageLog : CompactingPersistentActor, IWithTimers
 {
     private sealed class Tick : INoSerializationVerificationNeeded
     {
@@ -75,10 +77,6 @@ public sealed class ScheduleMessageLog : ReceivePersistentActor, IWithTimers
         Command<ScheduleMessages>(OnSchedule);
         Command<Tick>(_ => DeliverDue());
         Command<SendAcks>(OnAcks);
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning("Schedule snapshot of {0} failed: {1}", _brokerName, f.Cause.Message));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
         // Never passivated by an idle timeout in practice (its tick keeps it busy); a hand-off stops it.
         Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
     }

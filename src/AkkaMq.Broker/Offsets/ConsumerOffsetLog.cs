@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence;
 using AkkaMq.Broker.Stats;
+using AkkaMq.Broker.Store;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
@@ -10,9 +11,10 @@ namespace AkkaMq.Broker.Offsets;
 
 /// <summary>
 /// Committed offsets of one consumer group on one topic of a broker group. It lives in the same
-/// shard as the topic's queues, so it moves (and fails over) together with them.
+/// shard as the topic's queues, so it moves (and fails over) together with them. Its journal is
+/// compacted at every snapshot (<see cref="CompactingPersistentActor"/>).
 /// </summary>
-public sealed class ConsumerOffsetLog : ReceivePersistentActor
+public sealed class ConsumerOffsetLog : CompactingPersistentActor
 {
     private readonly string _group;
     private readonly string _topic;
@@ -77,10 +79,6 @@ public sealed class ConsumerOffsetLog : ReceivePersistentActor
         });
         Command<GetConsumerOffsets>(_ => Sender.Tell(new ConsumerOffsets(_group, _topic, new Dictionary<int, long>(_offsets),
             _offsets.Count == 0 ? -1 : _lastCommitTimestamp, ResponseCode.Success, null)));
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(_ => { });
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
         Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
     }
 

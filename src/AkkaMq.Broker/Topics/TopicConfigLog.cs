@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
+using AkkaMq.Broker.Store;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
@@ -9,22 +10,31 @@ namespace AkkaMq.Broker.Topics;
 
 /// <summary>
 /// The topic configurations of one broker group (RocketMQ's topics.json), persisted in the
-/// group's shard so every node that serves the group sees the same table.
+/// group's shard so every node that serves the group sees the same table. Its journal is
+/// compacted at every snapshot (<see cref="CompactingPersistentActor"/>).
 /// </summary>
-public sealed class TopicConfigLog : ReceivePersistentActor
+public sealed class TopicConfigLog : CompactingPersistentActor
 {
     private readonly string _brokerName;
     private readonly Dictionary<string, TopicConfig> _topics = new(StringComparer.Ordinal);
+    private readonly int _snapshotEvery;
     private int _eventsSinceSnapshot;
 
-    public static Props Props(string brokerName) => Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName));
+    /// <param name="snapshotEvery">Changes between snapshots; topic changes are rare, so a constant (tests pass a small one).</param>
+    public static Props Props(string brokerName, int snapshotEvery = DefaultSnapshotEvery) =>
+        Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName, snapshotEvery));
+
+    public const int DefaultSnapshotEvery = 100;
+
+    public static string PersistenceIdFor(string brokerName) => $"topics|{brokerName}";
 
     public override string PersistenceId { get; }
 
-    public TopicConfigLog(string brokerName)
+    public TopicConfigLog(string brokerName, int snapshotEvery)
     {
         _brokerName = brokerName;
-        PersistenceId = $"topics|{brokerName}";
+        _snapshotEvery = snapshotEvery;
+        PersistenceId = PersistenceIdFor(brokerName);
 
         Recover<SnapshotOffer>(o =>
         {
@@ -64,7 +74,7 @@ public sealed class TopicConfigLog : ReceivePersistentActor
             {
                 _topics[e.Config.TopicName] = e.Config;
                 replyTo.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, c, ResponseCode.Success, null));
-                if (++_eventsSinceSnapshot >= 100)
+                if (++_eventsSinceSnapshot >= _snapshotEvery)
                 {
                     _eventsSinceSnapshot = 0;
                     SaveSnapshot(new TopicConfigsSnapshot(_topics.Values.ToList()));
@@ -84,7 +94,7 @@ public sealed class TopicConfigLog : ReceivePersistentActor
             {
                 _topics.Remove(e.Topic);
                 replyTo.Tell(new DeleteTopicReply(e.Topic, ResponseCode.Success, null, new[] { _brokerName }));
-                if (++_eventsSinceSnapshot >= 100)
+                if (++_eventsSinceSnapshot >= _snapshotEvery)
                 {
                     _eventsSinceSnapshot = 0;
                     SaveSnapshot(new TopicConfigsSnapshot(_topics.Values.ToList()));
@@ -92,10 +102,6 @@ public sealed class TopicConfigLog : ReceivePersistentActor
             });
         });
         Command<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(_brokerName, _topics.Values.ToList())));
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(_ => { });
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
         Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
     }
 }
