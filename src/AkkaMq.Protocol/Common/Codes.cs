@@ -66,9 +66,7 @@ public sealed record TopicConfig(string TopicName, int ReadQueueNums, int WriteQ
     public IReadOnlyDictionary<string, string> Attributes
     {
         get => _attributes;
-        init => _attributes = value is System.Collections.Immutable.ImmutableSortedDictionary<string, string> sorted && sorted.KeyComparer == StringComparer.Ordinal
-            ? sorted
-            : System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, value);
+        init => _attributes = TopicAttributes.Sorted(value);
     }
 
     /// <summary>retention.time, or null: the broker's fileReservedTime applies.</summary>

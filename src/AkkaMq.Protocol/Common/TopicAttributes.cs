@@ -35,6 +35,12 @@ public static class TopicAttributes
 
     private static string KnownList => string.Join(", ", Known);
 
+    /// <summary>The map sorted by name (ordinal), so equal maps serialize to equal bytes.</summary>
+    public static ImmutableSortedDictionary<string, string> Sorted(IReadOnlyDictionary<string, string> attributes) =>
+        attributes is ImmutableSortedDictionary<string, string> sorted && sorted.KeyComparer == StringComparer.Ordinal
+            ? sorted
+            : attributes.Count == 0 ? Empty : ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, attributes);
+
     /// <summary>Null when value is valid for the attribute, else why not; normalized is the value to store.</summary>
     public static string? CheckValue(string name, string? value, out string normalized)
     {

@@ -22,8 +22,10 @@ public sealed record GetRouteInfo(string Topic, bool AllowAutoCreate) : IAkkaMqM
 
 public sealed record QueueData(string BrokerName, int ReadQueueNums, int WriteQueueNums, int Perm)
 {
-    /// <summary>The topic's attributes on this broker group (<see cref="TopicAttributes"/>); empty by default.</summary>
-    public IReadOnlyDictionary<string, string> Attributes { get; init; } = TopicAttributes.Empty;
+    private readonly IReadOnlyDictionary<string, string> _attributes = TopicAttributes.Empty;
+
+    /// <summary>The topic's attributes on this broker group (<see cref="TopicAttributes"/>), sorted by name; empty by default.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get => _attributes; init => _attributes = TopicAttributes.Sorted(value); }
 }
 
 public sealed record BrokerData(string Cluster, string BrokerName, IReadOnlyDictionary<long, string> BrokerAddrs)

@@ -141,7 +141,7 @@ public sealed partial class AkkaMqSerializer
         for (var i = 0; i < nq; i++)
         {
             queues[i] = new QueueData(r.ReadRequiredString(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
-            if (withAttributes) queues[i] = queues[i] with { Attributes = ReadAttributes(ref r) };
+            if (withAttributes) queues[i] = queues[i] with { Attributes = r.ReadProperties() };
         }
         var nb = r.ReadLength();
         var brokers = new BrokerData[nb];
@@ -174,13 +174,6 @@ public sealed partial class AkkaMqSerializer
         for (var i = 0; i < route.QueueDatas.Count; i++)
             if (route.QueueDatas[i].Attributes.Count > 0) return true;
         return false;
-    }
-
-    // Sorted by name, as TopicConfig keeps them.
-    private static IReadOnlyDictionary<string, string> ReadAttributes(ref WireReader r)
-    {
-        var read = r.ReadProperties();
-        return read.Count == 0 ? TopicAttributes.Empty : System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, read);
     }
 
     // CreateTopicReply and the admin DeleteTopicReply: the topic, the outcome, the brokers it reached.
