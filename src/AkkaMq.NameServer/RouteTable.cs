@@ -190,7 +190,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         foreach (var serving in ServingNodes().OrderBy(b => b.Identity.BrokerName, StringComparer.Ordinal))
         {
             if (!serving.Topics.TryGetValue(topic, out var config)) continue;
-            queues.Add(new QueueData(serving.Identity.BrokerName, config.ReadQueueNums, config.WriteQueueNums, config.Perm));
+            queues.Add(new QueueData(serving.Identity.BrokerName, config.ReadQueueNums, config.WriteQueueNums, config.Perm) { Attributes = config.Attributes });
             var addrs = _brokers.Values.Where(b => b.Identity.BrokerName == serving.Identity.BrokerName)
                 .ToDictionary(b => b.Identity.BrokerId, b => b.Identity.Address);
             brokers.Add(new BrokerData(serving.Identity.ClusterName, serving.Identity.BrokerName, addrs));
@@ -237,6 +237,8 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         if (error == null && (c.ReadQueueNums < 1 || c.ReadQueueNums > _settings.MaxQueueNums))
             error = $"readQueueNums {c.ReadQueueNums} is outside 1..{_settings.MaxQueueNums}";
         if (error == null && !Perm.IsValid(c.Perm)) error = $"perm {c.Perm} is not a valid permission (0..7)";
+        // Refused here, before any broker changes; each broker applies the alteration map to what it has.
+        error ??= TopicAttributes.CheckChanges(c.Attributes);
         if (error != null)
         {
             Sender.Tell(new CreateTopicReply(c.TopicName, ResponseCode.MessageIllegal, error, Array.Empty<string>()));

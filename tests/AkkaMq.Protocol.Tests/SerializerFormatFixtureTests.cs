@@ -56,12 +56,21 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         Assert.Equal(e.Bytes, _fx.Serializer.ToBinary(back));
     }
 
+    // Manifests added since 5a1ab64, so not in its fixture; their samples round-trip in SerializerTests and their bytes are pinned in
+    // TopicAttributeSerializerTests. Add to this list, never remove from it.
+    private static readonly string[] AddedAfterTheFixture =
+    {
+        "BUT2", "BUR2", "BTC2", "NRB2", "NRI2", "NCT2", "STC2", "STS2", // topic attributes (issue 19)
+    };
+
     [Fact]
     public void The_fixture_covers_every_manifest_the_samples_use()
     {
         var covered = Entries.Value.Values.Select(e => e.Manifest).ToHashSet();
-        var missing = Samples.Instances.Value.Select(_fx.Serializer.Manifest).Where(m => !covered.Contains(m)).Distinct().ToList();
+        var missing = Samples.Instances.Value.Select(_fx.Serializer.Manifest).Where(m => !covered.Contains(m) && !AddedAfterTheFixture.Contains(m))
+            .Distinct().ToList();
         Assert.Empty(missing);
         Assert.Equal(62, covered.Count);
+        Assert.Empty(AddedAfterTheFixture.Intersect(covered));
     }
 }

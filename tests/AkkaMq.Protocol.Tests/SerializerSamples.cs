@@ -208,6 +208,39 @@ internal static class Samples
         }),
         ["ScheduleLogSnapshot-empty"] = () => new ScheduleLogSnapshot(0, Array.Empty<ScheduledMessage>()),
         ["UnlockBatchMQ"] = () => new UnlockBatchMQ("broker-a", "group-1", "c2", new[] { new MessageQueue("TopicTest", "broker-a", 1) }),
+        // Topic attributes (issue 19): the "..2" manifests, written only when a config carries attributes.
+        ["UpdateTopicConfig-attributes"] = () => new UpdateTopicConfig("broker-a", new TopicConfig("TopicTest", 8, 4, Perm.Read) { Attributes = Changes() }),
+        ["UpdateTopicConfigReply-attributes"] = () => new UpdateTopicConfigReply("broker-a", "TopicTest",
+            TopicConfig.Create("TopicTest") with { Attributes = Attributes() }, ResponseCode.Success, null),
+        ["TopicConfigs-attributes"] = () => new TopicConfigs("broker-a", new[]
+        {
+            TopicConfig.Create("A"), new TopicConfig(Unicode, 1, 2, 7) { Attributes = Attributes() },
+        }),
+        ["RegisterBroker-attributes"] = () => new RegisterBroker(Identity(), new[]
+        {
+            TopicConfig.Create("A", 8) with { Attributes = Attributes() }, new TopicConfig("B", 1, 1, Perm.Write),
+        }, true, 8),
+        ["RouteInfoReply-attributes"] = () => new RouteInfoReply("TopicTest", ResponseCode.Success, null, new TopicRouteData(
+            new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) { Attributes = Attributes() }, new QueueData("broker-b", 8, 2, Perm.Read) },
+            new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = "10.0.0.1:10911" }) })),
+        ["CreateTopic-attributes"] = () => new CreateTopic(TopicConfig.Create("TopicTest") with { Attributes = Changes() }, null, "broker-a"),
+        ["TopicConfigChanged-attributes"] = () => new TopicConfigChanged(new TopicConfig("TopicTest", 16, 16, Perm.ReadWrite) { Attributes = Attributes() }),
+        ["TopicConfigsSnapshot-attributes"] = () => new TopicConfigsSnapshot(new[]
+        {
+            TopicConfig.Create("A") with { Attributes = Attributes() }, TopicConfig.Create("B", 1),
+        }),
+    };
+
+    /// <summary>A stored attribute map (sorted by name in the config).</summary>
+    public static IReadOnlyDictionary<string, string> Attributes() => new Dictionary<string, string>
+    {
+        [TopicAttributes.RetentionTime] = "10m", [TopicAttributes.RetentionBytes] = "1GiB", [TopicAttributes.MessageType] = "FIFO",
+    };
+
+    /// <summary>RocketMQ's alteration map, as updateTopic -a sends it.</summary>
+    public static IReadOnlyDictionary<string, string> Changes() => new Dictionary<string, string>
+    {
+        ["+" + TopicAttributes.RetentionTime] = "72h", ["-" + TopicAttributes.RetentionBytes] = "",
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

@@ -59,12 +59,16 @@ public sealed class TopicConfigLog : CompactingPersistentActor
                     if (t != c.TopicName && MessageId.Hash(t) == hash)
                         error = $"topic '{c.TopicName}' has the same id hash as the existing topic '{t}' on broker {_brokerName}; choose another name";
             }
+            // The request's attributes are RocketMQ's alteration map, applied to what the topic has (none keeps them).
+            _topics.TryGetValue(c.TopicName, out var existing);
+            if (error == null && TopicAttributes.TryAlter(existing?.Attributes ?? TopicAttributes.Empty, c.Attributes, out var attributes, out error))
+                c = c with { Attributes = attributes };
             if (error != null)
             {
                 Sender.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, null, ResponseCode.MessageIllegal, error));
                 return;
             }
-            if (_topics.TryGetValue(c.TopicName, out var existing) && existing == c)
+            if (existing == c)
             {
                 Sender.Tell(new UpdateTopicConfigReply(_brokerName, c.TopicName, c, ResponseCode.Success, null));
                 return;

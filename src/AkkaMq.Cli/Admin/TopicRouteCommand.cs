@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AkkaMq.Client.Admin;
+using AkkaMq.Protocol;
 using Spectre.Console;
 
 namespace AkkaMq.Cli.Admin;
@@ -9,7 +10,7 @@ public sealed class TopicRouteCommand : AdminCommandBase
 {
     private readonly Option<string> _topic = Required("--topic", "-t", "Topic name");
 
-    public TopicRouteCommand() : base("topicRoute", "Show a topic's route: queue counts and permission per broker group, broker addresses")
+    public TopicRouteCommand() : base("topicRoute", "Show a topic's route: queue counts, permission and attributes per broker group, broker addresses")
     {
         AddOptions(_topic);
     }
@@ -19,8 +20,9 @@ public sealed class TopicRouteCommand : AdminCommandBase
         var route = await admin.TopicRouteAsync(r.GetValue(_topic)!, ct);
         return (route, c =>
         {
-            var q = NewTable("BROKER NAME", "READ QUEUES", "WRITE QUEUES", "PERM");
-            foreach (var row in route.QueueDatas) AddRow(q, row.BrokerName, row.ReadQueueNums, row.WriteQueueNums, row.Perm);
+            var q = NewTable("BROKER NAME", "READ QUEUES", "WRITE QUEUES", "PERM", "ATTRIBUTES");
+            foreach (var row in route.QueueDatas)
+                AddRow(q, row.BrokerName, row.ReadQueueNums, row.WriteQueueNums, row.Perm, TopicAttributes.ToText(row.Attributes));
             c.Write(q);
             var b = NewTable("CLUSTER", "BROKER NAME", "BROKER ADDRS");
             foreach (var row in route.BrokerDatas)

@@ -11,19 +11,31 @@ public sealed record ClusterBrokerRow(string Cluster, string BrokerName, long Br
 
 public sealed record BrokerStatus(string Cluster, string BrokerName, long BrokerId, string Address, IReadOnlyDictionary<string, string> Values);
 
-public sealed record TopicUpdateResult(string Topic, int ReadQueueNums, int WriteQueueNums, string Perm, IReadOnlyList<string> Brokers);
+public sealed record TopicUpdateResult(string Topic, int ReadQueueNums, int WriteQueueNums, string Perm, IReadOnlyList<string> Brokers)
+{
+    /// <summary>The attribute changes sent ("+name=value", "-name"); topicRoute shows the attributes that result.</summary>
+    public IReadOnlyList<string> AttributeChanges { get; init; } = Array.Empty<string>();
+}
 
 public sealed record TopicDeleteResult(string Topic, IReadOnlyList<string> Brokers);
 
 public sealed record TopicRow(string Topic, IReadOnlyList<string> Brokers);
 
-public sealed record RouteQueueRow(string BrokerName, int ReadQueueNums, int WriteQueueNums, string Perm);
+public sealed record RouteQueueRow(string BrokerName, int ReadQueueNums, int WriteQueueNums, string Perm)
+{
+    /// <summary>The topic's attributes on this broker group (retention.time, retention.bytes, message.type).</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = TopicAttributes.Empty;
+}
 
 public sealed record RouteBrokerRow(string Cluster, string BrokerName, IReadOnlyDictionary<long, string> BrokerAddrs);
 
 public sealed record TopicRoute(string Topic, IReadOnlyList<RouteQueueRow> QueueDatas, IReadOnlyList<RouteBrokerRow> BrokerDatas);
 
-public sealed record TopicStatusRow(string BrokerName, int QueueId, long MinOffset, long MaxOffset, long LastUpdateTimestamp);
+public sealed record TopicStatusRow(string BrokerName, int QueueId, long MinOffset, long MaxOffset, long LastUpdateTimestamp)
+{
+    /// <summary>The topic's attributes on the queue's broker group.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = TopicAttributes.Empty;
+}
 
 public sealed record ConsumerProgressRow(string Topic, string BrokerName, int QueueId, long BrokerOffset, long ConsumerOffset, long Diff,
     long LastTimestamp);

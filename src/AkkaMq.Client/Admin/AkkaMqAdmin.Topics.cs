@@ -9,10 +9,20 @@ namespace AkkaMq.Client.Admin;
 public sealed partial class AkkaMqAdmin
 {
     /// <summary>updateTopic: create or change a topic on a cluster's masters, on one broker group, or (neither) everywhere.</summary>
+    public Task<TopicUpdateResult> UpdateTopicAsync(string topic, int readQueueNums, int writeQueueNums, int perm,
+        string? clusterName, string? brokerName, CancellationToken ct = default) =>
+        UpdateTopicAsync(topic, readQueueNums, writeQueueNums, perm, clusterName, brokerName, Array.Empty<string>(), ct);
+
+    /// <summary>
+    /// updateTopic with attribute changes, RocketMQ 5's `-a`: "+name=value" adds or changes, "-name" removes; none
+    /// keeps the topic's attributes. A bad change is refused before anything is sent.
+    /// </summary>
     public async Task<TopicUpdateResult> UpdateTopicAsync(string topic, int readQueueNums, int writeQueueNums, int perm,
-        string? clusterName, string? brokerName, CancellationToken ct = default)
+        string? clusterName, string? brokerName, IReadOnlyList<string> attributeChanges, CancellationToken ct = default)
     {
         if (Validators.CheckTopic(topic) is { } error) throw new AkkaMqException(ResponseCode.MessageIllegal, error);
+        var changes = TopicAttributes.ParseChanges(attributeChanges, out var attributeError)
+                      ?? throw new AkkaMqException(ResponseCode.MessageIllegal, attributeError!);
         if (!Perm.IsValid(perm)) throw new AkkaMqException(ResponseCode.MessageIllegal, $"perm {perm} is not a valid permission (2 = W, 4 = R, 6 = RW)");
         if (clusterName != null && brokerName == null)
         {
@@ -20,10 +30,13 @@ public sealed partial class AkkaMqAdmin
             if (info.Brokers.All(b => b.Broker.ClusterName != clusterName))
                 throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"cluster '{clusterName}' has no registered broker");
         }
-        var config = new TopicConfig(topic, readQueueNums, writeQueueNums, perm);
+        var config = new TopicConfig(topic, readQueueNums, writeQueueNums, perm) { Attributes = changes };
         var reply = await Context.CreateTopicAsync(config, clusterName, brokerName, ct);
         Context.InvalidateRoute(topic);
-        return new TopicUpdateResult(topic, readQueueNums, writeQueueNums, Perm.ToText(perm), reply.Brokers);
+        return new TopicUpdateResult(topic, readQueueNums, writeQueueNums, Perm.ToText(perm), reply.Brokers)
+        {
+            AttributeChanges = attributeChanges.Select(a => a.Trim()).ToList(),
+        };
     }
 
     /// <summary>deleteTopic: removes the topic from every broker group that has it (in a cluster, if named), then from the NameServer.</summary>
@@ -61,13 +74,15 @@ public sealed partial class AkkaMqAdmin
     {
         var r = await RouteAsync(topic, ct);
         return new TopicRoute(topic,
-            r.QueueDatas.Select(q => new RouteQueueRow(q.BrokerName, q.ReadQueueNums, q.WriteQueueNums, Perm.ToText(q.Perm))).ToList(),
+            r.QueueDatas.Select(q => new RouteQueueRow(q.BrokerName, q.ReadQueueNums, q.WriteQueueNums, Perm.ToText(q.Perm)) { Attributes = q.Attributes })
+                .ToList(),
             r.BrokerDatas.Select(b => new RouteBrokerRow(b.Cluster, b.BrokerName, new SortedDictionary<long, string>(b.BrokerAddrs.ToDictionary(kv => kv.Key, kv => kv.Value)))).ToList());
     }
 
-    private async Task<IReadOnlyList<MessageQueue>> QueuesAsync(string topic, CancellationToken ct)
+    private async Task<IReadOnlyList<MessageQueue>> QueuesAsync(string topic, CancellationToken ct) => QueuesOf(topic, await RouteAsync(topic, ct));
+
+    private static List<MessageQueue> QueuesOf(string topic, TopicRouteData route)
     {
-        var route = await RouteAsync(topic, ct);
         var list = new List<MessageQueue>();
         foreach (var q in route.QueueDatas.OrderBy(q => q.BrokerName, StringComparer.Ordinal))
             for (var i = 0; i < Math.Max(q.ReadQueueNums, q.WriteQueueNums); i++) list.Add(new MessageQueue(topic, q.BrokerName, i));
@@ -85,9 +100,11 @@ public sealed partial class AkkaMqAdmin
     /// <summary>topicStatus: per queue min and max offset and last store time.</summary>
     public async Task<IReadOnlyList<TopicStatusRow>> TopicStatusAsync(string topic, CancellationToken ct = default)
     {
-        var queues = await QueuesAsync(topic, ct);
+        var route = await RouteAsync(topic, ct);
+        var queues = QueuesOf(topic, route);
+        var attributes = route.QueueDatas.ToDictionary(q => q.BrokerName, q => q.Attributes);
         var replies = await Task.WhenAll(queues.Select(q => QueueOffsetAsync(q, QueueOffsetKind.Max, 0, ct)));
         return queues.Select((q, i) => new TopicStatusRow(q.BrokerName, q.QueueId, replies[i].MinOffset, replies[i].MaxOffset,
-            replies[i].MaxOffset > replies[i].MinOffset ? replies[i].LastStoreTimestamp : 0)).ToList();
+            replies[i].MaxOffset > replies[i].MinOffset ? replies[i].LastStoreTimestamp : 0) { Attributes = attributes[q.BrokerName] }).ToList();
     }
 }

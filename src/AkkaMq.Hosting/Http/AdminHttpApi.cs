@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace AkkaMq.Hosting.Http;
 
-public sealed record UpdateTopicRequest(string Topic, int? ReadQueueNums, int? WriteQueueNums, int? Perm, string? ClusterName, string? BrokerName);
+/// <summary>Attributes: changes as the CLI's -a takes them, "+name=value" or "-name"; none keeps the topic's attributes.</summary>
+public sealed record UpdateTopicRequest(string Topic, int? ReadQueueNums, int? WriteQueueNums, int? Perm, string? ClusterName, string? BrokerName,
+    string[]? Attributes = null);
 
 public sealed record SendMessageRequest(string Body, string? Tags, string? Keys, string? BrokerName, int? QueueId);
 
@@ -27,7 +29,7 @@ public static class AdminHttpApi
         api.MapGet("/topics", (CancellationToken ct) => Run(() => admin.TopicListAsync(ct)));
         api.MapPost("/topics", (UpdateTopicRequest r, CancellationToken ct) => Run(() => admin.UpdateTopicAsync(r.Topic,
             r.ReadQueueNums ?? TopicConfig.DefaultQueueNums, r.WriteQueueNums ?? TopicConfig.DefaultQueueNums, r.Perm ?? Perm.ReadWrite,
-            r.ClusterName, r.BrokerName, ct)));
+            r.ClusterName, r.BrokerName, r.Attributes ?? Array.Empty<string>(), ct)));
         api.MapDelete("/topics/{topic}", (string topic, string? clusterName, CancellationToken ct) => Run(() => admin.DeleteTopicAsync(topic, clusterName, ct)));
         api.MapGet("/topics/{topic}/route", (string topic, CancellationToken ct) => Run(() => admin.TopicRouteAsync(topic, ct)));
         api.MapGet("/topics/{topic}/status", (string topic, CancellationToken ct) => Run(() => admin.TopicStatusAsync(topic, ct)));

@@ -50,11 +50,39 @@ public static class Perm
     public static string ToText(int perm) => $"{(IsReadable(perm) ? 'R' : '-')}{(IsWriteable(perm) ? 'W' : '-')}{((perm & Inherit) != 0 ? 'X' : '-')}";
 }
 
-/// <summary>A topic's queue layout on one broker group.</summary>
+/// <summary>
+/// A topic's queue layout on one broker group, and its attributes (<see cref="TopicAttributes"/>). In a stored config
+/// or a reply, Attributes are the topic's attributes; in UpdateTopicConfig and CreateTopic they are RocketMQ's
+/// alteration map ("+name" → value, "-name" → ""), and an empty map keeps the attributes the topic has.
+/// </summary>
 public sealed record TopicConfig(string TopicName, int ReadQueueNums, int WriteQueueNums, int Perm)
 {
     public const int DefaultQueueNums = 4;
     public static TopicConfig Create(string topic, int queues = DefaultQueueNums) => new(topic, queues, queues, Protocol.Perm.ReadWrite);
+
+    private readonly System.Collections.Immutable.ImmutableSortedDictionary<string, string> _attributes = TopicAttributes.Empty;
+
+    /// <summary>Sorted by name, so equal maps serialize to equal bytes; empty by default.</summary>
+    public IReadOnlyDictionary<string, string> Attributes
+    {
+        get => _attributes;
+        init => _attributes = TopicAttributes.Sorted(value);
+    }
+
+    /// <summary>retention.time, or null: the broker's fileReservedTime applies.</summary>
+    public TimeSpan? RetentionTime => TopicAttributes.RetentionTimeOf(_attributes);
+
+    /// <summary>retention.bytes per queue, or null: no size limit.</summary>
+    public long? RetentionBytes => TopicAttributes.RetentionBytesOf(_attributes);
+
+    public TopicMessageType MessageType => TopicAttributes.MessageTypeOf(_attributes);
+
+    public bool Equals(TopicConfig? other) =>
+        other is not null && TopicName == other.TopicName && ReadQueueNums == other.ReadQueueNums && WriteQueueNums == other.WriteQueueNums
+        && Perm == other.Perm && _attributes.Count == other._attributes.Count
+        && _attributes.All(kv => other._attributes.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    public override int GetHashCode() => HashCode.Combine(TopicName, ReadQueueNums, WriteQueueNums, Perm, _attributes.Count);
 }
 
 /// <summary>Where a new consumer group starts when it has no committed offset.</summary>

@@ -20,7 +20,13 @@ public sealed record UnregisterBroker(string ClusterName, string BrokerName, lon
 /// <summary>Route query. Producers set AllowAutoCreate so an unknown topic is created where autoCreateTopicEnable is on.</summary>
 public sealed record GetRouteInfo(string Topic, bool AllowAutoCreate) : IAkkaMqMessage;
 
-public sealed record QueueData(string BrokerName, int ReadQueueNums, int WriteQueueNums, int Perm);
+public sealed record QueueData(string BrokerName, int ReadQueueNums, int WriteQueueNums, int Perm)
+{
+    private readonly IReadOnlyDictionary<string, string> _attributes = TopicAttributes.Empty;
+
+    /// <summary>The topic's attributes on this broker group (<see cref="TopicAttributes"/>), sorted by name; empty by default.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get => _attributes; init => _attributes = TopicAttributes.Sorted(value); }
+}
 
 public sealed record BrokerData(string Cluster, string BrokerName, IReadOnlyDictionary<long, string> BrokerAddrs)
 {

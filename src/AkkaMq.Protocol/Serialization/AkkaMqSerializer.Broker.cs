@@ -22,6 +22,10 @@ public sealed partial class AkkaMqSerializer
     private const string GetDataChannelManifest = "BGD";
     private const string DataChannelAddressManifest = "BDA";
     private const string TopicConfigsManifest = "BTC";
+    // The three above whose topic configs carry attributes; written only when some config has attributes.
+    private const string UpdateTopicConfigV2Manifest = "BUT2";
+    private const string UpdateTopicConfigReplyV2Manifest = "BUR2";
+    private const string TopicConfigsV2Manifest = "BTC2";
 
     private static string? BrokerManifest(object o) => o switch
     {
@@ -36,12 +40,12 @@ public sealed partial class AkkaMqSerializer
         CommitConsumerOffsetsReply => CommitConsumerOffsetsReplyManifest,
         QueryConsumerOffset => QueryConsumerOffsetManifest,
         ConsumerOffsetReply => ConsumerOffsetReplyManifest,
-        UpdateTopicConfig => UpdateTopicConfigManifest,
-        UpdateTopicConfigReply => UpdateTopicConfigReplyManifest,
+        UpdateTopicConfig m => HasAttributes(m.Config) ? UpdateTopicConfigV2Manifest : UpdateTopicConfigManifest,
+        UpdateTopicConfigReply m => HasAttributes(m.Config) ? UpdateTopicConfigReplyV2Manifest : UpdateTopicConfigReplyManifest,
         GetTopicConfigs => GetTopicConfigsManifest,
         GetDataChannel => GetDataChannelManifest,
         DataChannelAddress => DataChannelAddressManifest,
-        TopicConfigs => TopicConfigsManifest,
+        TopicConfigs m => HasAttributes(m.Configs) ? TopicConfigsV2Manifest : TopicConfigsManifest,
         _ => null,
     };
 
@@ -83,12 +87,15 @@ public sealed partial class AkkaMqSerializer
         CommitConsumerOffsetsReplyManifest => ReadCommitConsumerOffsetsReply(ref r),
         QueryConsumerOffsetManifest => ReadQueryConsumerOffset(ref r),
         ConsumerOffsetReplyManifest => ReadConsumerOffsetReply(ref r),
-        UpdateTopicConfigManifest => ReadUpdateTopicConfig(ref r),
-        UpdateTopicConfigReplyManifest => ReadUpdateTopicConfigReply(ref r),
+        UpdateTopicConfigManifest => ReadUpdateTopicConfig(ref r, false),
+        UpdateTopicConfigReplyManifest => ReadUpdateTopicConfigReply(ref r, false),
+        UpdateTopicConfigV2Manifest => ReadUpdateTopicConfig(ref r, true),
+        UpdateTopicConfigReplyV2Manifest => ReadUpdateTopicConfigReply(ref r, true),
         GetTopicConfigsManifest => new GetTopicConfigs(r.ReadRequiredString()),
         GetDataChannelManifest => new GetDataChannel(r.ReadRequiredString()),
         DataChannelAddressManifest => ReadDataChannelAddress(ref r),
-        TopicConfigsManifest => ReadTopicConfigsReply(ref r),
+        TopicConfigsManifest => ReadTopicConfigsReply(ref r, false),
+        TopicConfigsV2Manifest => ReadTopicConfigsReply(ref r, true),
         _ => null,
     };
 
@@ -282,25 +289,26 @@ public sealed partial class AkkaMqSerializer
     private static void Write(WireWriter w, UpdateTopicConfig m)
     {
         w.WriteString(m.BrokerName);
-        WriteTopicConfig(w, m.Config);
+        WriteTopicConfig(w, m.Config, HasAttributes(m.Config));
     }
 
-    private static UpdateTopicConfig ReadUpdateTopicConfig(ref WireReader r) => new(r.ReadRequiredString(), ReadTopicConfig(ref r));
+    private static UpdateTopicConfig ReadUpdateTopicConfig(ref WireReader r, bool withAttributes) =>
+        new(r.ReadRequiredString(), ReadTopicConfig(ref r, withAttributes));
 
     private static void Write(WireWriter w, UpdateTopicConfigReply m)
     {
         w.WriteString(m.BrokerName);
         w.WriteString(m.Topic);
         w.WriteBool(m.Config != null);
-        if (m.Config != null) WriteTopicConfig(w, m.Config);
+        if (m.Config != null) WriteTopicConfig(w, m.Config, HasAttributes(m.Config));
         WriteStatus(w, m.Code, m.Error);
     }
 
-    private static UpdateTopicConfigReply ReadUpdateTopicConfigReply(ref WireReader r)
+    private static UpdateTopicConfigReply ReadUpdateTopicConfigReply(ref WireReader r, bool withAttributes)
     {
         var broker = r.ReadRequiredString();
         var topic = r.ReadRequiredString();
-        var config = r.ReadBool() ? ReadTopicConfig(ref r) : null;
+        var config = r.ReadBool() ? ReadTopicConfig(ref r, withAttributes) : null;
         return new UpdateTopicConfigReply(broker, topic, config, ReadCode(ref r), r.ReadString());
     }
 
@@ -317,8 +325,9 @@ public sealed partial class AkkaMqSerializer
     private static void Write(WireWriter w, TopicConfigs m)
     {
         w.WriteString(m.BrokerName);
-        WriteTopicConfigs(w, m.Configs);
+        WriteTopicConfigs(w, m.Configs, HasAttributes(m.Configs));
     }
 
-    private static TopicConfigs ReadTopicConfigsReply(ref WireReader r) => new(r.ReadRequiredString(), ReadTopicConfigs(ref r));
+    private static TopicConfigs ReadTopicConfigsReply(ref WireReader r, bool withAttributes) =>
+        new(r.ReadRequiredString(), ReadTopicConfigs(ref r, withAttributes));
 }

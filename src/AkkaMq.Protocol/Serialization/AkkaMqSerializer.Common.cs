@@ -69,29 +69,44 @@ public sealed partial class AkkaMqSerializer
     private static BrokerIdentity ReadBrokerIdentity(ref WireReader r) =>
         new(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarLong(), r.ReadRequiredString());
 
-    private static void WriteTopicConfig(WireWriter w, TopicConfig t)
+    // The layout of version 1 manifests; withAttributes (the "..2" manifests) appends the attribute map.
+    private static void WriteTopicConfig(WireWriter w, TopicConfig t, bool withAttributes = false)
     {
         w.WriteString(t.TopicName);
         w.WriteVarInt(t.ReadQueueNums);
         w.WriteVarInt(t.WriteQueueNums);
         w.WriteVarInt(t.Perm);
+        if (withAttributes) w.WriteProperties(t.Attributes);
     }
 
-    private static TopicConfig ReadTopicConfig(ref WireReader r) =>
-        new(r.ReadRequiredString(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
+    private static TopicConfig ReadTopicConfig(ref WireReader r, bool withAttributes = false)
+    {
+        var config = new TopicConfig(r.ReadRequiredString(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
+        return withAttributes ? config with { Attributes = r.ReadProperties() } : config;
+    }
 
-    private static void WriteTopicConfigs(WireWriter w, IReadOnlyList<TopicConfig> configs)
+    private static void WriteTopicConfigs(WireWriter w, IReadOnlyList<TopicConfig> configs, bool withAttributes = false)
     {
         w.WriteLength(configs.Count);
-        for (var i = 0; i < configs.Count; i++) WriteTopicConfig(w, configs[i]);
+        for (var i = 0; i < configs.Count; i++) WriteTopicConfig(w, configs[i], withAttributes);
     }
 
-    private static TopicConfig[] ReadTopicConfigs(ref WireReader r)
+    private static TopicConfig[] ReadTopicConfigs(ref WireReader r, bool withAttributes = false)
     {
         var n = r.ReadLength();
         var list = new TopicConfig[n];
-        for (var i = 0; i < n; i++) list[i] = ReadTopicConfig(ref r);
+        for (var i = 0; i < n; i++) list[i] = ReadTopicConfig(ref r, withAttributes);
         return list;
+    }
+
+    // A config without attributes keeps the version 1 manifest and bytes, so older nodes still read it.
+    private static bool HasAttributes(TopicConfig? t) => t is { Attributes.Count: > 0 };
+
+    private static bool HasAttributes(IReadOnlyList<TopicConfig> configs)
+    {
+        for (var i = 0; i < configs.Count; i++)
+            if (configs[i].Attributes.Count > 0) return true;
+        return false;
     }
 
     // Consumer offsets by queue id.

@@ -15,15 +15,19 @@ public sealed partial class AkkaMqSerializer
     private const string GetBrokerClusterInfoManifest = "NGC";
     private const string BrokerClusterInfoManifest = "NCI";
     private const string RequestBrokerRegistrationManifest = "NRQ";
+    // Registration, route and creation whose topic configs (queue datas) carry attributes; written only when some do.
+    private const string RegisterBrokerV2Manifest = "NRB2";
+    private const string RouteInfoReplyV2Manifest = "NRI2";
+    private const string CreateTopicV2Manifest = "NCT2";
 
     private static string? NameServerManifest(object o) => o switch
     {
-        RegisterBroker => RegisterBrokerManifest,
+        RegisterBroker m => HasAttributes(m.Topics) ? RegisterBrokerV2Manifest : RegisterBrokerManifest,
         RegisterBrokerReply => RegisterBrokerReplyManifest,
         UnregisterBroker => UnregisterBrokerManifest,
         GetRouteInfo => GetRouteInfoManifest,
-        RouteInfoReply => RouteInfoReplyManifest,
-        CreateTopic => CreateTopicManifest,
+        RouteInfoReply m => HasAttributes(m.Route) ? RouteInfoReplyV2Manifest : RouteInfoReplyManifest,
+        CreateTopic m => HasAttributes(m.Config) ? CreateTopicV2Manifest : CreateTopicManifest,
         CreateTopicReply => CreateTopicReplyManifest,
         GetBrokerClusterInfo => GetBrokerClusterInfoManifest,
         BrokerClusterInfo => BrokerClusterInfoManifest,
@@ -50,12 +54,15 @@ public sealed partial class AkkaMqSerializer
 
     private static object? ReadNameServer(string manifest, ref WireReader r) => manifest switch
     {
-        RegisterBrokerManifest => ReadRegisterBroker(ref r),
+        RegisterBrokerManifest => ReadRegisterBroker(ref r, false),
+        RegisterBrokerV2Manifest => ReadRegisterBroker(ref r, true),
         RegisterBrokerReplyManifest => new RegisterBrokerReply(ReadCode(ref r), r.ReadString()),
         UnregisterBrokerManifest => ReadUnregisterBroker(ref r),
         GetRouteInfoManifest => ReadGetRouteInfo(ref r),
-        RouteInfoReplyManifest => ReadRouteInfoReply(ref r),
-        CreateTopicManifest => ReadCreateTopic(ref r),
+        RouteInfoReplyManifest => ReadRouteInfoReply(ref r, false),
+        RouteInfoReplyV2Manifest => ReadRouteInfoReply(ref r, true),
+        CreateTopicManifest => ReadCreateTopic(ref r, false),
+        CreateTopicV2Manifest => ReadCreateTopic(ref r, true),
         CreateTopicReplyManifest => new CreateTopicReply(r.ReadRequiredString(), ReadCode(ref r), r.ReadString(), r.ReadStrings()),
         GetBrokerClusterInfoManifest => GetBrokerClusterInfo.Instance,
         BrokerClusterInfoManifest => ReadBrokerClusterInfo(ref r),
@@ -66,13 +73,13 @@ public sealed partial class AkkaMqSerializer
     private static void Write(WireWriter w, RegisterBroker m)
     {
         WriteBrokerIdentity(w, m.Broker);
-        WriteTopicConfigs(w, m.Topics);
+        WriteTopicConfigs(w, m.Topics, HasAttributes(m.Topics));
         w.WriteBool(m.AutoCreateTopicEnable);
         w.WriteVarInt(m.DefaultTopicQueueNums);
     }
 
-    private static RegisterBroker ReadRegisterBroker(ref WireReader r) =>
-        new(ReadBrokerIdentity(ref r), ReadTopicConfigs(ref r), r.ReadBool(), r.ReadVarInt());
+    private static RegisterBroker ReadRegisterBroker(ref WireReader r, bool withAttributes) =>
+        new(ReadBrokerIdentity(ref r), ReadTopicConfigs(ref r, withAttributes), r.ReadBool(), r.ReadVarInt());
 
     private static void Write(WireWriter w, UnregisterBroker m)
     {
@@ -98,6 +105,7 @@ public sealed partial class AkkaMqSerializer
         w.WriteBool(m.Route != null);
         if (m.Route == null) return;
         var queues = m.Route.QueueDatas;
+        var withAttributes = HasAttributes(m.Route);
         w.WriteLength(queues.Count);
         for (var i = 0; i < queues.Count; i++)
         {
@@ -105,6 +113,7 @@ public sealed partial class AkkaMqSerializer
             w.WriteVarInt(queues[i].ReadQueueNums);
             w.WriteVarInt(queues[i].WriteQueueNums);
             w.WriteVarInt(queues[i].Perm);
+            if (withAttributes) w.WriteProperties(queues[i].Attributes);
         }
         var brokers = m.Route.BrokerDatas;
         w.WriteLength(brokers.Count);
@@ -121,7 +130,7 @@ public sealed partial class AkkaMqSerializer
         }
     }
 
-    private static RouteInfoReply ReadRouteInfoReply(ref WireReader r)
+    private static RouteInfoReply ReadRouteInfoReply(ref WireReader r, bool withAttributes)
     {
         var topic = r.ReadRequiredString();
         var code = ReadCode(ref r);
@@ -130,7 +139,10 @@ public sealed partial class AkkaMqSerializer
         var nq = r.ReadLength();
         var queues = new QueueData[nq];
         for (var i = 0; i < nq; i++)
+        {
             queues[i] = new QueueData(r.ReadRequiredString(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
+            if (withAttributes) queues[i] = queues[i] with { Attributes = r.ReadProperties() };
+        }
         var nb = r.ReadLength();
         var brokers = new BrokerData[nb];
         for (var i = 0; i < nb; i++)
@@ -148,12 +160,21 @@ public sealed partial class AkkaMqSerializer
     // Cluster and broker name are optional targets (both null: every registered master).
     private static void Write(WireWriter w, CreateTopic m)
     {
-        WriteTopicConfig(w, m.Config);
+        WriteTopicConfig(w, m.Config, HasAttributes(m.Config));
         w.WriteString(m.ClusterName);
         w.WriteString(m.BrokerName);
     }
 
-    private static CreateTopic ReadCreateTopic(ref WireReader r) => new(ReadTopicConfig(ref r), r.ReadString(), r.ReadString());
+    private static CreateTopic ReadCreateTopic(ref WireReader r, bool withAttributes) =>
+        new(ReadTopicConfig(ref r, withAttributes), r.ReadString(), r.ReadString());
+
+    private static bool HasAttributes(TopicRouteData? route)
+    {
+        if (route == null) return false;
+        for (var i = 0; i < route.QueueDatas.Count; i++)
+            if (route.QueueDatas[i].Attributes.Count > 0) return true;
+        return false;
+    }
 
     // CreateTopicReply and the admin DeleteTopicReply: the topic, the outcome, the brokers it reached.
     private static void WriteTopicReply(WireWriter w, string topic, ResponseCode code, string? error, IReadOnlyList<string> brokers)

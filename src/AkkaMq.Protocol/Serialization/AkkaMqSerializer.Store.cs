@@ -15,6 +15,9 @@ public sealed partial class AkkaMqSerializer
     private const string TopicConfigChangedManifest = "STC1";
     private const string TopicConfigDeletedManifest = "SAD1";
     private const string TopicConfigsSnapshotManifest = "STS1";
+    // Version 2 of the two above: each config carries its attributes. Written only when some config has attributes.
+    private const string TopicConfigChangedV2Manifest = "STC2";
+    private const string TopicConfigsSnapshotV2Manifest = "STS2";
     private const string ScheduledMessagesAddedManifest = "SCD1";
     private const string ScheduledMessagesDeliveredManifest = "SCE1";
     private const string ScheduleLogSnapshotManifest = "SCS1";
@@ -26,9 +29,9 @@ public sealed partial class AkkaMqSerializer
         QueueLogKeyedSnapshot => QueueLogKeyedSnapshotManifest,
         ConsumerOffsetsCommitted => ConsumerOffsetsCommittedManifest,
         ConsumerOffsetsSnapshot => ConsumerOffsetsSnapshotManifest,
-        TopicConfigChanged => TopicConfigChangedManifest,
+        TopicConfigChanged m => HasAttributes(m.Config) ? TopicConfigChangedV2Manifest : TopicConfigChangedManifest,
         TopicConfigDeleted => TopicConfigDeletedManifest,
-        TopicConfigsSnapshot => TopicConfigsSnapshotManifest,
+        TopicConfigsSnapshot m => HasAttributes(m.Configs) ? TopicConfigsSnapshotV2Manifest : TopicConfigsSnapshotManifest,
         ScheduledMessagesAdded => ScheduledMessagesAddedManifest,
         ScheduledMessagesDelivered => ScheduledMessagesDeliveredManifest,
         ScheduleLogSnapshot => ScheduleLogSnapshotManifest,
@@ -44,9 +47,9 @@ public sealed partial class AkkaMqSerializer
             case QueueLogKeyedSnapshot m: Write(w, m); return true;
             case ConsumerOffsetsCommitted m: Write(w, m); return true;
             case ConsumerOffsetsSnapshot m: Write(w, m); return true;
-            case TopicConfigChanged m: WriteTopicConfig(w, m.Config); return true;
+            case TopicConfigChanged m: WriteTopicConfig(w, m.Config, HasAttributes(m.Config)); return true;
             case TopicConfigDeleted m: w.WriteString(m.Topic); return true;
-            case TopicConfigsSnapshot m: WriteTopicConfigs(w, m.Configs); return true;
+            case TopicConfigsSnapshot m: WriteTopicConfigs(w, m.Configs, HasAttributes(m.Configs)); return true;
             case ScheduledMessagesAdded m: WriteScheduled(w, m.Messages); return true;
             case ScheduledMessagesDelivered m: w.WriteLongs(m.Ids); return true;
             case ScheduleLogSnapshot m: Write(w, m); return true;
@@ -64,6 +67,8 @@ public sealed partial class AkkaMqSerializer
         TopicConfigChangedManifest => new TopicConfigChanged(ReadTopicConfig(ref r)),
         TopicConfigDeletedManifest => new TopicConfigDeleted(r.ReadRequiredString()),
         TopicConfigsSnapshotManifest => new TopicConfigsSnapshot(ReadTopicConfigs(ref r)),
+        TopicConfigChangedV2Manifest => new TopicConfigChanged(ReadTopicConfig(ref r, withAttributes: true)),
+        TopicConfigsSnapshotV2Manifest => new TopicConfigsSnapshot(ReadTopicConfigs(ref r, withAttributes: true)),
         ScheduledMessagesAddedManifest => new ScheduledMessagesAdded(ReadScheduled(ref r)),
         ScheduledMessagesDeliveredManifest => new ScheduledMessagesDelivered(r.ReadLongs()),
         ScheduleLogSnapshotManifest => new ScheduleLogSnapshot(r.ReadVarLong(), ReadScheduled(ref r)),
