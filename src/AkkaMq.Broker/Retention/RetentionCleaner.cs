@@ -42,8 +42,7 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(string, int), long> _nextExpiry = new();
-    private readonly Queue<CleanExpired> _waiting = new();
-    private readonly Queue<IActorRef> _waitingRequesters = new();
+    private readonly Queue<(long Cutoff, IActorRef Requester)> _waiting = new();
     private Pass? _pass;
     private long _step;
 
@@ -61,12 +60,8 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         Receive<Tick>(_ => OnTick());
         Receive<CleanExpired>(m =>
         {
-            if (_pass == null) Start(m.CutoffTimestamp, Sender);
-            else
-            {
-                _waiting.Enqueue(m);
-                _waitingRequesters.Enqueue(Sender);
-            }
+            _waiting.Enqueue((m.CutoffTimestamp, Sender));
+            StartWaiting();
         });
         Receive<TopicConfigs>(OnTopics);
         Receive<ExpiredMessagesCleaned>(OnCleaned);
@@ -95,6 +90,15 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         if (_pass != null || _settings.FileReservedTime is not { } reserved) return;
         if (!_settings.DeleteWhen.Matches(_clock.GetLocalNow().Hour)) return;
         Start((_clock.GetUtcNow() - reserved).ToUnixTimeMilliseconds(), null);
+    }
+
+    private void StartWaiting()
+    {
+        while (_pass == null && _waiting.Count > 0)
+        {
+            var (cutoff, requester) = _waiting.Dequeue();
+            Start(cutoff, requester);
+        }
     }
 
     private void Start(long cutoff, IActorRef? requester)
@@ -171,7 +175,7 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
             _log.Info("Retention deleted {0} messages stored before {1} from {2} queues of {3}", pass.Deleted,
                 DateTimeOffset.FromUnixTimeMilliseconds(pass.Cutoff).ToString("u"), pass.Asked, _brokerName);
         pass.Requester?.Tell(new CleanPassFinished(pass.Cutoff, pass.Asked, pass.Deleted, null));
-        if (_waiting.Count > 0) Start(_waiting.Dequeue().CutoffTimestamp, _waitingRequesters.Dequeue());
+        StartWaiting();
     }
 
     /// <summary>Whether this node is the one the group's shard lives on (BrokerGroupAllocationStrategy's choice).</summary>
