@@ -1,5 +1,5 @@
 using AkkaMq.Broker.Stats;
-using AkkaMq.Protocol;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Broker.Queue;
