@@ -21,6 +21,8 @@ public static class BrokerBootstrap
             system.ActorOf(WalCheckpointer.Props(checkpointed, store.CheckpointInterval, store.WalRestartBytes), WalCheckpointer.Name);
         }
         var region = BrokerRegion.Start(system, settings);
+        system.ActorOf(Retention.RetentionCleaner.Props(settings.BrokerName, settings.Retention, region, Retention.BrokerClock.For(system)),
+            Retention.RetentionCleaner.Name);
         system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         var proxy = ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table");
         // Akka's proxy logs "failed to find an associated singleton ... after 30 seconds" the moment it

@@ -67,6 +67,7 @@ public static class BrokerRegion
         public string? EntityId(object message) => message switch
         {
             IBrokerShardCommand c => c.EntityId,
+            Retention.CleanExpiredMessages c => c.EntityId,
             _ => null,
         };
 
@@ -75,6 +76,7 @@ public static class BrokerRegion
         public string? ShardId(object message) => message switch
         {
             IBrokerShardCommand c => c.BrokerName,
+            Retention.CleanExpiredMessages c => c.BrokerName,
             _ => null,
         };
 

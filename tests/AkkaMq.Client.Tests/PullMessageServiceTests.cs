@@ -93,4 +93,19 @@ public sealed class PullMessageServiceTests
         Assert.Equal(12, _offsets.ReadOffset(Mq));
         Assert.Empty(_consume.Submitted);
     }
+
+    [Fact]
+    public void A_pull_below_the_min_offset_goes_on_from_the_min_and_commits_it()
+    {
+        // Retention deleted offsets 0..49: the broker answers OFFSET_ILLEGAL with the min as the next offset.
+        var service = Service();
+        var pq = new ProcessQueue(Mq, "*") { NextOffset = 5 };
+        _offsets.UpdateOffset(Mq, 5, increaseOnly: true);
+        service.ProcessPullResult(pq, new PullResult(PullStatus.OffsetIllegal, 50, 50, 80, Mq.Topic, Mq.BrokerName, Mq.QueueId,
+            Array.Empty<MessageExt>(), ResponseCode.Success, "offset 5 is too small"));
+        Assert.Equal(50, pq.NextOffset);
+        Assert.Equal(50, _offsets.ReadOffset(Mq));
+        Assert.Empty(_consume.Submitted);
+        Assert.Equal(50, service.Request(pq).QueueOffset);
+    }
 }

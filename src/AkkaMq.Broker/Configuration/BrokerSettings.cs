@@ -25,7 +25,8 @@ public sealed record QueueLogSettings(
     int KeyIndexMaxKeys = 100_000,
     int KeyIndexMaxOffsetsPerKey = 16,
     bool ReadAhead = true,
-    TimeSpan ReadAheadKeep = default);
+    TimeSpan ReadAheadKeep = default,
+    int DeleteBatchEvents = 1000);
 
 /// <summary>Broker settings, read from <c>akkamq.broker</c>; every key named as in RocketMQ where it has one.</summary>
 public sealed record BrokerSettings(
@@ -53,6 +54,9 @@ public sealed record BrokerSettings(
 
     /// <summary>Delay levels and the delayed-message schedule (akkamq.broker.messageDelayLevel, akkamq.broker.schedule).</summary>
     public Consumer.ScheduleSettings Schedule { get; init; } = Consumer.ScheduleSettings.Default;
+
+    /// <summary>Retention by time (akkamq.broker.fileReservedTime, deleteWhen, cleanResourceInterval).</summary>
+    public Retention.RetentionSettings Retention { get; init; } = AkkaMq.Broker.Retention.RetentionSettings.Default;
 
     public BrokerIdentity Identity(string address) => new(BrokerClusterName, BrokerName, BrokerId, address);
 
@@ -120,6 +124,9 @@ public sealed record BrokerSettings(
         if (queue.ReadAhead && queue.ReadAheadKeep <= TimeSpan.Zero)
             throw new ConfigurationException($"{p}queue.read-ahead-keep must be positive while read-ahead is on, not {queue.ReadAheadKeep}");
 
+        var retention = AkkaMq.Broker.Retention.RetentionSettings.Create(c);
+        queue = queue with { DeleteBatchEvents = retention.DeleteBatchEvents };
+
         var queueNums = c.GetInt("defaultTopicQueueNums");
         if (queueNums < 1) throw new ConfigurationException($"{p}defaultTopicQueueNums must be at least 1");
 
@@ -146,6 +153,7 @@ public sealed record BrokerSettings(
             MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
+            Retention = retention,
         };
 
         static int NonNegative(Config q, string key)

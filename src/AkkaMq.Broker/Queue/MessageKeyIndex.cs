@@ -88,6 +88,30 @@ public sealed class MessageKeyIndex
         return result;
     }
 
+    /// <summary>Forgets offsets below minOffset (deleted by retention), and keys left without any.</summary>
+    public void DropBefore(long minOffset)
+    {
+        var kept = _order.Count;
+        for (var i = 0; i < kept; i++)
+        {
+            var key = _order.Dequeue();
+            var slot = _map[key];
+            var gone = 0;
+            while (gone < slot.Count && slot.Offsets[gone] < minOffset) gone++; // offsets are ascending
+            if (gone == slot.Count)
+            {
+                _map.Remove(key);
+                continue;
+            }
+            if (gone > 0)
+            {
+                Array.Copy(slot.Offsets, gone, slot.Offsets, 0, slot.Count - gone);
+                slot.Count -= gone;
+            }
+            _order.Enqueue(key);
+        }
+    }
+
     /// <summary>The whole index in first-seen order, for a snapshot.</summary>
     public KeyIndexEntry[] ToEntries()
     {

@@ -154,6 +154,12 @@ public sealed class MessageTail
         return -1;
     }
 
+    /// <summary>Forgets the messages below offset (retention moved the queue's min offset past them).</summary>
+    public void DropBefore(long offset)
+    {
+        while (Count > 0 && _firstOffset < offset) RemoveOldest();
+    }
+
     public void Clear()
     {
         while (Count > 0) RemoveOldest();

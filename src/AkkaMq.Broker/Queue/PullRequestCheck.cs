@@ -5,7 +5,8 @@ namespace AkkaMq.Broker.Queue;
 
 /// <summary>
 /// The checks a pull passes before a queue log serves or holds it (RocketMQ's PullMessageProcessor):
-/// a filter that parses, maxMsgNums of at least one, and an offset inside the queue's bounds.
+/// a filter that parses, maxMsgNums of at least one, and an offset inside the queue's bounds. An
+/// offset below the min (retention deleted it) answers OFFSET_ILLEGAL with the min, so the consumer goes on from there.
 /// </summary>
 public static class PullRequestCheck
 {
@@ -24,6 +25,7 @@ public static class PullRequestCheck
         var tooSmall = m.QueueOffset < minOffset;
         return new PullResult(PullStatus.OffsetIllegal, tooSmall ? minOffset : maxOffset, minOffset, maxOffset,
             topic, brokerName, queueId, Array.Empty<MessageExt>(), ResponseCode.Success,
-            $"offset {m.QueueOffset} is too {(tooSmall ? "small" : "big")}: queue {topic}:{queueId} holds offsets {minOffset}..{maxOffset - 1}");
+            $"offset {m.QueueOffset} is too {(tooSmall ? "small" : "big")}: queue {topic}:{queueId} holds offsets {minOffset}..{maxOffset - 1}"
+            + (tooSmall && minOffset > 0 ? $" (older messages expired; go on from {minOffset})" : ""));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaMq.Broker.Retention;
 using AkkaMq.Broker.Stats;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
@@ -18,7 +19,8 @@ namespace AkkaMq.Broker.Queue;
 /// <see cref="GroupCommitBuffer"/>); each sender is acked once its batch is durable. Read path:
 /// recent offsets from the in-memory tail, older ones from the <see cref="ReadAheadCache"/> or by a
 /// <see cref="QueueReader"/> child reading the journal; pulls at the end of the queue are held
-/// until a matching message arrives (long polling, see <see cref="HeldPulls"/>).
+/// until a matching message arrives (long polling, see <see cref="HeldPulls"/>). Retention deletes
+/// the oldest events in steps and moves the min offset (<see cref="QueueRetention"/>).
 /// </summary>
 public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
 {
@@ -45,6 +47,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
     private readonly HeldPulls _held;
     private readonly ReadAheadCache _ahead;
     private readonly Action<MessagesAppended> _onPersisted;
+    private readonly QueueRetention _retention;
 
     private long _nextOffset;       // next offset to assign
     private long _committedOffset;  // offsets below this are durable and readable (RocketMQ's maxOffset)
@@ -73,6 +76,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         _held = new HeldPulls(settings.MaxHeldPulls, settings.MaxSuspend, topic, brokerName, queueId);
         _ahead = new ReadAheadCache(settings.ReadAhead, settings.MaxHeldPulls);
         _onPersisted = OnPersisted;
+        _retention = new QueueRetention(topic, queueId, settings.DeleteBatchEvents, _index, _tail, _keys, _ahead);
         _stats = BrokerStatsExtension.For(Context.System);
         _topicStats = _stats.Topic(topic);
         _queueStats = _stats.Queue(topic, queueId);
@@ -89,16 +93,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         switch (message)
         {
             case SnapshotOffer { Snapshot: QueueLogSnapshot s } offer:
-                _nextOffset = _committedOffset = s.NextOffset;
-                _minOffset = s.MinOffset;
-                _lastStoreTimestamp = s.LastStoreTimestamp;
-                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
+                Restore(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, offer.Metadata.SequenceNr);
                 break;
             case SnapshotOffer { Snapshot: QueueLogKeyedSnapshot s } offer:
-                _nextOffset = _committedOffset = s.NextOffset;
-                _minOffset = s.MinOffset;
-                _lastStoreTimestamp = s.LastStoreTimestamp;
-                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
+                Restore(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, offer.Metadata.SequenceNr);
                 _keys.Restore(s.Keys);
                 break;
             case MessagesAppended e:
@@ -111,6 +109,14 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
                     _log.Debug("Queue {0} recovered: offsets {1}..{2}, {3} journal events", PersistenceId, _minOffset, _committedOffset, LastSequenceNr);
                 break;
         }
+    }
+
+    private void Restore(long nextOffset, long minOffset, long lastStoreTimestamp, int stride, IReadOnlyList<QueueIndexEntry> index, long seqNr)
+    {
+        _nextOffset = _committedOffset = nextOffset;
+        _minOffset = minOffset;
+        _lastStoreTimestamp = lastStoreTimestamp;
+        _index.Restore(index, stride, seqNr);
     }
 
     private void Apply(MessagesAppended e, long seqNr)
@@ -161,11 +167,23 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
                 _stopping = true;
                 StopIfDrained();
                 break;
+            case CleanExpiredMessages m:
+                if (_retention.Begin(m, Sender, _minOffset, _committedOffset, _lastStoreTimestamp, LastSequenceNr) is not { } min) break;
+                _minOffset = min;
+                BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
+                SaveQueueSnapshot();
+                break;
+            case DeleteMessagesSuccess or DeleteMessagesFailure:
+                _retention.Deleted(message is DeleteMessagesFailure failed ? $"journal delete failed: {failed.Cause.Message}" : null, _minOffset,
+                    _committedOffset, _lastStoreTimestamp);
+                break;
             case SaveSnapshotSuccess s:
                 DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+                if (_retention.SnapshotSaved(s.Metadata.SequenceNr) is { } deleteTo) DeleteMessages(deleteTo);
                 break;
             case SaveSnapshotFailure f:
                 _log.Warning("Snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message);
+                _retention.SnapshotFailed($"snapshot failed: {f.Cause.Message}", _minOffset, _committedOffset, _lastStoreTimestamp);
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
@@ -210,7 +228,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         long bytes = 0;
         for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length;
         BrokerStats.AddIn(_topicStats, e.Messages.Count, bytes);
-        if (_dlqGroup != null) CountDeadLetters(e);
+        if (_dlqGroup != null) DeadLetters.Count(_stats, _dlqGroup, e);
         _stats.RecordSendLatency(_topic, _sends.OldestArrivedAt);
         _sends.AckOldest(e.BaseOffset);
         if (_held.Count > 0) _held.Wake(_tail, _minOffset, _committedOffset, this);
@@ -220,20 +238,6 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _messagesSinceSnapshot >= _keys.Count / 8) SaveQueueSnapshot();
         if (_sends.PendingCount > 0) Flush();
         else if (_stopping) StopIfDrained();
-    }
-
-    /// <summary>
-    /// Dead letters the broker routed here (send-backs past maxReconsumeTimes, which carry
-    /// ORIGIN_MESSAGE_ID); a producer writing to the DLQ topic directly is not counted. Counted
-    /// here, once the write is durable, so each stored dead letter counts once.
-    /// </summary>
-    private void CountDeadLetters(MessagesAppended e)
-    {
-        foreach (var m in e.Messages)
-        {
-            if (!m.Properties.ContainsKey(MessageConst.OriginMessageId)) continue;
-            _stats.SentToDlq(_dlqGroup!, m.Properties.TryGetValue(MessageConst.RetryTopic, out var t) ? t : "", 1);
-        }
     }
 
     private void SaveQueueSnapshot()
@@ -247,21 +251,22 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         // The actor stops after this; nobody waiting may be left without an answer.
-        var error = $"journal write failed for queue {_topic}:{_queueId}: {cause.Message}";
-        _log.Error(cause, "{0}", error);
-        PassivateBeforeStop();
-        _sends.FailAll(error);
+        FailWrites($"journal write failed for queue {_topic}:{_queueId}: {cause.Message}", cause);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        var error = $"journal rejected a write for queue {_topic}:{_queueId}: {cause.Message}";
+        FailWrites($"journal rejected a write for queue {_topic}:{_queueId}: {cause.Message}", cause);
+        // Offsets were handed out for the rejected batch; restart from the journal so none is skipped.
+        Context.Stop(Self);
+    }
+
+    private void FailWrites(string error, Exception cause)
+    {
         _log.Error(cause, "{0}", error);
         PassivateBeforeStop();
         _sends.FailAll(error);
-        // Offsets were handed out for the rejected batch; restart from the journal so none is skipped.
-        Context.Stop(Self);
     }
 
     /// <summary>
@@ -378,15 +383,10 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
                 Sender.Tell(OffsetReply(_committedOffset));
                 break;
             default:
-                if (_committedOffset == _minOffset || m.Timestamp > _lastStoreTimestamp)
+                var known = _committedOffset == _minOffset || m.Timestamp > _lastStoreTimestamp ? _committedOffset : _tail.OffsetStoredAtOrAfter(m.Timestamp);
+                if (known >= 0)
                 {
-                    Sender.Tell(OffsetReply(_committedOffset));
-                    return;
-                }
-                var inTail = _tail.OffsetStoredAtOrAfter(m.Timestamp);
-                if (inTail >= 0)
-                {
-                    Sender.Tell(OffsetReply(inTail));
+                    Sender.Tell(OffsetReply(known));
                     return;
                 }
                 StartReader(null, m, _index.FloorSeqNrForTimestamp(m.Timestamp), Sender, Math.Min(_index.Stride + 1, _settings.ReadBatchEvents));

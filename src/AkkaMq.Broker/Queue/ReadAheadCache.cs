@@ -109,6 +109,13 @@ public sealed class ReadAheadCache
             replyTo.Tell(host.Collect(request, filter, request.QueueOffset).Result(minOffset, committedOffset));
     }
 
+    /// <summary>Retention deleted the offsets below minOffset: forgets cursors there, and a loaded range wholly below it.</summary>
+    public void DropBefore(long minOffset)
+    {
+        foreach (var offset in _cursors.Keys.Where(o => o < minOffset).ToList()) _cursors.Remove(offset);
+        if (_range is { Events: not null } r && r.To <= minOffset && r.Waiting.Count == 0) _range = null;
+    }
+
     /// <summary>Range id was not used for a while: drops it, unless pulls wait for it.</summary>
     public void DropIfUnused(long id)
     {

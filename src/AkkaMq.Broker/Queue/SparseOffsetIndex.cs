@@ -52,6 +52,14 @@ public sealed class SparseOffsetIndex
         Stride *= 2;
     }
 
+    /// <summary>Drops the entries of events starting below offset (deleted by retention).</summary>
+    public void DropBefore(long offset)
+    {
+        var n = 0;
+        while (n < _entries.Count && _entries[n].Offset < offset) n++;
+        _entries.RemoveRange(0, n);
+    }
+
     /// <summary>The last entry whose event starts at or before offset; sequence number 1 if none.</summary>
     public long FloorSeqNrForOffset(long offset)
     {

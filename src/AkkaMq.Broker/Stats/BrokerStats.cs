@@ -199,12 +199,14 @@ public sealed class BrokerStats : IExtension, IDisposable
                 if (!_queues.TryGetValue((topic, queueId), out var q)) continue;
                 known = true;
                 var max = Volatile.Read(ref q.MaxOffset);
-                var delivered = q.Delivered.TryGetValue(group, out var d) ? Math.Max(d, committed) : committed;
+                // Counted from the min offset: messages retention deleted are no longer lag.
+                var from = Math.Max(committed, Volatile.Read(ref q.MinOffset));
+                var delivered = q.Delivered.TryGetValue(group, out var d) ? Math.Max(d, from) : from;
                 sum += figure switch
                 {
-                    GroupFigure.Lag => Math.Max(0, max - committed),
+                    GroupFigure.Lag => Math.Max(0, max - from),
                     GroupFigure.Ready => Math.Max(0, max - delivered),
-                    _ => Math.Max(0, delivered - committed),
+                    _ => Math.Max(0, delivered - from),
                 };
             }
             if (known)
@@ -225,8 +227,9 @@ public sealed class BrokerStats : IExtension, IDisposable
             {
                 if (!_queues.TryGetValue((topic, queueId), out var q)) continue;
                 known = true;
-                if (committed >= Volatile.Read(ref q.MaxOffset)) continue;
-                var stored = q.StoreTimeAt(committed);
+                var from = Math.Max(committed, Volatile.Read(ref q.MinOffset));
+                if (from >= Volatile.Read(ref q.MaxOffset)) continue;
+                var stored = q.StoreTimeAt(from);
                 if (stored > 0) oldest = Math.Max(oldest, now - stored);
             }
             if (known)

@@ -44,7 +44,8 @@ public sealed partial class AkkaMqAdmin
                     long last = 0;
                     if (consumer > bounds.MinOffset && consumer <= bounds.MaxOffset)
                         last = (await ReadAtAsync(q, consumer - 1, ct))?.StoreTimestamp ?? 0;
-                    var diff = Math.Max(0, bounds.MaxOffset - Math.Max(consumer, 0));
+                    // Counted from the min offset: messages retention deleted are no longer lag.
+                    var diff = Math.Max(0, bounds.MaxOffset - Math.Max(consumer, Math.Max(bounds.MinOffset, 0)));
                     rows.Add(new ConsumerProgressRow(t, broker, q.QueueId, bounds.MaxOffset, consumer, diff, last));
                 }
             }

@@ -7,11 +7,15 @@ namespace AkkaMq.Client.Admin;
 // Message operations: queryMsgByOffset/Id/Key, sendMessage, consumeMessage.
 public sealed partial class AkkaMqAdmin
 {
-    private async Task<MessageExt?> ReadAtAsync(MessageQueue mq, long offset, CancellationToken ct)
+    /// <param name="expiredFails">A message below the queue's min offset (deleted by retention) fails with a clear error instead of null.</param>
+    private async Task<MessageExt?> ReadAtAsync(MessageQueue mq, long offset, CancellationToken ct, bool expiredFails = false)
     {
         var request = new PullMessage(mq.BrokerName, AdminNames.ToolsConsumerGroup, mq.Topic, mq.QueueId, offset, 1, "*", 0);
         var result = await Context.AskBrokerAsync<PullResult>(mq.Topic, mq.BrokerName, request, ct);
         if (result.Code != ResponseCode.Success) throw new AkkaMqException(result.Code, result.Error ?? "read failed");
+        if (expiredFails && result.Status == PullStatus.OffsetIllegal && offset >= 0 && offset < result.MinOffset)
+            throw new AkkaMqException(ResponseCode.QueryNotFound,
+                $"the message at offset {offset} of {mq} has expired: retention deleted it (the queue's min offset is {result.MinOffset})");
         return result.Status == PullStatus.Found && result.Messages[0].QueueOffset == offset ? result.Messages[0] : null;
     }
 
@@ -21,7 +25,7 @@ public sealed partial class AkkaMqAdmin
         var queues = await QueuesAsync(topic, ct);
         if (!queues.Contains(new MessageQueue(topic, brokerName, queueId)))
             throw new AkkaMqException(ResponseCode.MessageIllegal, $"topic '{topic}' has no queue {queueId} on broker '{brokerName}'");
-        var m = await ReadAtAsync(new MessageQueue(topic, brokerName, queueId), offset, ct)
+        var m = await ReadAtAsync(new MessageQueue(topic, brokerName, queueId), offset, ct, expiredFails: true)
                 ?? throw new AkkaMqException(ResponseCode.QueryNotFound, $"no message at offset {offset} of {topic}@{brokerName}:{queueId}");
         return MessageView.From(m);
     }
@@ -37,7 +41,7 @@ public sealed partial class AkkaMqAdmin
         var topics = (await TopicListAsync(ct)).Where(t => MessageId.Hash(t.Topic) == id.TopicHash && t.Brokers.Contains(brokers[0])).ToList();
         if (topics.Count == 0) throw new AkkaMqException(ResponseCode.QueryNotFound, $"message {msgId}: no topic of broker '{brokers[0]}' matches its topic hash");
         var mq = new MessageQueue(topics[0].Topic, brokers[0], id.QueueId);
-        var m = await ReadAtAsync(mq, id.QueueOffset, ct)
+        var m = await ReadAtAsync(mq, id.QueueOffset, ct, expiredFails: true)
                 ?? throw new AkkaMqException(ResponseCode.QueryNotFound, $"message {msgId} not found (no message at offset {id.QueueOffset} of {mq})");
         return MessageView.From(m);
     }

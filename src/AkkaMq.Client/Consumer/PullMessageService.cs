@@ -80,6 +80,7 @@ internal sealed class PullMessageService
             case PullStatus.NoMatchedMsg:
             case PullStatus.OffsetIllegal:
                 // Filtered-out or missing offsets need no consuming: the committed offset may move past them.
+                // OffsetIllegal below the min (retention deleted them) answers with the min: go on from there, as RocketMQ does.
                 pq.NextOffset = r.NextBeginOffset;
                 if (pq.CachedCount == 0) _offsets.UpdateOffset(pq);
                 break;
