@@ -138,6 +138,7 @@ public sealed class ScheduleMessageLog : ReceivePersistentActor, IWithTimers
 
     private void DeliverDue()
     {
+        if (Storage.DiskSpace.For(Context.System).RefusesWrites) return; // disk full: due messages wait, late but kept
         var now = _now();
         Dictionary<(string, int), List<SendEntry>>? byQueue = null;
         foreach (var (at, id) in _due)
