@@ -1,25 +1,27 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using AkkaMq.Broker.Storage;
 using AkkaMq.Broker.Store;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
-/// <summary>Starts a broker node's region and gateway (/user/broker), and the SQLite journal's checkpointer.</summary>
+/// <summary>Starts a broker node's region and gateway (/user/broker), the SQLite journal's checkpointer and the disk watcher.</summary>
 public static class BrokerBootstrap
 {
     /// <param name="nameServerRole">Cluster role of the nodes hosting the NameServer singleton.</param>
     public static IActorRef Start(ActorSystem system, BrokerSettings settings, string nameServerRole = "nameserver")
     {
         var config = system.Settings.Config;
+        var store = StoreSettings.Create(config);
         var checkpointed = config.GetString(JournalSetup.CheckpointConnectionStringPath, "");
         if (!string.IsNullOrEmpty(checkpointed))
-        {
-            var store = StoreSettings.Create(config);
             system.ActorOf(WalCheckpointer.Props(checkpointed, store.CheckpointInterval, store.WalRestartBytes), WalCheckpointer.Name);
-        }
+        // Before the gateway, so the disk is read before the first send arrives.
+        if (settings.Disk.CheckInterval > TimeSpan.Zero && DiskSpaceSettings.DataPath(store) is { } dataPath)
+            system.ActorOf(DiskSpaceWatcher.Props(settings.Disk, dataPath), DiskSpaceWatcher.Name);
         var region = BrokerRegion.Start(system, settings);
         system.ActorOf(Retention.RetentionCleaner.Props(settings.BrokerName, settings.Retention, region, Retention.BrokerClock.For(system)),
             Retention.RetentionCleaner.Name);

@@ -4,6 +4,7 @@ using Akka.Event;
 using AkkaMq.Broker.Gateway;
 using AkkaMq.Broker.Processor;
 using AkkaMq.Broker.Stats;
+using AkkaMq.Broker.Storage;
 using AkkaMq.Broker.Topics;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
@@ -20,6 +21,7 @@ namespace AkkaMq.Broker;
 /// sender, so acks go straight back. Keeps the group's <see cref="TopicTable"/>, holds requests while
 /// the group fails over (<see cref="FailoverHold"/>) and registers the node with the NameServer
 /// (<see cref="NameServerRegistration"/>) at start, on request and every registerNameServerPeriod.
+/// While the data directory's disk is over diskSpaceWarningLevelRatio, sends and send-backs are refused.
 /// Every refusal is the request's own <see cref="IBrokerRequest.FailureReply"/>.
 /// </summary>
 public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
@@ -66,7 +68,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _stats.SetBrokerName(settings.BrokerName);
         // The served-topic set in BrokerStats (what the metrics scrape shows) follows every change of the table.
         _topics = new TopicTable(_stats.SetServedTopics);
-        _validator = new RequestValidator(settings.BrokerName, settings.Limits, settings.Schedule);
+        _validator = new RequestValidator(settings.BrokerName, settings.Limits, settings.Schedule, DiskSpace.For(Context.System));
         _sendBack = new SendMessageBack(settings.BrokerName, settings.Limits, settings.Schedule.DelayLevels);
         _failover = new FailoverHold(settings.BrokerName, settings.FailoverHoldTimeout);
         _registration = new NameServerRegistration(nameServer, settings);
@@ -339,6 +341,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     /// </summary>
     private void OnSendMsgBack(ConsumerSendMsgBack m)
     {
+        if (_validator.CheckWritable() is { } diskFull) { Reply(m, Sender, diskFull); return; }
         if (_sendBack.Decide(m, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out var target) is { } failure)
         {
             Reply(m, Sender, failure);
@@ -360,6 +363,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 
     private void OnSend(SendMessages m)
     {
+        if (_validator.CheckWritable() is { } diskFull) { Reply(m, Sender, diskFull); return; }
         foreach (var e in m.Entries)
             if (AwaitTopicRefresh(e.Message.Topic, m)) return;
 

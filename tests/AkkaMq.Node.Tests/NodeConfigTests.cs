@@ -35,6 +35,7 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("akkamq.broker.maxMessageSize = 8388608", "max-batch-bytes")]
     [InlineData("akkamq.store.journal = mongodb", "akkamq.store.journal")]
     [InlineData("akkamq.broker.queue.read-ahead-keep = 0s", "akkamq.broker.queue.read-ahead-keep")]
+    [InlineData("akkamq.broker.diskSpaceWarningLevelRatio = 80", "akkamq.broker.diskSpaceWarningLevelRatio (80) must not be below akkamq.broker.diskSpaceCleanForciblyRatio (85)")]
     [InlineData("akkamq.broker.queue.max-inflight-writes = 0", "akkamq.broker.queue.max-inflight-writes must be auto or at least 1, not '0'")]
     [InlineData("akkamq.store.checkpoint-interval = -1s", "akkamq.store.checkpoint-interval:")]
     [InlineData("akkamq.store.wal-autocheckpoint = 4 KiB", "akkamq.store.wal-autocheckpoint must be at least 1 MiB")]

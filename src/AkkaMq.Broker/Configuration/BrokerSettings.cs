@@ -69,6 +69,9 @@ public sealed record BrokerSettings(
     /// <summary>Largest data-channel frame, the same limit as Akka.Remote's maximum-frame-size.</summary>
     public int MaxFrameBytes { get; init; } = ProtocolConfig.DefaultMaxFrameBytes;
 
+    /// <summary>Disk watermarks of the data directory's file system (diskMaxUsedSpaceRatio, ..., disk-check-interval).</summary>
+    public Storage.DiskSpaceSettings Disk { get; init; } = Storage.DiskSpaceSettings.Default;
+
     public static BrokerSettings Create(Config root)
     {
         var full = root.WithFallback(DefaultConfig);
@@ -154,6 +157,7 @@ public sealed record BrokerSettings(
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
             Retention = retention,
+            Disk = Storage.DiskSpaceSettings.Create(c),
         };
 
         static int NonNegative(Config q, string key)

@@ -136,6 +136,7 @@ public sealed class ScheduleMessageLog : CompactingPersistentActor, IWithTimers
 
     private void DeliverDue()
     {
+        if (Storage.DiskSpace.For(Context.System).RefusesWrites) return; // disk full: due messages wait, late but kept
         var now = _now();
         Dictionary<(string, int), List<SendEntry>>? byQueue = null;
         foreach (var (at, id) in _due)

@@ -1,4 +1,5 @@
 using AkkaMq.Broker.Consumer;
+using AkkaMq.Broker.Storage;
 using AkkaMq.Broker.Topics;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
@@ -12,7 +13,7 @@ public readonly record struct RequestFailure(ResponseCode Code, string Error);
 /// <summary>
 /// The broker's checks of a client request before anything is stored (RocketMQ's
 /// AbstractSendMessageProcessor.msgCheck and the processors' own checks): broker name, topic and
-/// group names, topic existence and permission, queue ids, message limits, delivery times. Each
+/// group names, topic existence and permission, queue ids, message limits, delivery times, disk space. Each
 /// check returns the failure to answer with, or null; an accepted request allocates nothing.
 /// </summary>
 public sealed class RequestValidator
@@ -20,13 +21,24 @@ public sealed class RequestValidator
     private readonly string _brokerName;
     private readonly MessageLimits _limits;
     private readonly ScheduleSettings _schedule;
+    private readonly DiskSpace? _disk;
 
-    public RequestValidator(string brokerName, MessageLimits limits, ScheduleSettings schedule)
+    /// <param name="disk">The node's data directory disk; null when writes never wait for it.</param>
+    public RequestValidator(string brokerName, MessageLimits limits, ScheduleSettings schedule, DiskSpace? disk = null)
     {
         _brokerName = brokerName;
         _limits = limits;
         _schedule = schedule;
+        _disk = disk;
     }
+
+    /// <summary>
+    /// A write (send batch, send-back) while the data directory's disk is over
+    /// diskSpaceWarningLevelRatio: SERVICE_NOT_AVAILABLE with "disk full", as RocketMQ refuses a put.
+    /// One field read per batch.
+    /// </summary>
+    public RequestFailure? CheckWritable() =>
+        _disk?.Current is { RefusesWrites: true } s ? new RequestFailure(ResponseCode.ServiceNotAvailable, s.RefusalError!) : null;
 
     /// <summary>A request addressed to another broker group than the one this node serves.</summary>
     public RequestFailure? CheckBroker(string brokerName) =>

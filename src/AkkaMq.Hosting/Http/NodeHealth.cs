@@ -2,16 +2,22 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Persistence;
+using AkkaMq.Broker.Storage;
 
 namespace AkkaMq.Hosting.Http;
 
 public sealed record JournalHealth(bool Ok, double? LatencyMillis, string? Error);
 
-public sealed record NodeHealthReport(string Status, string Address, string MemberStatus, IReadOnlyList<string> Roles, JournalHealth? Journal);
+/// <summary>The data directory's disk: its state against the watermarks and whether sends are refused.</summary>
+public sealed record DiskHealth(string State, string Path, double UsedRatio, long UsedBytes, long TotalBytes, bool WritesRefused, string Detail);
+
+public sealed record NodeHealthReport(string Status, string Address, string MemberStatus, IReadOnlyList<string> Roles, JournalHealth? Journal,
+    DiskHealth? Disk = null);
 
 /// <summary>
 /// The node's health: is it an Up member of the cluster, which roles it serves, and (on a broker)
-/// does its journal answer a read. UP only when all of these hold.
+/// does its journal answer a read and does it take sends (its data directory's disk is not over
+/// diskSpaceWarningLevelRatio). UP only when all of these hold.
 /// </summary>
 public static class NodeHealth
 {
@@ -43,7 +49,10 @@ public static class NodeHealth
                 journal = new JournalHealth(false, null, $"journal did not answer within {journalTimeout.TotalMilliseconds} ms");
             }
         }
-        var ok = up && (journal == null || journal.Ok);
-        return new NodeHealthReport(ok ? "UP" : "DOWN", cluster.SelfAddress.ToString(), self.Status.ToString(), settings.Roles, journal);
+        var disk = settings.IsBroker && DiskSpace.For(system).Current is { } d
+            ? new DiskHealth(d.Pressure.ToString(), d.Path, d.Usage.UsedRatio, d.Usage.UsedBytes, d.Usage.TotalBytes, d.RefusesWrites, d.Describe())
+            : null;
+        var ok = up && (journal == null || journal.Ok) && disk is not { WritesRefused: true };
+        return new NodeHealthReport(ok ? "UP" : "DOWN", cluster.SelfAddress.ToString(), self.Status.ToString(), settings.Roles, journal, disk);
     }
 }

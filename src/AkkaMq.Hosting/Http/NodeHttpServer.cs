@@ -57,7 +57,7 @@ public sealed class NodeHttpServer : IAsyncDisposable
             ClusterSystemName = settings.SystemName,
         };
         var admin = new AkkaMqAdmin(new ClientContext(system, clientSettings));
-        var metrics = new NodeMetrics(settings);
+        var metrics = new NodeMetrics(settings, system);
 
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/health", async () =>

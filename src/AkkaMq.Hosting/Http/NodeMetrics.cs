@@ -1,19 +1,31 @@
 using System.Diagnostics.Metrics;
+using Akka.Actor;
+using AkkaMq.Broker.Storage;
 
 namespace AkkaMq.Hosting.Http;
 
-/// <summary>Node-level instruments (meter "AkkaMq.Node"): the journal's size on disk.</summary>
+/// <summary>Node-level instruments (meter "AkkaMq.Node"): the journal's size on disk and its disk's used ratio.</summary>
 public sealed class NodeMetrics : IDisposable
 {
     public const string MeterName = "AkkaMq.Node";
     private readonly Meter _meter = new(MeterName);
 
-    public NodeMetrics(NodeSettings settings)
+    /// <param name="system">The node's ActorSystem, for the disk watcher's last reading; null leaves that gauge out.</param>
+    public NodeMetrics(NodeSettings settings, ActorSystem? system = null)
     {
         if (settings.Store is { Journal: "sqlite" } store)
         {
             var dir = Path.GetFullPath(store.DataDir);
             _meter.CreateObservableGauge("akkamq_storage_size", () => DirectorySize(dir), "bytes", "Bytes of the node's SQLite journal files");
+        }
+        if (settings.IsBroker && system != null)
+        {
+            var disk = DiskSpace.For(system);
+            // No sample until the watcher has read the disk (or ever, on a PostgreSQL journal).
+            _meter.CreateObservableGauge<double>("akkamq_storage_disk_used_ratio", () => disk.Current is { } d
+                    ? new[] { new Measurement<double>(d.Usage.UsedRatio, new KeyValuePair<string, object?>("path", d.Path)) }
+                    : Array.Empty<Measurement<double>>(),
+                null, "Used ratio (0..1, as df) of the file system holding the data directory; sends are refused over diskSpaceWarningLevelRatio");
         }
     }
 
