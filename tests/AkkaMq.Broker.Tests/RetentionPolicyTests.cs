@@ -154,4 +154,12 @@ public sealed class RetentionPolicyTests
         keys.Add("k0", 10);
         Assert.Equal(new long[] { 6, 9, 10 }, keys.Lookup("k0", 16));
     }
+
+    [Theory]
+    [InlineData(1_000, 11_000, false, 2_000)]     // the oldest tenth of the stored span
+    [InlineData(1_000, 11_000, true, 3_500)]      // past diskSpaceCleanForciblyRatio: a quarter
+    [InlineData(5_000, 5_005, false, 5_001)]      // a tiny span still moves past the oldest
+    [InlineData(9_000, 5_000, true, 9_001)]       // a clock behind the store times too
+    public void Under_disk_pressure_the_cutoff_takes_the_oldest_share_and_always_moves(long oldest, long now, bool forcibly, long cutoff) =>
+        Assert.Equal(cutoff, RetentionPolicy.PressureCutoff(oldest, now, forcibly));
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using AkkaMq.Broker.Storage;
 using AkkaMq.Protocol.Broker;
 
 namespace AkkaMq.Broker.Retention;
@@ -10,7 +11,9 @@ namespace AkkaMq.Broker.Retention;
 /// every cleanResourceInterval, within deleteWhen's hours, it asks each queue of the group's topic
 /// table, one queue at a time, to delete what was stored before now - fileReservedTime. A queue
 /// deletes one batch per request, so a long backlog goes in steps and the queue keeps serving sends
-/// between them. <see cref="CleanExpired"/> starts a pass with a given cutoff at any hour. Only the
+/// between them. Over diskMaxUsedSpaceRatio every tick runs a pass at any hour that deletes the
+/// oldest messages across queues before their time (<see cref="RetentionPolicy.PressureCutoff"/>).
+/// <see cref="CleanExpired"/> starts a pass with a given cutoff at any hour. Only the
 /// node serving the group (its lowest live brokerId) cleans, as its queue logs live there.
 /// </summary>
 public sealed class RetentionCleaner : ReceiveActor, IWithTimers
@@ -82,12 +85,22 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (_settings.FileReservedTime != null) Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.CleanResourceInterval);
+        // Disk pressure deletes even with fileReservedTime off, so the tick always runs.
+        Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.CleanResourceInterval);
     }
 
     private void OnTick()
     {
-        if (_pass != null || _settings.FileReservedTime is not { } reserved) return;
+        if (_pass != null) return;
+        if (DiskSpace.For(Context.System).Current is { Pressure: >= DiskPressure.OverMaxUsed } disk)
+        {
+            var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            // Until a pass has told which queue holds what, a survey pass (cutoff 0) deletes nothing and learns it.
+            var cutoff = OldestStored() is { } oldest ? RetentionPolicy.PressureCutoff(oldest, now, disk.Pressure > DiskPressure.OverMaxUsed) : 0;
+            Start(cutoff, null);
+            return;
+        }
+        if (_settings.FileReservedTime is not { } reserved) return;
         if (!_settings.DeleteWhen.Matches(_clock.GetLocalNow().Hour)) return;
         Start((_clock.GetUtcNow() - reserved).ToUnixTimeMilliseconds(), null);
     }
@@ -129,6 +142,15 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
     }
 
     private (string Topic, int QueueId) Current() => _pass!.Queues[_pass.Next];
+
+    /// <summary>The oldest store time any known queue still holds (its next expiry), or null before the first pass.</summary>
+    private long? OldestStored()
+    {
+        long? oldest = null;
+        foreach (var next in _nextExpiry.Values)
+            if (oldest == null || next < oldest) oldest = next;
+        return oldest;
+    }
 
     private void AskNext()
     {

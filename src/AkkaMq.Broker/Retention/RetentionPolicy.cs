@@ -57,6 +57,17 @@ public static class RetentionPolicy
     /// that makes its second index entry a cut point, or that of its last message; now for an empty
     /// queue (later messages are stored later). A cleaner may skip the queue while its cutoff is at or before this.
     /// </summary>
+    /// <summary>
+    /// The cutoff of a pass under disk pressure (RocketMQ deletes its oldest files before their time):
+    /// the oldest tenth of what is stored between oldest and now, a quarter once past
+    /// diskSpaceCleanForciblyRatio. Always past oldest, so each pass deletes something while anything is stored.
+    /// </summary>
+    public static long PressureCutoff(long oldest, long now, bool forcibly)
+    {
+        var span = Math.Max(0, now - oldest);
+        return oldest + Math.Max(1, forcibly ? span / 4 : span / 10);
+    }
+
     public static long NextExpiry(IReadOnlyList<QueueIndexEntry> index, long minOffset, long committedOffset, long lastStoreTimestamp, long now)
     {
         if (committedOffset <= minOffset) return now;

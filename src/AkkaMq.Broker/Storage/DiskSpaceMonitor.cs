@@ -5,9 +5,9 @@ public enum DiskPressure
 {
     /// <summary>At or below diskMaxUsedSpaceRatio.</summary>
     Normal,
-    /// <summary>Over diskMaxUsedSpaceRatio: where the oldest messages should go first, before their time (not built yet).</summary>
+    /// <summary>Over diskMaxUsedSpaceRatio: delete the oldest messages first, across queues, before their time.</summary>
     OverMaxUsed,
-    /// <summary>Over diskSpaceCleanForciblyRatio: where deletion should go harder (not built yet).</summary>
+    /// <summary>Over diskSpaceCleanForciblyRatio: delete harder.</summary>
     CleanForcibly,
     /// <summary>Over diskSpaceWarningLevelRatio: sends are refused ("disk full"); pulls and queries go on.</summary>
     WritesRefused,
