@@ -131,6 +131,23 @@ public sealed class RetentionTests : BrokerTestBase
     }
 
     [Fact]
+    public void A_topics_retention_time_attribute_replaces_fileReservedTime_for_that_topic()
+    {
+        NameServer.Tell(new Protocol.NameServer.CreateTopic(new TopicConfig("ShortLived", 1, 1, Perm.ReadWrite)
+            { Attributes = TopicAttributes.ParseChanges(new[] { "+retention.time=10m" }, out _)! }, null, null), TestActor);
+        Assert.Equal(ResponseCode.Success, ExpectMsg<Protocol.NameServer.CreateTopicReply>(TimeSpan.FromSeconds(10)).Code);
+        CreateTopic("LongLived", 1);
+        var firstNew = RetentionScenario.SendOldThenNew(this, "ShortLived", 4, 2);
+        for (var i = 0; i < 3; i++) Assert.Equal(ResponseCode.Success, Assert.Single(Send(Entry(Text("LongLived", $"l-{i}")))).Code);
+
+        // Ten minutes after the first new message: the old ones are past the topic's 10m, far from the broker's 72h.
+        _clock.Now = DateTimeOffset.FromUnixTimeMilliseconds(firstNew) + TimeSpan.FromMinutes(10);
+        AwaitMinOffset("ShortLived", 4);
+        Assert.Equal(0, RetentionScenario.Bounds(this, "LongLived").MinOffset);
+        Assert.Equal(3, RetentionScenario.Bounds(this, "LongLived").MaxOffset);
+    }
+
+    [Fact]
     public void A_pull_below_the_min_offset_answers_offset_illegal_with_the_min()
     {
         CreateTopic("BelowMin", 1);

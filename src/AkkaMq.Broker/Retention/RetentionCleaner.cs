@@ -9,7 +9,8 @@ namespace AkkaMq.Broker.Retention;
 /// <summary>
 /// Retention by time for the broker group this node serves (RocketMQ's CleanCommitLogService):
 /// every cleanResourceInterval, within deleteWhen's hours, it asks each queue of the group's topic
-/// table, one queue at a time, to delete what was stored before now - fileReservedTime. A queue
+/// table, one queue at a time, to delete what was stored before now - fileReservedTime (or the
+/// topic's own retention.time attribute, which replaces it for that topic). A queue
 /// deletes one batch per request, so a long backlog goes in steps and the queue keeps serving sends
 /// between them. Over diskMaxUsedSpaceRatio every tick runs a pass at any hour that deletes the
 /// oldest messages across queues before their time (<see cref="RetentionPolicy.PressureCutoff"/>).
@@ -27,11 +28,14 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
 
     private sealed record StepTimeout(long Step);
 
-    private sealed class Pass(long cutoff, IActorRef? requester)
+    private sealed class Pass(long cutoff, IActorRef? requester, long? now = null)
     {
         public readonly long Cutoff = cutoff;
         public readonly IActorRef? Requester = requester;
+        /// <summary>Set for a pass by time: a topic's retention.time then replaces fileReservedTime.</summary>
+        public readonly long? Now = now;
         public readonly List<(string Topic, int QueueId)> Queues = new();
+        public readonly List<long> Cutoffs = new();
         public int Next;
         public int Asked;
         public long Deleted;
@@ -100,9 +104,10 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
             Start(cutoff, null);
             return;
         }
-        if (_settings.FileReservedTime is not { } reserved) return;
         if (!_settings.DeleteWhen.Matches(_clock.GetLocalNow().Hour)) return;
-        Start((_clock.GetUtcNow() - reserved).ToUnixTimeMilliseconds(), null);
+        // With fileReservedTime off only topics with their own retention.time have a cutoff.
+        var utcNow = _clock.GetUtcNow();
+        Start(_settings.FileReservedTime is { } reserved ? (utcNow - reserved).ToUnixTimeMilliseconds() : 0, null, utcNow.ToUnixTimeMilliseconds());
     }
 
     private void StartWaiting()
@@ -114,14 +119,14 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         }
     }
 
-    private void Start(long cutoff, IActorRef? requester)
+    private void Start(long cutoff, IActorRef? requester, long? now = null)
     {
         if (!ServesGroup())
         {
             requester?.Tell(new CleanPassFinished(cutoff, 0, 0, $"this node does not serve broker group {_brokerName}: its serving node cleans"));
             return;
         }
-        _pass = new Pass(cutoff, requester);
+        _pass = new Pass(cutoff, requester, now);
         _region.Tell(new GetTopicConfigs(_brokerName));
         Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
     }
@@ -131,11 +136,15 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         if (_pass == null || _pass.Queues.Count > 0) return;
         var known = new HashSet<(string, int)>();
         foreach (var t in m.Configs)
+        {
+            var cutoff = _pass.Now is { } now && t.RetentionTime is { } own ? now - (long)own.TotalMilliseconds : _pass.Cutoff;
             for (var q = 0; q < Math.Max(t.ReadQueueNums, t.WriteQueueNums); q++)
             {
                 _pass.Queues.Add((t.TopicName, q));
+                _pass.Cutoffs.Add(cutoff);
                 known.Add((t.TopicName, q));
             }
+        }
         // Deleted topics leave the table: forget their queues.
         foreach (var key in _nextExpiry.Keys.Where(k => !known.Contains(k)).ToList()) _nextExpiry.Remove(key);
         AskNext();
@@ -159,13 +168,14 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         {
             var q = pass.Queues[pass.Next];
             // A queue that holds nothing stored before the cutoff is not woken (it may be passivated).
-            if (_nextExpiry.TryGetValue(q, out var next) && pass.Cutoff <= next)
+            var cutoff = pass.Cutoffs[pass.Next];
+            if (_nextExpiry.TryGetValue(q, out var next) && cutoff <= next)
             {
                 pass.Next++;
                 continue;
             }
             pass.Asked++;
-            _region.Tell(new CleanExpiredMessages(_brokerName, q.Topic, q.QueueId, pass.Cutoff));
+            _region.Tell(new CleanExpiredMessages(_brokerName, q.Topic, q.QueueId, cutoff));
             Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
             return;
         }
@@ -180,7 +190,7 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         if (r.Error != null) _log.Warning("Retention of queue {0}:{1} of {2}: {3}", r.Topic, r.QueueId, _brokerName, r.Error);
         if (r.More && r.Error == null)
         {
-            _region.Tell(new CleanExpiredMessages(_brokerName, r.Topic, r.QueueId, _pass.Cutoff));
+            _region.Tell(new CleanExpiredMessages(_brokerName, r.Topic, r.QueueId, _pass.Cutoffs[_pass.Next]));
             Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
             return;
         }
