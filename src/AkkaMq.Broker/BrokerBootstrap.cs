@@ -1,13 +1,14 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using AkkaMq.Broker.Gateway;
 using AkkaMq.Broker.Store;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
-/// <summary>Starts a broker node's region and gateway (/user/broker), and the SQLite journal's checkpointer.</summary>
+/// <summary>Starts a broker node's identity guard, region and gateway (/user/broker), and the SQLite journal's checkpointer.</summary>
 public static class BrokerBootstrap
 {
     /// <param name="nameServerRole">Cluster role of the nodes hosting the NameServer singleton.</param>
@@ -20,6 +21,8 @@ public static class BrokerBootstrap
             var store = StoreSettings.Create(config);
             system.ActorOf(WalCheckpointer.Props(checkpointed, store.CheckpointInterval, store.WalRestartBytes), WalCheckpointer.Name);
         }
+        // Stops this node if another live node holds its broker identity (brokerName, brokerId).
+        system.ActorOf(BrokerIdentityGuard.Props(settings), BrokerIdentityGuard.Name);
         var region = BrokerRegion.Start(system, settings);
         system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
         var proxy = ClusterSingletonProxySettings.Create(system).WithRole(nameServerRole).WithSingletonName("route-table");
