@@ -54,10 +54,13 @@ DataDirectoryLock? dataLock = null;
 try
 {
     if (settings.Store is { Journal: "sqlite", ConnectionString: "" } store) dataLock = DataDirectoryLock.Acquire(store.DataDir);
+    // Checked here, under the lock and before the host starts, so a foreign journal is one line on stderr.
+    if (settings.Broker is { } b) JournalSetup.Create(settings.Store!, b.FlushDiskType).ClaimFor(b.BrokerClusterName, b.BrokerName);
 }
-catch (IOException e)
+catch (Exception e) when (e is IOException or JournalClaimException)
 {
     Console.Error.WriteLine($"akkamq-node: {e.Message}");
+    dataLock?.Dispose();
     return 2;
 }
 
@@ -92,12 +95,6 @@ catch (Exception e) when (Find<DataChannelBindException>(e) is { } bind)
 {
     // Thrown while the broker starts, from inside Akka.Hosting's start-up.
     Console.Error.WriteLine($"akkamq-node: {bind.Message}");
-    dataLock?.Dispose();
-    return 2;
-}
-catch (Exception e) when (Find<ForeignJournalException>(e) is { } foreign)
-{
-    Console.Error.WriteLine($"akkamq-node: {foreign.Message}");
     dataLock?.Dispose();
     return 2;
 }

@@ -2,8 +2,11 @@ using System.Data.Common;
 
 namespace AkkaMq.Broker.Store;
 
+/// <summary>A node's journal could not be claimed for its broker group at start; the node does not start.</summary>
+public class JournalClaimException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>A node was started on a journal stamped with another broker group.</summary>
-public sealed class ForeignJournalException(string message) : Exception(message);
+public sealed class ForeignJournalException(string message) : JournalClaimException(message);
 
 /// <summary>
 /// The broker group a journal belongs to, stamped in the journal itself (table akkamq_broker_group)

@@ -127,16 +127,24 @@ public sealed class JournalSetup
 
     /// <summary>
     /// Stamps the journal with the node's broker group on first start, or throws
-    /// <see cref="ForeignJournalException"/> when it is another group's (<see cref="BrokerGroupStamp"/>).
+    /// <see cref="ForeignJournalException"/> when it is another group's (<see cref="BrokerGroupStamp"/>), and
+    /// <see cref="JournalClaimException"/> when the journal cannot be reached to check.
     /// Call before the node starts; an in-memory SQLite journal has nothing to protect.
     /// </summary>
     public void ClaimFor(string clusterName, string brokerName)
     {
         var postgres = _provider == ProviderName.PostgreSQL15;
         if (!postgres && IsInMemory(_connectionString)) return;
-        using DbConnection connection = postgres ? new NpgsqlConnection(_connectionString) : new SqliteConnection(_connectionString);
-        connection.Open();
-        BrokerGroupStamp.Claim(connection, onePerJournal: !postgres, clusterName, brokerName, Description);
+        try
+        {
+            using DbConnection connection = postgres ? new NpgsqlConnection(_connectionString) : new SqliteConnection(_connectionString);
+            connection.Open();
+            BrokerGroupStamp.Claim(connection, onePerJournal: !postgres, clusterName, brokerName, Description);
+        }
+        catch (DbException e)
+        {
+            throw new JournalClaimException($"cannot check which broker group the journal {Description} belongs to: {e.Message}", e);
+        }
     }
 
     private static bool IsInMemory(string connectionString)
