@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using AkkaMq.Broker.Gateway;
 using AkkaMq.Broker.Storage;
 using AkkaMq.Broker.Store;
 using AkkaMq.Protocol.Broker;
@@ -8,7 +9,7 @@ using AkkaMq.Protocol.Remoting;
 
 namespace AkkaMq.Broker;
 
-/// <summary>Starts a broker node's region and gateway (/user/broker), the SQLite journal's checkpointer and the disk watcher.</summary>
+/// <summary>Starts a broker node's identity guard, region and gateway (/user/broker), the SQLite journal's checkpointer and the disk watcher.</summary>
 public static class BrokerBootstrap
 {
     /// <param name="nameServerRole">Cluster role of the nodes hosting the NameServer singleton.</param>
@@ -22,6 +23,8 @@ public static class BrokerBootstrap
         // Before the gateway, so the disk is read before the first send arrives.
         if (settings.Disk.CheckInterval > TimeSpan.Zero && DiskSpaceSettings.DataPath(store) is { } dataPath)
             system.ActorOf(DiskSpaceWatcher.Props(settings.Disk, dataPath), DiskSpaceWatcher.Name);
+        // Stops this node if another live node holds its broker identity (brokerName, brokerId).
+        system.ActorOf(BrokerIdentityGuard.Props(settings), BrokerIdentityGuard.Name);
         var region = BrokerRegion.Start(system, settings);
         system.ActorOf(Retention.RetentionCleaner.Props(settings.BrokerName, settings.Retention, region, Retention.BrokerClock.For(system)),
             Retention.RetentionCleaner.Name);

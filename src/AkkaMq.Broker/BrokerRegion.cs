@@ -135,6 +135,7 @@ public sealed class BrokerGroupAllocationStrategy : IShardAllocationStrategy, IA
         if (_cluster == null) return null;
         var groupRole = BrokerRegion.GroupRole(brokerName);
         IActorRef? best = null;
+        Member? bestMember = null;
         var bestId = long.MaxValue;
         foreach (var region in regions)
         {
@@ -143,7 +144,8 @@ public sealed class BrokerGroupAllocationStrategy : IShardAllocationStrategy, IA
             if (member == null || member.Status != MemberStatus.Up || !member.HasRole(groupRole)) continue;
             if (_cluster.State.Unreachable.Contains(member)) continue;
             var id = BrokerRegion.BrokerIdOf(member.Roles) ?? long.MaxValue - 1;
-            if (id < bestId) { bestId = id; best = region; }
+            // Two nodes claiming one brokerId: the older keeps the group (BrokerIdentityGuard stops the other).
+            if (id < bestId || id == bestId && member.IsOlderThan(bestMember!)) { bestId = id; best = region; bestMember = member; }
         }
         return best;
     }

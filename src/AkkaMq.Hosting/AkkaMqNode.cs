@@ -14,10 +14,14 @@ namespace AkkaMq.Hosting;
 /// </summary>
 public static class AkkaMqNode
 {
-    /// <summary>The full configuration of a node: derived Akka settings over the user's file over all defaults.</summary>
+    /// <summary>
+    /// The full configuration of a node: derived Akka settings over the user's file over all defaults.
+    /// A broker's journal is stamped with its group, or refused (<see cref="ForeignJournalException"/>) if it is another group's.
+    /// </summary>
     public static (Config Config, JournalSetup? Journal) Compose(NodeSettings settings, Config userConfig)
     {
         var journal = settings.Broker != null ? JournalSetup.Create(settings.Store!, settings.Broker.FlushDiskType) : null;
+        journal?.ClaimFor(settings.Broker!.BrokerClusterName, settings.Broker.BrokerName);
         var config = settings.ToAkkaConfig().WithFallback(userConfig);
         if (journal != null) config = config.WithFallback(journal.Config);
         return (config.WithFallback(NodeSettings.DefaultConfig), journal);

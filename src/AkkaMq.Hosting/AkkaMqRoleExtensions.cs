@@ -98,7 +98,9 @@ public static class AkkaMqRoleExtensions
         var optionConfig = options?.ToConfig() ?? Config.Empty;
         // The journal must be known before the ActorSystem starts, so it comes from the options and defaults.
         var fromOptions = optionConfig.WithFallback(BrokerSettings.DefaultConfig);
-        var journal = JournalSetup.Create(StoreSettings.Create(fromOptions), BrokerSettings.Create(fromOptions).FlushDiskType);
+        var brokerSettings = BrokerSettings.Create(fromOptions);
+        var journal = JournalSetup.Create(StoreSettings.Create(fromOptions), brokerSettings.FlushDiskType);
+        journal.ClaimFor(brokerSettings.BrokerClusterName, brokerSettings.BrokerName);
         builder.AddHocon(optionConfig, HoconAddMode.Prepend);
         builder.AddHocon(journal.Config, HoconAddMode.Prepend);
         builder.AddHocon(BrokerSettings.DefaultConfig, HoconAddMode.Append);

@@ -13,7 +13,9 @@ namespace AkkaMq.NameServer;
 /// from them. A broker group's topics are those registered by its serving node (lowest live
 /// brokerId); its route lists every live node of the group. Registrations leave on graceful
 /// unregister, when the member is removed from the cluster, when the gateway dies, or when no
-/// heartbeat came for broker-expiry.
+/// heartbeat came for broker-expiry. A broker identity (brokerName, brokerId) is held by one node:
+/// another node's registration for it is refused while the holder is a live, older member
+/// (<see cref="BrokerIdentityClaim"/>), and asked again once the holder's registration leaves.
 /// </summary>
 public sealed class RouteTable : ReceiveActor, IWithTimers
 {
@@ -49,6 +51,8 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
     // key: (brokerName, brokerId)
     private readonly Dictionary<(string, long), BrokerLiveInfo> _brokers = new();
     private readonly Dictionary<string, PendingCreation> _pending = new();
+    // Gateways refused an identity another node holds, asked to register again when the holder leaves.
+    private readonly Dictionary<(string, long), IActorRef> _claimants = new();
     private int _generation;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -62,8 +66,9 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
         Receive<RegisterBroker>(Register);
+        // Only the holder's own node unregisters it: a refused claimant that stops must not take the holder's routes.
         Receive<UnregisterBroker>(m => RemoveWhere(b => b.Identity.BrokerName == m.BrokerName && b.Identity.BrokerId == m.BrokerId
-                                                        && b.Identity.ClusterName == m.ClusterName, "unregistered"));
+                                                        && b.Identity.ClusterName == m.ClusterName && NodeOf(b.Gateway).Equals(NodeOf(Sender)), "unregistered"));
         Receive<GetRouteInfo>(GetRoute);
         Receive<CreateTopic>(Create);
         Receive<UpdateTopicConfigReply>(OnTopicConfigReply);
@@ -114,7 +119,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("scan", ScanExpired.Instance, _settings.ScanInterval);
-        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+        if (Clustered)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
         _log.Info("NameServer route table started at {0}", Self.Path);
@@ -122,8 +127,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
-            Cluster.Get(Context.System).Unsubscribe(Self);
+        if (Clustered) Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
     private void Register(RegisterBroker m)
@@ -147,6 +151,14 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         }
 
         var key = (id.BrokerName, id.BrokerId);
+        if (_brokers.TryGetValue(key, out var held) && !held.Gateway.Equals(Sender) && ClaimRefusal(held, id) is { } refusal)
+        {
+            _log.Warning("Refused broker registration {0}: {1}", id, refusal);
+            _claimants[key] = Sender;
+            Sender.Tell(new RegisterBrokerReply(ResponseCode.SystemError, refusal));
+            return;
+        }
+        _claimants.Remove(key);
         if (!_brokers.TryGetValue(key, out var info) || !info.Gateway.Equals(Sender))
         {
             if (info != null) Context.Unwatch(info.Gateway);
@@ -176,6 +188,43 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
             _brokers.Remove(key);
             Context.Unwatch(b.Gateway);
             _log.Warning("Broker removed from routes: {0} ({1})", b.Identity, reason);
+            if (_claimants.Remove(key, out var claimant)) claimant.Tell(RequestBrokerRegistration.Instance);
+        }
+    }
+
+    private bool Clustered => Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+
+    /// <summary>The cluster address of the node an actor lives on (a local ref has no host or port).</summary>
+    private Address NodeOf(IActorRef actor) =>
+        actor.Path.Address.HasLocalScope && Clustered ? Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
+
+    /// <summary>Why Sender, on another node, may not take over the identity held, or null when it may.</summary>
+    private string? ClaimRefusal(BrokerLiveInfo held, BrokerIdentity claimant)
+    {
+        var holderNode = NodeOf(held.Gateway);
+        var claimantNode = NodeOf(Sender);
+        // Same host:port: a restarted gateway, or a new incarnation of a node whose old one is gone (the port was free).
+        if (holderNode.Equals(claimantNode) || !Clustered) return null;
+        var state = Cluster.Get(Context.System).State;
+        var holder = state.Members.FirstOrDefault(m => m.Address.Equals(holderNode));
+        var claimantMember = state.Members.FirstOrDefault(m => m.Address.Equals(claimantNode));
+        var rival = holder == null ? RivalState.Gone : holder.Status switch
+        {
+            MemberStatus.Down or MemberStatus.Exiting or MemberStatus.Removed => RivalState.Gone,
+            MemberStatus.Leaving => RivalState.Leaving,
+            _ => state.Unreachable.Contains(holder) ? RivalState.Unreachable : RivalState.Live,
+        };
+        var older = holder != null && (claimantMember == null || holder.IsOlderThan(claimantMember));
+        var identity = $"{claimant.ClusterName}/{claimant.BrokerName}/{claimant.BrokerId}";
+        var holderText = held.Identity.ClusterName == claimant.ClusterName ? holderNode.ToString() : $"{holderNode} (of cluster {held.Identity.ClusterName})";
+        switch (BrokerIdentityClaim.Decide(rival, older))
+        {
+            case ClaimVerdict.Refused: return BrokerIdentityClaim.RefusedMessage(identity, holderText, claimantNode.ToString());
+            case ClaimVerdict.Waits: return BrokerIdentityClaim.WaitingMessage(identity, holderText, claimantNode.ToString(), rival);
+            default:
+                _log.Warning("Broker identity {0} moves from {1} to the node {2} ({3})", identity, holderText, claimantNode,
+                    rival == RivalState.Gone ? "the holder is gone" : "it is the older member");
+                return null;
         }
     }
 

@@ -1,5 +1,8 @@
+using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using AkkaMq.Broker.Gateway;
+using AkkaMq.Broker.Store;
 using AkkaMq.Hosting;
 using AkkaMq.Hosting.Http;
 using AkkaMq.Protocol.Remoting;
@@ -51,10 +54,13 @@ DataDirectoryLock? dataLock = null;
 try
 {
     if (settings.Store is { Journal: "sqlite", ConnectionString: "" } store) dataLock = DataDirectoryLock.Acquire(store.DataDir);
+    // Checked here, under the lock and before the host starts, so a foreign journal is one line on stderr.
+    if (settings.Broker is { } b) JournalSetup.Create(settings.Store!, b.FlushDiskType).ClaimFor(b.BrokerClusterName, b.BrokerName);
 }
-catch (IOException e)
+catch (Exception e) when (e is IOException or JournalClaimException)
 {
     Console.Error.WriteLine($"akkamq-node: {e.Message}");
+    dataLock?.Dispose();
     return 2;
 }
 
@@ -63,10 +69,12 @@ catch (IOException e)
 // ./data would then cost an inotify event and a wake-up of the watcher thread.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+ActorSystem? started = null;
 builder.Services.AddAkka(settings.SystemName, (akka, _) =>
 {
     akka.WithAkkaMqNode(fileConfig, (system, s, journal) =>
     {
+        started = system;
         Console.WriteLine(AkkaMqNode.Describe(system, s, journal));
         if (s.Store is { Journal: "sqlite" } st) Console.WriteLine($"AkkaMq data directory: {Path.GetFullPath(st.DataDir)}");
     });
@@ -89,6 +97,13 @@ catch (Exception e) when (Find<DataChannelBindException>(e) is { } bind)
     Console.Error.WriteLine($"akkamq-node: {bind.Message}");
     dataLock?.Dispose();
     return 2;
+}
+// Exit code 3: another live node holds this broker identity (code 2 is a node that could not start).
+if (started != null && CoordinatedShutdown.Get(started).ShutdownReason is BrokerIdentityRefused refused)
+{
+    Console.Error.WriteLine($"akkamq-node: {refused.Message}");
+    dataLock?.Dispose();
+    return refused.ExitCode;
 }
 Console.WriteLine("AkkaMq node stopped");
 dataLock?.Dispose();

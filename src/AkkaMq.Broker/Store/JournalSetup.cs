@@ -4,6 +4,7 @@ using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using LinqToDB.Interceptors;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace AkkaMq.Broker.Store;
 
@@ -23,11 +24,16 @@ public sealed class JournalSetup
     /// </summary>
     public const string CheckpointConnectionStringPath = "akkamq.store.checkpointer-connection-string";
 
-    private JournalSetup(Config config, MultiDataOptionsSetup dataOptions, string description)
+    private readonly string _provider;
+    private readonly string _connectionString;
+
+    private JournalSetup(Config config, MultiDataOptionsSetup dataOptions, string description, string provider, string connectionString)
     {
         Config = config;
         DataOptions = dataOptions;
         Description = description;
+        _provider = provider;
+        _connectionString = connectionString;
     }
 
     /// <summary>HOCON for the journal and snapshot plugins.</summary>
@@ -116,7 +122,29 @@ public sealed class JournalSetup
         if (interceptor != null) options = options.UseInterceptor(interceptor);
         setup.AddDataOptions(JournalPluginId, options);
         setup.AddDataOptions(SnapshotPluginId, options);
-        return new JournalSetup(ConfigurationFactory.ParseString(hocon), setup, description);
+        return new JournalSetup(ConfigurationFactory.ParseString(hocon), setup, description, provider, connectionString);
+    }
+
+    /// <summary>
+    /// Stamps the journal with the node's broker group on first start, or throws
+    /// <see cref="ForeignJournalException"/> when it is another group's (<see cref="BrokerGroupStamp"/>), and
+    /// <see cref="JournalClaimException"/> when the journal cannot be reached to check.
+    /// Call before the node starts; an in-memory SQLite journal has nothing to protect.
+    /// </summary>
+    public void ClaimFor(string clusterName, string brokerName)
+    {
+        var postgres = _provider == ProviderName.PostgreSQL15;
+        if (!postgres && IsInMemory(_connectionString)) return;
+        try
+        {
+            using DbConnection connection = postgres ? new NpgsqlConnection(_connectionString) : new SqliteConnection(_connectionString);
+            connection.Open();
+            BrokerGroupStamp.Claim(connection, onePerJournal: !postgres, clusterName, brokerName, Description);
+        }
+        catch (DbException e)
+        {
+            throw new JournalClaimException($"cannot check which broker group the journal {Description} belongs to: {e.Message}", e);
+        }
     }
 
     private static bool IsInMemory(string connectionString)
