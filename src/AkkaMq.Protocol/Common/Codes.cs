@@ -63,6 +63,7 @@ public sealed record TopicConfig(string TopicName, int ReadQueueNums, int WriteQ
     private readonly System.Collections.Immutable.ImmutableSortedDictionary<string, string> _attributes = TopicAttributes.Empty;
 
     /// <summary>Sorted by name, so equal maps serialize to equal bytes; empty by default.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(TopicAttributesJsonConverter))]
     public IReadOnlyDictionary<string, string> Attributes
     {
         get => _attributes;

@@ -25,6 +25,7 @@ public sealed record QueueData(string BrokerName, int ReadQueueNums, int WriteQu
     private readonly IReadOnlyDictionary<string, string> _attributes = TopicAttributes.Empty;
 
     /// <summary>The topic's attributes on this broker group (<see cref="TopicAttributes"/>), sorted by name; empty by default.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(TopicAttributesJsonConverter))]
     public IReadOnlyDictionary<string, string> Attributes { get => _attributes; init => _attributes = TopicAttributes.Sorted(value); }
 }
 
