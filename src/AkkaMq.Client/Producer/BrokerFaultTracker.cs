@@ -93,11 +93,9 @@ internal sealed class BrokerFaultTracker
     public IReadOnlyList<string> IsolatedBrokers(long now)
     {
         if (_isolated.Count == 0) return Array.Empty<string>();
-        var list = new List<string>(_isolated.Count);
-        foreach (var b in _isolated)
-            if (!IsAvailable(b, now)) list.Add(b);
-        _isolated.RemoveWhere(b => !list.Contains(b));
-        return list;
+        // Whose time ran out is available again without a probe.
+        _isolated.RemoveWhere(b => IsAvailable(b, now));
+        return _isolated.ToArray();
     }
 
     /// <summary>A probe found an isolated broker answering: new sends may use it again.</summary>
