@@ -17,13 +17,15 @@ public abstract class CompactingPersistentActor : ReceivePersistentActor
     private bool _snapshotFailing;
     private bool _deleteEventsFailing;
     private bool _deleteSnapshotsFailing;
+    private bool _deleteInFlight;
+    private long _deleteNextTo;
 
     protected CompactingPersistentActor()
     {
         Command<SaveSnapshotSuccess>(s =>
         {
             _snapshotFailing = false;
-            DeleteMessages(s.Metadata.SequenceNr);
+            DeleteEventsTo(s.Metadata.SequenceNr);
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
         });
         Command<SaveSnapshotFailure>(f =>
@@ -32,9 +34,14 @@ public abstract class CompactingPersistentActor : ReceivePersistentActor
                 PersistenceId, f.Metadata.SequenceNr, f.Cause.Message);
             _snapshotFailing = true;
         });
-        Command<DeleteMessagesSuccess>(_ => _deleteEventsFailing = false);
+        Command<DeleteMessagesSuccess>(_ =>
+        {
+            _deleteEventsFailing = false;
+            DeleteFinished();
+        });
         Command<DeleteMessagesFailure>(f =>
         {
+            DeleteFinished();
             if (!_deleteEventsFailing) _compactionLog.Warning("Deleting the events of {0} up to {1} failed; the next snapshot tries again: {2}",
                 PersistenceId, f.ToSequenceNr, f.Cause.Message);
             _deleteEventsFailing = true;
@@ -46,5 +53,26 @@ public abstract class CompactingPersistentActor : ReceivePersistentActor
                 PersistenceId, f.Cause.Message);
             _deleteSnapshotsFailing = true;
         });
+    }
+
+    /// <summary>One deletion at a time: two of one id at once deadlock on PostgreSQL; a later snapshot's waits and covers the earlier.</summary>
+    private void DeleteEventsTo(long seqNr)
+    {
+        if (_deleteInFlight)
+        {
+            _deleteNextTo = Math.Max(_deleteNextTo, seqNr);
+            return;
+        }
+        _deleteInFlight = true;
+        DeleteMessages(seqNr);
+    }
+
+    private void DeleteFinished()
+    {
+        _deleteInFlight = false;
+        if (_deleteNextTo == 0) return;
+        var next = _deleteNextTo;
+        _deleteNextTo = 0;
+        DeleteEventsTo(next);
     }
 }
