@@ -13,6 +13,7 @@ namespace AkkaMq.Cli.Bench;
 /// following the tail, and every --sample-seconds one CSV row (<see cref="SoakCsv"/>): data
 /// directory bytes, node RSS, sent/acked, and the queues' min/max offsets. The node started with
 /// --start-node gets fileReservedTime = --retention and deleteWhen = "*"; a running node keeps its own.
+/// No warm-up: the series starts with the node.
 /// </summary>
 public sealed class BenchSoakCommand : BenchCommandBase
 {
@@ -79,6 +80,8 @@ public sealed class BenchSoakCommand : BenchCommandBase
         var dataDir = session.Node?.DataDirectory ?? r.GetValue(_dataDir);
         if (dataDir != null && !Directory.Exists(dataDir)) throw new CliException($"--data-dir {dataDir} does not exist", 2);
         if (dataDir == null) Console.Error.WriteLine("akkamq bench: no --data-dir (and no --start-node): data_bytes is not measured (-1)");
+        if (session.Node == null && (r.GetResult(_retention) is { Implicit: false } || r.GetResult(_cleanInterval) is { Implicit: false }))
+            Console.Error.WriteLine("akkamq bench: --retention and --clean-interval set only a node started with --start-node; the running node keeps its own");
         if (session.BrokerPid <= 0) Console.Error.WriteLine("akkamq bench: no --broker-pid (and no --start-node): rss_kib is not measured (-1)");
 
         var queues = await session.CreateTopicAsync(ct);
@@ -116,17 +119,26 @@ public sealed class BenchSoakCommand : BenchCommandBase
         session.StartMeter();
         var start = Stopwatch.GetTimestamp();
         var pacer = new RatePacer(rate, n, Stopwatch.Frequency);
-        var nextSample = start;
         var deadline = start + (long)((seconds + 30) * Stopwatch.Frequency);
+        // Its own loop, so a slow offsets query never holds up the sends.
+        using var stopSampler = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sampler = Task.Run(async () =>
+        {
+            for (var next = start; !stopSampler.IsCancellationRequested; next += sampleTicks)
+            {
+                var wait = (next - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (wait > 0)
+                {
+                    try { await Task.Delay(TimeSpan.FromMilliseconds(wait), stopSampler.Token); }
+                    catch (OperationCanceledException) { return; }
+                }
+                await Sample(start);
+            }
+        }, CancellationToken.None);
         while (sent < n && Stopwatch.GetTimestamp() < deadline)
         {
-            if (Stopwatch.GetTimestamp() >= nextSample)
-            {
-                await Sample(start);
-                nextSample += sampleTicks;
-            }
             var due = pacer.Due(Stopwatch.GetTimestamp() - start);
-            while (sent < due && Stopwatch.GetTimestamp() < nextSample)
+            while (sent < due)
             {
                 await window.WaitAsync(ct);
                 Interlocked.Increment(ref sent);
@@ -142,6 +154,8 @@ public sealed class BenchSoakCommand : BenchCommandBase
         var pubSecs = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
         var ackWait = Stopwatch.StartNew();
         for (var k = 0; k < inflight && ackWait.Elapsed < TimeSpan.FromSeconds(60); k++) await window.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        await stopSampler.CancelAsync();
+        await sampler;
         await Sample(start);
         await stopConsumer.CancelAsync();
         await Task.WhenAll(consumers);
