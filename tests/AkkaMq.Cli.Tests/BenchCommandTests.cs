@@ -116,4 +116,42 @@ public sealed class BenchCommandTests : IClassFixture<NodeFixture>
             "--warmup-seconds", "0", "--size", "1024", "--node-config", "akkamq.broker.maxMessageSize = 512");
         AssertEverySendRefusedOver512Bytes(run, 50);
     }
+
+    [Fact]
+    public async Task Soak_samples_the_started_node_every_interval_while_retention_moves_the_min_offset()
+    {
+        var csv = Path.Combine(Path.GetTempPath(), "akkamq-soak-" + Guid.NewGuid().ToString("N") + ".csv");
+        try
+        {
+            var run = await _node.Cli("bench", "soak", "--start-node", "--rate", "500", "--seconds", "6", "--sample-seconds", "1",
+                "--retention", "2s", "--clean-interval", "1s", "--consume", "--size", "256", "--out", csv);
+            _output.WriteLine(run.ToString());
+            Assert.Equal(0, run.ExitCode);
+            Assert.StartsWith("RESULT peer=akkamq scenario=soak ", run.Out.Trim());
+            var lines = File.ReadAllLines(csv);
+            Assert.Equal(AkkaMq.Cli.Bench.SoakCsv.Header, lines[0]);
+            var rows = lines.Skip(1).Select(AkkaMq.Cli.Bench.SoakCsv.Parse).ToList();
+            Assert.True(rows.Count >= 6, $"{rows.Count} samples in 6 s at one a second");
+            Assert.All(rows.Skip(1), r => Assert.True(r.DataBytes > 0 && r.DbBytes > 0 && r.RssKib > 0 && r.Sent > 0, r.ToString()));
+            var last = rows[^1];
+            Assert.Equal(3000, last.Sent);
+            Assert.Equal(3000, last.Acked);
+            Assert.Equal(0, last.Errors);
+            Assert.True(last.Received > 0, last.ToString());
+            // Messages older than 2 s were deleted: the queues' min offsets moved and they hold less than was sent.
+            Assert.True(last.MinOffsets > 0 && last.Retained < last.Sent, last.ToString());
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    [Fact]
+    public async Task Soak_refuses_a_retention_that_is_not_a_duration()
+    {
+        var run = await _node.Cli("bench", "soak", "--start-node", "--seconds", "1", "--retention", "two minutes");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--retention must be a duration", run.Err);
+    }
 }

@@ -145,12 +145,17 @@ public abstract class BenchCommandBase : CliCommand
     /// <summary>Extra client HOCON (e.g. a larger max-outstanding-sends for a big window).</summary>
     protected virtual string? ClientHocon(ParseResult r) => null;
 
+    /// <summary>Extra HOCON for the node --start-node starts (e.g. the soak's retention); --node-config comes after it and wins.</summary>
+    protected virtual string? NodeHocon(ParseResult r) => null;
+
     /// <summary>Runs the scenario and returns the RESULT line (built with <see cref="BenchSession.Result"/>).</summary>
     protected abstract Task<string> RunAsync(BenchSession session, ParseResult r, CancellationToken ct);
 
     protected sealed override async Task<int> ExecuteAsync(ParseResult r, CancellationToken ct)
     {
         var settings = ReadSettings(r);
+        if (settings.StartNode && NodeHocon(r) is { } nodeHocon)
+            settings = settings with { NodeConfig = settings.NodeConfig == null ? nodeHocon : nodeHocon + "\n" + settings.NodeConfig };
         var stdout = Console.Out;
         Console.SetOut(Console.Error);
         try

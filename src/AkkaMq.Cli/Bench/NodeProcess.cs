@@ -42,6 +42,8 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Directory { get; }
     public string FlushDiskType { get; }
     public string LogPath => Path.Combine(Directory, "node.log");
+    /// <summary>The node's akkamq.store.data-dir (inside <see cref="Directory"/>).</summary>
+    public string DataDirectory => Path.Combine(Directory, "data");
     public bool HasExited => _process.HasExited;
 
     /// <summary>
