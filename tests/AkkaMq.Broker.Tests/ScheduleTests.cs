@@ -156,7 +156,7 @@ public sealed class ScheduleTests : BrokerTestBase
         ExpectTerminated(schedule);
         Start();
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        Volatile.Write(ref now, now + 59_999);
+        Volatile.Write(ref now, now + 58_999); // 1 ms before "later" is due
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Volatile.Write(ref now, now + 1);
         var later = region.ExpectMsg<AppendMessages>();

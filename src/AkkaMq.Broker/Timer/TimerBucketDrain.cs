@@ -34,10 +34,12 @@ internal sealed class TimerBucketDrain : ReceiveActor, IWithTimers
 
     private readonly Job _job;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<ScheduledMessage> _due = new();
+    // Read but not yet handed to their queue, earliest first; pages are read ahead while these stay under MaxHeldBytes.
+    private readonly PriorityQueue<ScheduledMessage, (long, long)> _due = new();
+    private const long MaxHeldBytes = 16 << 20;
+    private long _heldBytes;
     private readonly List<ScheduledMessage> _carry = new();
     private readonly Dictionary<long, (ScheduledMessage Message, long SentAt)> _inflight = new();
-    private int _next; // index in _due of the first message not handed to its queue yet
     private long _fromSeqNr;
     private long _lastSeqNr;
     private int _pageEvents;
@@ -93,7 +95,15 @@ internal sealed class TimerBucketDrain : ReceiveActor, IWithTimers
         _lastSeqNr = p.SequenceNr;
         if (p.Payload is not ScheduledMessagesAdded added) return; // a tombstone of an earlier turn
         foreach (var m in added.Messages)
-            (m.DeliverAt < _job.BucketEnd ? _due : _carry).Add(m);
+        {
+            if (m.DeliverAt >= _job.BucketEnd)
+            {
+                _carry.Add(m);
+                continue;
+            }
+            _due.Enqueue(m, (m.DeliverAt, m.Id));
+            _heldBytes += m.Body.Length + 64;
+        }
     }
 
     private void PageRead()
@@ -101,7 +111,6 @@ internal sealed class TimerBucketDrain : ReceiveActor, IWithTimers
         _reading = false;
         _lastPage = _pageEvents < _job.Settings.DrainPageEvents || _lastSeqNr >= _job.SealSeqNr;
         _fromSeqNr = _lastSeqNr + 1;
-        _due.Sort(static (a, b) => a.DeliverAt != b.DeliverAt ? a.DeliverAt.CompareTo(b.DeliverAt) : a.Id.CompareTo(b.Id));
         if (_carry.Count > 0)
         {
             _carrying = true;
@@ -119,8 +128,12 @@ internal sealed class TimerBucketDrain : ReceiveActor, IWithTimers
         List<(long Id, ScheduledMessage Message)>? send = null;
         foreach (var (id, (m, sentAt)) in _inflight)
             if (now - sentAt >= redeliverMs) (send ??= new()).Add((id, m));
-        while (_next < _due.Count && _due[_next].DeliverAt <= now && _inflight.Count + (send?.Count ?? 0) < 5000)
-            (send ??= new()).Add((_nextCorrelation++, _due[_next++]));
+        while (_due.TryPeek(out var next, out _) && next.DeliverAt <= now && _inflight.Count + (send?.Count ?? 0) < 5000)
+        {
+            _due.Dequeue();
+            _heldBytes -= next.Body.Length + 64;
+            (send ??= new()).Add((_nextCorrelation++, next));
+        }
         if (send != null)
         {
             var byQueue = new Dictionary<(string, int), List<SendEntry>>();
@@ -160,14 +173,13 @@ internal sealed class TimerBucketDrain : ReceiveActor, IWithTimers
 
     private void MaybeNextPage()
     {
-        if (_reading || _carrying || _next < _due.Count || _inflight.Count > 0) return;
-        _due.Clear();
-        _next = 0;
+        if (_reading || _carrying) return;
         if (!_lastPage)
         {
-            ReadPage();
+            if (_heldBytes < MaxHeldBytes) ReadPage();
             return;
         }
+        if (_due.Count > 0 || _inflight.Count > 0) return;
         _reading = true; // done reading: the tombstone, then the deletion
         var tombstone = new Persistent(new ScheduledMessagesDelivered(Array.Empty<long>()), _job.TombstoneSeqNr, _job.PersistenceId, string.Empty,
             false, ActorRefs.NoSender, string.Empty);

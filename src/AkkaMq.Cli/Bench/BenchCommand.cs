@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AkkaMq.Cli.Bench;
 
-/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push).</summary>
+/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push, delay).</summary>
 public sealed class BenchCommand : Command
 {
     public BenchCommand() : base("bench", "Benchmarks against a running AkkaMq cluster (or one started with --start-node). " +
@@ -12,5 +12,6 @@ public sealed class BenchCommand : Command
         Subcommands.Add(new BenchConsumeCommand());
         Subcommands.Add(new BenchE2eCommand());
         Subcommands.Add(new BenchPushCommand());
+        Subcommands.Add(new BenchDelayCommand());
     }
 }
