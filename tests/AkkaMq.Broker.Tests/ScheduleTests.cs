@@ -140,25 +140,31 @@ public sealed class ScheduleTests : BrokerTestBase
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Volatile.Write(ref now, now + 1);
         var due = region.ExpectMsg<AppendMessages>();
+        var drain = region.LastSender;
         Assert.Equal(("Real", 0), (due.Topic, due.QueueId));
         Assert.Equal(new[] { "first", "oneway" }, due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
         // No ack yet: within redeliver-after it is not handed again.
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        schedule.Tell(new SendAcks(broker, due.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 0, 0)).ToList()));
+        drain.Tell(new SendAcks(broker, due.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 0, 0)).ToList()));
+        // Delivered and forgotten: only the bucket of "later" is left.
+        AwaitAssert(() => Assert.Equal(1, schedule.Ask<ScheduleMessageLog.TimerState>(ScheduleMessageLog.GetTimerState.Instance, TimeSpan.FromSeconds(3)).Result.PendingBuckets),
+            TimeSpan.FromSeconds(10));
 
         // Restart before "later" is due: it is recovered from the journal and delivered once due; the acked ones are not again.
         Watch(schedule);
         schedule.Tell(PoisonPill.Instance);
         ExpectTerminated(schedule);
-        var restarted = Start();
+        Start();
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        Volatile.Write(ref now, now + 60_000);
+        Volatile.Write(ref now, now + 58_999); // 1 ms before "later" is due
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Volatile.Write(ref now, now + 1);
         var later = region.ExpectMsg<AppendMessages>();
         Assert.Equal(("Real", 1), (later.Topic, later.QueueId));
         Assert.Equal("later", Encoding.UTF8.GetString(later.Entries.Single().Message.Body));
 
         // A failed store is retried after redeliver-after, not on every tick.
-        restarted.Tell(new SendAcks(broker, new[] { new SendAck(later.Entries[0].CorrelationId, ResponseCode.SystemBusy, "busy", SendStatus.SendOk, 1, -1) }));
+        region.Reply(new SendAcks(broker, new[] { new SendAck(later.Entries[0].CorrelationId, ResponseCode.SystemBusy, "busy", SendStatus.SendOk, 1, -1) }));
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Volatile.Write(ref now, now + 500);
         region.ExpectMsg<AppendMessages>(m => Assert.Equal("later", Encoding.UTF8.GetString(m.Entries.Single().Message.Body)));

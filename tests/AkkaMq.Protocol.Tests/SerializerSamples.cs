@@ -207,6 +207,11 @@ internal static class Samples
             new ScheduledMessage(4, 9, "%RETRY%g", 0, 8, null, "k", Props(), Text(LongAscii)),
         }),
         ["ScheduleLogSnapshot-empty"] = () => new ScheduleLogSnapshot(0, Array.Empty<ScheduledMessage>()),
+        // The timer wheel (issue 19).
+        ["TimerBucketsOpened"] = () => new TimerBucketsOpened(7, 1_765_000_000_000_000, new[] { new TimerBucket(1_765_000_000, 3), new TimerBucket(-1, 0) }),
+        ["TimerBucketsDelivered"] = () => new TimerBucketsDelivered(new[] { 1_765_000_000L, long.MaxValue }),
+        ["TimerWheelSnapshot"] = () => new TimerWheelSnapshot(long.MaxValue, 0, new[] { new TimerBucket(1_765_000_001, 518_399) }),
+        ["TimerWheelSnapshot-empty"] = () => new TimerWheelSnapshot(0, 0, Array.Empty<TimerBucket>()),
         ["UnlockBatchMQ"] = () => new UnlockBatchMQ("broker-a", "group-1", "c2", new[] { new MessageQueue("TopicTest", "broker-a", 1) }),
         // Topic attributes (issue 19): the "..2" manifests, written only when a config carries attributes.
         ["UpdateTopicConfig-attributes"] = () => new UpdateTopicConfig("broker-a", new TopicConfig("TopicTest", 8, 4, Perm.Read) { Attributes = Changes() }),

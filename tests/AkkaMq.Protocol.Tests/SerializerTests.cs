@@ -182,6 +182,8 @@ public sealed class SerializerTests : SerializerTestBase
         (typeof(LockBatchMQ), "CLK"), (typeof(LockBatchMQReply), "CLR"), (typeof(UnlockBatchMQ), "CUL"),
         (typeof(ConsumerSendMsgBack), "CSB"), (typeof(ScheduleMessages), "CSM"), (typeof(ScheduledMessagesAdded), "SCD1"),
         (typeof(ScheduledMessagesDelivered), "SCE1"), (typeof(ScheduleLogSnapshot), "SCS1"),
+        // The timer wheel (issue 19).
+        (typeof(TimerBucketsOpened), "STO1"), (typeof(TimerBucketsDelivered), "STD1"), (typeof(TimerWheelSnapshot), "STW1"),
     }.Select(x => new object[] { x.Item1.Name, x.Item2 });
 
     [Theory]
@@ -201,8 +203,8 @@ public sealed class SerializerTests : SerializerTestBase
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(47 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
-        Assert.Equal(47, PinnedManifests().Count());
+        Assert.Equal(50 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
+        Assert.Equal(50, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
         Assert.Equal(manifests.Count, manifests.Values.Distinct().Count());

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AkkaMq.Cli.Bench;
 
-/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push, soak).</summary>
+/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push, soak, delay).</summary>
 public sealed class BenchCommand : Command
 {
     public BenchCommand() : base("bench", "Benchmarks against a running AkkaMq cluster (or one started with --start-node). " +
@@ -13,5 +13,6 @@ public sealed class BenchCommand : Command
         Subcommands.Add(new BenchE2eCommand());
         Subcommands.Add(new BenchPushCommand());
         Subcommands.Add(new BenchSoakCommand());
+        Subcommands.Add(new BenchDelayCommand());
     }
 }

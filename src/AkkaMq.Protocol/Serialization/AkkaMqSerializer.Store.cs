@@ -21,6 +21,10 @@ public sealed partial class AkkaMqSerializer
     private const string ScheduledMessagesAddedManifest = "SCD1";
     private const string ScheduledMessagesDeliveredManifest = "SCE1";
     private const string ScheduleLogSnapshotManifest = "SCS1";
+    // The timer wheel (issue 19): bodies move to the slot journals; the schedule keeps only buckets.
+    private const string TimerBucketsOpenedManifest = "STO1";
+    private const string TimerBucketsDeliveredManifest = "STD1";
+    private const string TimerWheelSnapshotManifest = "STW1";
 
     private static string? StoreManifest(object o) => o switch
     {
@@ -35,6 +39,9 @@ public sealed partial class AkkaMqSerializer
         ScheduledMessagesAdded => ScheduledMessagesAddedManifest,
         ScheduledMessagesDelivered => ScheduledMessagesDeliveredManifest,
         ScheduleLogSnapshot => ScheduleLogSnapshotManifest,
+        TimerBucketsOpened => TimerBucketsOpenedManifest,
+        TimerBucketsDelivered => TimerBucketsDeliveredManifest,
+        TimerWheelSnapshot => TimerWheelSnapshotManifest,
         _ => null,
     };
 
@@ -53,6 +60,9 @@ public sealed partial class AkkaMqSerializer
             case ScheduledMessagesAdded m: WriteScheduled(w, m.Messages); return true;
             case ScheduledMessagesDelivered m: w.WriteLongs(m.Ids); return true;
             case ScheduleLogSnapshot m: Write(w, m); return true;
+            case TimerBucketsOpened m: WriteTimerWheel(w, m.NextId, m.LastSeqNr, m.Buckets); return true;
+            case TimerBucketsDelivered m: w.WriteLongs(m.Buckets); return true;
+            case TimerWheelSnapshot m: WriteTimerWheel(w, m.NextId, m.LastSeqNr, m.Pending); return true;
             default: return false;
         }
     }
@@ -72,6 +82,9 @@ public sealed partial class AkkaMqSerializer
         ScheduledMessagesAddedManifest => new ScheduledMessagesAdded(ReadScheduled(ref r)),
         ScheduledMessagesDeliveredManifest => new ScheduledMessagesDelivered(r.ReadLongs()),
         ScheduleLogSnapshotManifest => new ScheduleLogSnapshot(r.ReadVarLong(), ReadScheduled(ref r)),
+        TimerBucketsOpenedManifest => ReadTimerWheel(ref r, (id, seq, b) => new TimerBucketsOpened(id, seq, b)),
+        TimerBucketsDeliveredManifest => new TimerBucketsDelivered(r.ReadLongs()),
+        TimerWheelSnapshotManifest => ReadTimerWheel(ref r, (id, seq, b) => new TimerWheelSnapshot(id, seq, b)),
         _ => null,
     };
 
@@ -214,5 +227,28 @@ public sealed partial class AkkaMqSerializer
             list[i] = new ScheduledMessage(id, at, topic, queueId, born, tags, keys, props, body);
         }
         return list;
+    }
+
+    // TimerBucketsOpened and TimerWheelSnapshot: the two counters, then (bucket, slot) pairs.
+    private static void WriteTimerWheel(WireWriter w, long nextId, long lastSeqNr, IReadOnlyList<TimerBucket> buckets)
+    {
+        w.WriteVarLong(nextId);
+        w.WriteVarLong(lastSeqNr);
+        w.WriteLength(buckets.Count);
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            w.WriteVarLong(buckets[i].Bucket);
+            w.WriteVarInt(buckets[i].Slot);
+        }
+    }
+
+    private static T ReadTimerWheel<T>(ref WireReader r, Func<long, long, TimerBucket[], T> create)
+    {
+        var nextId = r.ReadVarLong();
+        var lastSeqNr = r.ReadVarLong();
+        var n = r.ReadLength();
+        var buckets = new TimerBucket[n];
+        for (var i = 0; i < n; i++) buckets[i] = new TimerBucket(r.ReadVarLong(), r.ReadVarInt());
+        return create(nextId, lastSeqNr, buckets);
     }
 }

@@ -130,17 +130,26 @@ public abstract class JournalCompactionTests : IAsyncLifetime
         var first = StartKit();
         var region = first.CreateTestProbe();
         var schedule = first.Sys.ActorOf(ScheduleMessageLog.Props(Broker, settings, "unused", region.Ref, clock.Now));
-        // Five delayed sends due 1..5 s after t0 (events 1-5, ids 0-4; the first snapshot at 3).
+        // Five delayed sends due 1..5 s after t0, each in a bucket of its own: events 1-5 open them (the first snapshot at 3).
         for (var i = 1; i <= 5; i++) Assert.Equal(i - 1, await Schedule(first, schedule, t0 + i * 1000, "m" + i));
+        var slot = (int)((t0 + 1000) / 1000 % settings.WheelSlots);
+        Assert.NotEmpty(LiveEventSeqNrs(ScheduleMessageLog.SlotPersistenceIdFor(Broker, slot))); // m1's body is in its slot journal
 
-        // The first two come due; their queue acknowledges them (event 6: the second snapshot).
+        // The first two come due; their queue acknowledges them (events 6 and 7: the second snapshot at 6).
         clock.Set(t0 + 2500);
-        var due = region.ExpectMsg<AppendMessages>(Timeout);
-        Assert.Equal(["m1", "m2"], due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
-        region.Reply(new SendAcks(Broker, due.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 0, 0)).ToList()));
-        await AwaitCompactedAsync(first, pid, snapshotSeqNr: 6, liveEventsAfter: 0);
-        Assert.Equal(5, await Schedule(first, schedule, t0 + 6000, "m6")); // event 7, after the snapshot
-        Assert.Equal([7L], LiveEventSeqNrs(pid));
+        var delivered = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var due = region.ExpectMsg<AppendMessages>(Timeout);
+            delivered.AddRange(due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
+            region.Reply(new SendAcks(Broker, due.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 0, 0)).ToList()));
+        }
+        Assert.Equal(["m1", "m2"], delivered.Order());
+        await AwaitCompactedAsync(first, pid, snapshotSeqNr: 6, liveEventsAfter: 1);
+        // A delivered bucket's slot journal is deleted but for its tombstone (the row that keeps the highest sequence number).
+        await first.AwaitAssertAsync(() => Assert.Empty(LiveEventSeqNrs(ScheduleMessageLog.SlotPersistenceIdFor(Broker, slot))), Timeout);
+        Assert.Equal(5, await Schedule(first, schedule, t0 + 6000, "m6")); // event 8 opens its bucket
+        Assert.Equal([7L, 8L], LiveEventSeqNrs(pid));
         await StopAsync(first);
 
         // Nothing is due before the restart's clock says so, and then exactly m3-m6 are, once.
@@ -148,11 +157,58 @@ public abstract class JournalCompactionTests : IAsyncLifetime
         region = second.CreateTestProbe();
         schedule = second.Sys.ActorOf(ScheduleMessageLog.Props(Broker, settings, "unused", region.Ref, clock.Now));
         Assert.Equal(6, await Schedule(second, schedule, t0 + 7000, "m7")); // ids and sequence numbers go on
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         clock.Set(t0 + 6500);
-        due = region.ExpectMsg<AppendMessages>(Timeout);
-        Assert.Equal(["m3", "m4", "m5", "m6"], due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
-        Assert.Equal([2L, 3, 4, 5], due.Entries.Select(e => e.CorrelationId));
-        Assert.Equal([7L, 8L], LiveEventSeqNrs(pid));
+        delivered.Clear();
+        for (var i = 0; i < 4; i++)
+        {
+            var due = region.ExpectMsg<AppendMessages>(Timeout);
+            delivered.AddRange(due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
+            region.Reply(new SendAcks(Broker, due.Entries.Select(e => new SendAck(e.CorrelationId, ResponseCode.Success, null, SendStatus.SendOk, 0, 0)).ToList()));
+        }
+        Assert.Equal(["m3", "m4", "m5", "m6"], delivered.Order());
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [ContractFact]
+    public async Task A_schedule_of_the_old_format_is_moved_into_the_timer_wheel_and_its_events_compacted()
+    {
+        var pid = ScheduleMessageLog.PersistenceIdFor(Broker);
+        const long t0 = 1_800_000_000_000;
+        var old = StartKit();
+        // The pre-wheel schedule: bodies in its own events, one delivered, one pending.
+        var writer = old.Sys.ActorOf(Props.Create(() => new LegacyScheduleWriter(pid)));
+        ScheduledMessage M(long id, string body) => new(id, t0 + 1000, "Later", 0, t0, null, null, Message.EmptyProperties, Encoding.UTF8.GetBytes(body));
+        writer.Tell(new ScheduledMessagesAdded([M(0, "gone"), M(1, "kept")]), old.TestActor);
+        writer.Tell(new ScheduledMessagesDelivered([0L]), old.TestActor);
+        old.ExpectMsg("done", Timeout);
+        old.ExpectMsg("done", Timeout);
+        await StopAsync(old);
+
+        var kit = StartKit();
+        var region = kit.CreateTestProbe();
+        var clock = new Clock(t0);
+        var settings = ScheduleSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(20) };
+        kit.Sys.ActorOf(ScheduleMessageLog.Props(Broker, settings, "unused", region.Ref, clock.Now));
+        // Moved: a snapshot of the new format replaces the old events.
+        await kit.AwaitAssertAsync(() => Assert.Empty(LiveEventSeqNrs(pid)), Timeout);
+        Assert.Single(Longs("SELECT sequence_number FROM snapshot WHERE persistence_id = @pid", pid));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        clock.Set(t0 + 1000);
+        var due = region.ExpectMsg<AppendMessages>(Timeout);
+        Assert.Equal(["kept"], due.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Body)));
+    }
+
+    /// <summary>Persists schedule events as the schedule did before the timer wheel.</summary>
+    private sealed class LegacyScheduleWriter : Akka.Persistence.ReceivePersistentActor
+    {
+        public LegacyScheduleWriter(string pid)
+        {
+            PersistenceId = pid;
+            CommandAny(e => Persist(e, _ => Sender.Tell("done")));
+        }
+
+        public override string PersistenceId { get; }
     }
 
     private static async Task Commit(IActorRef log, Dictionary<int, long> offsets)
