@@ -22,9 +22,12 @@ public sealed class GroupListCommand : AdminCommandBase
         {
             var t = NewTable("BROKER", "GROUP", "CONSUME ENABLE", "BROADCAST", "ORDERLY", "RETRY MAX TIMES", "RETRY QUEUES");
             foreach (var row in rows)
-                AddRow(t, row.BrokerName, row.GroupName, row.ConsumeEnable, row.ConsumeBroadcastEnable, row.ConsumeMessageOrderly, row.RetryMaxTimes,
-                    row.RetryQueueNums);
+                AddRow(t, row.BrokerName, row.GroupName, Flag(row.ConsumeEnable), Flag(row.ConsumeBroadcastEnable), Flag(row.ConsumeMessageOrderly),
+                    row.RetryMaxTimes, row.RetryQueueNums);
             c.Write(t);
         });
     }
+
+    // As the JSON and RocketMQ's tools write them.
+    private static string Flag(bool b) => b ? "true" : "false";
 }

@@ -46,9 +46,11 @@ public sealed class UpdateSubGroupCommand : AdminCommandBase
         return (rows, c =>
         {
             foreach (var row in rows)
-                c.WriteLine($"create subscription group to {row.BrokerName} success: {row.GroupName} consumeEnable={row.ConsumeEnable} "
-                            + $"consumeBroadcastEnable={row.ConsumeBroadcastEnable} consumeMessageOrderly={row.ConsumeMessageOrderly} "
+                c.WriteLine($"create subscription group to {row.BrokerName} success: {row.GroupName} consumeEnable={Flag(row.ConsumeEnable)} "
+                            + $"consumeBroadcastEnable={Flag(row.ConsumeBroadcastEnable)} consumeMessageOrderly={Flag(row.ConsumeMessageOrderly)} "
                             + $"retryMaxTimes={row.RetryMaxTimes} retryQueueNums={row.RetryQueueNums}");
         });
     }
+
+    private static string Flag(bool b) => b ? "true" : "false";
 }
