@@ -24,7 +24,7 @@ namespace AkkaMq.Broker;
 /// While the data directory's disk is over diskSpaceWarningLevelRatio, sends and send-backs are refused.
 /// Every refusal is the request's own <see cref="IBrokerRequest.FailureReply"/>.
 /// </summary>
-public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
+public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 {
     public const string Name = "broker";
 
@@ -105,22 +105,25 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         _registration.Unregister(Self);
     }
 
-    // The topic table lives in the group's shard; until it answers, requests wait.
+    // The topic table and the subscription groups live in the group's shard; until both answered, requests wait.
     private void Loading()
     {
-        Receive<LoadTopics>(_ => _region.Tell(new GetTopicConfigs(BrokerName)));
-        Receive<TopicConfigs>(m =>
-        {
-            _topics.Replace(m.Configs, DateTime.UtcNow);
-            Timers.Cancel("load");
-            _log.Info("Broker {0} serving with {1} topics; registering with the NameServer", Identity, _topics.Count);
-            Register();
-            Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _settings.RegisterNameServerPeriod);
-            Become(Serving);
-            Stash.UnstashAll();
-            WakeSchedule();
-        });
+        Receive<LoadTopics>(_ => RefreshGroupState());
+        Receive<SubscriptionGroups>(m => { SubscriptionGroupTable.Replace(m.Configs); StartServing(); });
+        Receive<TopicConfigs>(m => { _topics.Replace(m.Configs, DateTime.UtcNow); StartServing(); });
         ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void StartServing()
+    {
+        if (_topics.LastRefresh == DateTime.MinValue || !SubscriptionGroupTable.Loaded) return;
+        Timers.Cancel("load");
+        _log.Info("Broker {0} serving with {1} topics; registering with the NameServer", Identity, _topics.Count);
+        Register();
+        Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _settings.RegisterNameServerPeriod);
+        Become(Serving);
+        Stash.UnstashAll();
+        WakeSchedule();
     }
 
     private void Serving()
@@ -133,7 +136,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<IAkkaMqMessage>(m => _failover.Holding && FailoverHold.Holds(m), HoldForFailover);
         Receive<ProbeShard>(_ => _region.Tell(new GetTopicConfigs(BrokerName)));
         Receive<SendMessages>(OnSend);
-        Receive<PullMessage>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, m.ConsumerGroup));
+        ServeSubscriptionGroups(); // and pulls, which the group's config admits
         Receive<QueryQueueOffset>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, group: null));
         Receive<CommitConsumerOffsets>(m =>
         {
@@ -143,6 +146,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<QueryConsumerOffset>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, m.ConsumerGroup));
         Receive<ConsumerHeartbeat>(m =>
         {
+            if (!AdmitHeartbeat(m)) return;
             // As RocketMQ's heartbeat does: a clustering group gets its retry topic before its first failure.
             if (m.MessageModel == MessageModel.Clustering && m.BrokerName == BrokerName && Validators.CheckGroup(m.ConsumerGroup) == null
                 && Validators.CheckTopic(MessageConst.GetRetryTopic(m.ConsumerGroup)) == null)
@@ -213,7 +217,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
             if (_registration.Unanswered(DateTime.UtcNow) is { } waited)
                 _log.Warning("Broker {0}: the NameServer has not answered its registration for {1:N0} s; is a node with role nameserver up and reachable?",
                     Identity, waited.TotalSeconds);
-            _region.Tell(new GetTopicConfigs(BrokerName));
+            RefreshGroupState();
             WakeSchedule();
         });
         Receive<LoadTopics>(_ => { });
@@ -342,7 +346,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
     private void OnSendMsgBack(ConsumerSendMsgBack m)
     {
         if (_validator.CheckWritable() is { } diskFull) { Reply(m, Sender, diskFull); return; }
-        if (_sendBack.Decide(m, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out var target) is { } failure)
+        if (_sendBack.Decide(m, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SubscriptionGroupTable.RetryMaxTimes(m.ConsumerGroup), out var target) is { } failure)
         {
             Reply(m, Sender, failure);
             return;

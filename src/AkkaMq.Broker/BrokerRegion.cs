@@ -58,6 +58,7 @@ public static class BrokerRegion
             "t" when parts.Length == 2 => TopicConfigLog.Props(parts[1]),
             "s" when parts.Length == 2 => Consumer.ScheduleMessageLog.Props(parts[1], settings.Schedule, settings.ShardRegionName),
             "g" when parts.Length == 3 => Consumer.ConsumerGroupManager.Props(parts[1], parts[2], settings.ConsumerManager),
+            "sg" when parts.Length == 2 => Subscription.SubscriptionGroupLog.Props(parts[1]),
             _ => throw new ArgumentException($"not a broker entity id: '{entityId}'"),
         };
     }

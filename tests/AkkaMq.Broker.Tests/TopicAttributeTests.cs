@@ -75,7 +75,8 @@ public sealed class TopicAttributeTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("message.type=FIFO,retention.time=72h", TopicAttributes.ToText(unchanged.Attributes));
 
             // The group keeps serving the topic.
-            Assert.Equal(ResponseCode.Success, s.Send(s.Entry(Topic, "still served")).Single().Code);
+            var fifo = new Dictionary<string, string> { [TopicMessageTypes.ShardingKey] = "group-1" }; // the topic is FIFO
+            Assert.Equal(ResponseCode.Success, s.Send(s.Entry(BrokerTestBase.Text(Topic, "still served", props: fifo))).Single().Code);
         }
 
         await using var again = await BrokerSession.StartAsync(output, dataDir: _dataDir.Path);

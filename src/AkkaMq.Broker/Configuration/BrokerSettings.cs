@@ -49,6 +49,9 @@ public sealed record BrokerSettings(
 {
     public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(BrokerSettings).Assembly, "AkkaMq.Broker.reference.conf");
 
+    /// <summary>RocketMQ's autoCreateSubscriptionGroup: an unknown consumer group is created with the defaults on first use; off, its pulls are refused.</summary>
+    public bool AutoCreateSubscriptionGroup { get; init; } = true;
+
     /// <summary>Consumer group membership and queue locks (akkamq.broker.consumer-manager).</summary>
     public Consumer.ConsumerManagerSettings ConsumerManager { get; init; } = Consumer.ConsumerManagerSettings.Default;
 
@@ -152,6 +155,7 @@ public sealed record BrokerSettings(
             c.GetInt("consumer-offsets.snapshot-every"))
         {
             FailoverHoldTimeout = c.GetTimeSpan("failover-hold-timeout"),
+            AutoCreateSubscriptionGroup = c.GetBoolean("autoCreateSubscriptionGroup"),
             FastListenPort = fastPort,
             MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),

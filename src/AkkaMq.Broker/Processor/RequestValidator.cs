@@ -48,11 +48,15 @@ public sealed class RequestValidator
         new(ResponseCode.SystemError, $"this node serves broker '{_brokerName}', not '{brokerName}'");
 
     /// <summary>A queue of a topic this broker group serves, readable (pull, queries) or writable (send).</summary>
-    public RequestFailure? CheckQueue(string brokerName, string topic, int queueId, bool read, TopicTable topics)
+    public RequestFailure? CheckQueue(string brokerName, string topic, int queueId, bool read, TopicTable topics) =>
+        CheckQueue(brokerName, topic, queueId, read, topics, out _);
+
+    private RequestFailure? CheckQueue(string brokerName, string topic, int queueId, bool read, TopicTable topics, out TopicConfig config)
     {
+        config = null!;
         if (brokerName != _brokerName) return WrongBroker(brokerName);
         if (Validators.CheckTopic(topic) is { } topicError) return new RequestFailure(ResponseCode.MessageIllegal, topicError);
-        if (!topics.TryGet(topic, out var config))
+        if (!topics.TryGet(topic, out config))
             return new RequestFailure(ResponseCode.TopicNotExist, $"topic '{topic}' does not exist on broker '{_brokerName}'");
         if (read ? !Perm.IsReadable(config.Perm) : !Perm.IsWriteable(config.Perm))
             return new RequestFailure(ResponseCode.NoPermission,
@@ -90,17 +94,26 @@ public sealed class RequestValidator
     }
 
     /// <summary>
-    /// One entry of a send batch: a writable queue, a message within the limits, and a valid delivery
-    /// time. deliverAt is the time to schedule it for, 0 to store it now.
+    /// One entry of a send batch: a writable queue, a message within the limits and of the topic's
+    /// message.type, and a valid delivery time. deliverAt is the time to schedule it for, 0 to store it now.
     /// </summary>
     public RequestFailure? CheckSendEntry(string brokerName, SendEntry e, TopicTable topics, out long deliverAt)
     {
         deliverAt = 0;
         var msg = e.Message;
-        if (CheckQueue(brokerName, msg.Topic, e.QueueId, read: false, topics) is { } failure) return failure;
+        if (CheckQueue(brokerName, msg.Topic, e.QueueId, read: false, topics, out var config) is { } failure) return failure;
         if (Validators.CheckMessage(msg, _limits) is { } error) return new RequestFailure(ResponseCode.MessageIllegal, error);
+        // A topic without attributes (the common case) costs one count read here.
+        if (config.Attributes.Count > 0 && CheckMessageType(config, msg) is { } conflict) return conflict;
         return msg.Properties.Count > 0 ? DeliverTime(msg, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out deliverAt) : null;
     }
+
+    /// <summary>RocketMQ 5's MESSAGE_PROPERTY_CONFLICT_WITH_TYPE: a message of another type than the topic's message.type.</summary>
+    public static RequestFailure? CheckMessageType(TopicConfig config, Message msg) =>
+        TopicAttributes.DeclaredMessageTypeOf(config.Attributes) is { } topicType
+        && TopicMessageTypes.CheckConflict(config.TopicName, topicType, TopicMessageTypes.Of(msg.Properties)) is { } error
+            ? new RequestFailure(ResponseCode.MessagePropertyConflictWithType, error)
+            : null;
 
     /// <summary>
     /// A delayed message (DELAY level or TIMER_DELIVER_MS) goes to the schedule until its time;

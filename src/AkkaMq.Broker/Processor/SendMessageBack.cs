@@ -1,5 +1,6 @@
 using System.Globalization;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 
@@ -20,6 +21,9 @@ public sealed class SendMessageBack
     /// <summary>RocketMQ's first retry level (10s with the default messageDelayLevel).</summary>
     public const int FirstRetryLevel = 3;
 
+    /// <summary>maxReconsumeTimes of a consumer that did not set one: the subscription group's retryMaxTimes decides.</summary>
+    public const int UseGroupRetryMaxTimes = -1;
+
     private readonly string _brokerName;
     private readonly MessageLimits _limits;
     private readonly IReadOnlyList<TimeSpan> _delayLevels;
@@ -32,7 +36,14 @@ public sealed class SendMessageBack
     }
 
     /// <summary>The copy to store for <paramref name="m"/> at time <paramref name="now"/> (Unix ms), or why it is refused.</summary>
-    public RequestFailure? Decide(ConsumerSendMsgBack m, long now, out SendBackTarget target)
+    public RequestFailure? Decide(ConsumerSendMsgBack m, long now, out SendBackTarget target) =>
+        Decide(m, now, SubscriptionGroupConfig.DefaultRetryMaxTimes, out target);
+
+    /// <summary>
+    /// As above; a consumer that did not set its own maxReconsumeTimes sends -1 (RocketMQ's default) and
+    /// <paramref name="groupRetryMaxTimes"/>, the subscription group's retryMaxTimes, applies.
+    /// </summary>
+    public RequestFailure? Decide(ConsumerSendMsgBack m, long now, int groupRetryMaxTimes, out SendBackTarget target)
     {
         target = default;
         if (m.BrokerName != _brokerName)
@@ -40,14 +51,15 @@ public sealed class SendMessageBack
         if (Validators.CheckGroup(m.ConsumerGroup) is { } groupError) return new RequestFailure(ResponseCode.ConsumerGroupIllegal, groupError);
         if (Validators.CheckMessage(m.Msg.Topic, m.Msg.Tags, m.Msg.Keys, m.Msg.Properties, m.Msg.Body, _limits) is { } msgError)
             return new RequestFailure(ResponseCode.MessageIllegal, msgError);
-        if (m.MaxReconsumeTimes < 0)
-            return new RequestFailure(ResponseCode.MessageIllegal, $"maxReconsumeTimes {m.MaxReconsumeTimes} is negative");
+        if (m.MaxReconsumeTimes < UseGroupRetryMaxTimes)
+            return new RequestFailure(ResponseCode.MessageIllegal, $"maxReconsumeTimes {m.MaxReconsumeTimes} is negative (-1 means the group's retryMaxTimes)");
+        var maxReconsumeTimes = m.MaxReconsumeTimes == UseGroupRetryMaxTimes ? groupRetryMaxTimes : m.MaxReconsumeTimes;
         var levels = _delayLevels;
         if (m.DelayLevel > levels.Count)
             return new RequestFailure(ResponseCode.MessageIllegal, $"delay level {m.DelayLevel} is over the {levels.Count} levels of messageDelayLevel");
 
         var reconsumed = MessageConst.ReconsumeTimes(m.Msg);
-        var toDlq = reconsumed >= m.MaxReconsumeTimes || m.DelayLevel < 0;
+        var toDlq = reconsumed >= maxReconsumeTimes || m.DelayLevel < 0;
         var topic = toDlq ? MessageConst.GetDlqTopic(m.ConsumerGroup) : MessageConst.GetRetryTopic(m.ConsumerGroup);
         if (Validators.CheckTopic(topic) is { } topicError)
             return new RequestFailure(ResponseCode.ConsumerGroupIllegal,

@@ -73,7 +73,7 @@ public sealed record PushConsumerSettings(
         if (PullThresholdSizeForQueue < 1) throw new ConfigurationException($"{p}pullThresholdSizeForQueue must be positive");
         if (BrokerSuspendMaxTime < TimeSpan.Zero) throw new ConfigurationException($"{p}brokerSuspendMaxTime must not be negative");
         if (ConsumeTimeout <= TimeSpan.Zero) throw new ConfigurationException($"{p}consumeTimeout must be positive");
-        if (MaxReconsumeTimes < 0) throw new ConfigurationException($"{p}maxReconsumeTimes must not be negative");
+        if (MaxReconsumeTimes < -1) throw new ConfigurationException($"{p}maxReconsumeTimes must be -1 (the group's retryMaxTimes) or more, not {MaxReconsumeTimes}");
         foreach (var (name, v) in new[] { ("heartbeatBrokerInterval", HeartbeatBrokerInterval), ("rebalanceInterval", RebalanceInterval),
                      ("persistConsumerOffsetInterval", PersistConsumerOffsetInterval), ("lockRenewInterval", LockRenewInterval),
                      ("lockMaxLiveTime", LockMaxLiveTime), ("pullTimeDelayWhenFlowControl", PullTimeDelayWhenFlowControl),

@@ -10,6 +10,15 @@ namespace AkkaMq.Hosting.Http;
 public sealed record UpdateTopicRequest(string Topic, int? ReadQueueNums, int? WriteQueueNums, int? Perm, string? ClusterName, string? BrokerName,
     string[]? Attributes = null);
 
+/// <summary>updateSubGroup's fields; those left out take RocketMQ's defaults (the group's whole config is replaced).</summary>
+public sealed record UpdateSubGroupRequest(string GroupName, string? ClusterName, string? BrokerName, bool? ConsumeEnable, bool? ConsumeBroadcastEnable,
+    bool? ConsumeMessageOrderly, int? RetryMaxTimes, int? RetryQueueNums)
+{
+    public AkkaMq.Protocol.Admin.SubscriptionGroupConfig ToConfig() => new(GroupName, ConsumeEnable: ConsumeEnable ?? true,
+        ConsumeBroadcastEnable: ConsumeBroadcastEnable ?? true, ConsumeMessageOrderly: ConsumeMessageOrderly ?? false,
+        RetryMaxTimes: RetryMaxTimes ?? AkkaMq.Protocol.Admin.SubscriptionGroupConfig.DefaultRetryMaxTimes, RetryQueueNums: RetryQueueNums ?? 1);
+}
+
 public sealed record SendMessageRequest(string Body, string? Tags, string? Keys, string? BrokerName, int? QueueId);
 
 public sealed record ApiError(string Code, string Error);
@@ -47,6 +56,12 @@ public static class AdminHttpApi
             Run(() => admin.ResetOffsetByTimeAsync(group, topic, timestamp, ct)));
         api.MapPost("/groups/{group}/skip-accumulated", (string group, string topic, CancellationToken ct) =>
             Run(() => admin.SkipAccumulatedMessageAsync(group, topic, ct)));
+        api.MapGet("/subscription-groups", (string? clusterName, string? brokerName, CancellationToken ct) =>
+            Run(() => admin.SubscriptionGroupListAsync(clusterName, brokerName, ct)));
+        api.MapPost("/subscription-groups", (UpdateSubGroupRequest r, CancellationToken ct) =>
+            Run(() => admin.UpdateSubscriptionGroupAsync(r.ToConfig(), r.ClusterName, r.BrokerName, ct)));
+        api.MapDelete("/subscription-groups/{group}", (string group, string? clusterName, string? brokerName, CancellationToken ct) =>
+            Run(() => admin.DeleteSubscriptionGroupAsync(group, clusterName, brokerName, ct)));
     }
 
     private static async Task<IResult> Run<T>(Func<Task<T>> operation)
@@ -59,9 +74,10 @@ public static class AdminHttpApi
         {
             var status = e.Code switch
             {
-                ResponseCode.TopicNotExist or ResponseCode.QueryNotFound or ResponseCode.ConsumerNotOnline => StatusCodes.Status404NotFound,
+                ResponseCode.TopicNotExist or ResponseCode.QueryNotFound or ResponseCode.ConsumerNotOnline
+                    or ResponseCode.SubscriptionGroupNotExist => StatusCodes.Status404NotFound,
                 ResponseCode.MessageIllegal or ResponseCode.ConsumerGroupIllegal or ResponseCode.SubscriptionParseFailed
-                    or ResponseCode.OffsetIllegal => StatusCodes.Status400BadRequest,
+                    or ResponseCode.OffsetIllegal or ResponseCode.MessagePropertyConflictWithType => StatusCodes.Status400BadRequest,
                 ResponseCode.ServiceNotAvailable => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };

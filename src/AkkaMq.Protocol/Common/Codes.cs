@@ -20,6 +20,11 @@ public enum ResponseCode
     OffsetIllegal = 27,
     ConsumerNotOnline = 206,
     SendTimeout = 1001,
+    // Codes of RocketMQ 5 that remoting has no number for: the values are apache.rocketmq.v2.Code's.
+    /// <summary>A message whose type (normal, FIFO, delay, transaction) is not the type of its topic (message.type).</summary>
+    MessagePropertyConflictWithType = 40014,
+    /// <summary>An unknown consumer group while autoCreateSubscriptionGroup is off (v2's CONSUMER_GROUP_NOT_FOUND).</summary>
+    SubscriptionGroupNotExist = 40403,
 }
 
 public enum SendStatus
@@ -117,6 +122,8 @@ public class AkkaMqException : Exception
         ResponseCode.TopicExistAlready => "TOPIC_EXIST_ALREADY",
         ResponseCode.PullNotFound => "PULL_NOT_FOUND",
         ResponseCode.ConsumerNotOnline => "CONSUMER_NOT_ONLINE",
+        ResponseCode.MessagePropertyConflictWithType => "MESSAGE_PROPERTY_CONFLICT_WITH_TYPE",
+        ResponseCode.SubscriptionGroupNotExist => "SUBSCRIPTION_GROUP_NOT_EXIST",
         _ => code.ToString().ToUpperInvariant(),
     };
 }

@@ -26,7 +26,7 @@ public static class TopicAttributes
     /// <summary>The most bytes each queue of the topic keeps (Kafka's per-partition retention.bytes), e.g. 1GiB, 500MB.</summary>
     public const string RetentionBytes = "retention.bytes";
 
-    /// <summary>NORMAL, FIFO, DELAY or TRANSACTION; stored and shown, not yet enforced.</summary>
+    /// <summary>NORMAL, FIFO, DELAY or TRANSACTION: the only type of message the topic takes (<see cref="TopicMessageTypes"/>); none takes every type.</summary>
     public const string MessageType = "message.type";
 
     public static readonly IReadOnlyList<string> Known = new[] { MessageType, RetentionBytes, RetentionTime };
@@ -251,7 +251,70 @@ public static class TopicAttributes
         return null;
     }
 
+    /// <summary>message.type of a stored map, or null when it has none (the topic takes every type).</summary>
+    public static TopicMessageType? DeclaredMessageTypeOf(IReadOnlyDictionary<string, string> attributes) =>
+        attributes.Count > 0 && attributes.TryGetValue(MessageType, out var v) ? v switch
+        {
+            // Stored values are normalized (CheckValue); the switch keeps the send path free of allocations.
+            "NORMAL" => TopicMessageType.Normal,
+            "FIFO" => TopicMessageType.Fifo,
+            "DELAY" => TopicMessageType.Delay,
+            "TRANSACTION" => TopicMessageType.Transaction,
+            _ => ParseMessageType(v),
+        } : null;
+
     /// <summary>"name=value" pairs in name order, for tables and logs.</summary>
     public static string ToText(IReadOnlyDictionary<string, string> attributes) =>
         string.Join(",", attributes.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+}
+
+/// <summary>
+/// A message's type as RocketMQ 5 reads it from its properties (TopicMessageType.parseFromMessageProperty), first
+/// match wins: TRANSACTION when TRAN_MSG is "true"; DELAY with a delay level above 0 or a TIMER_DELIVER_MS; FIFO with
+/// a __SHARDINGKEY (the message group); else NORMAL. The native producer's SendOrderlyAsync routes by its sharding key
+/// but sets no property: to send to a FIFO topic, put the message group in __SHARDINGKEY.
+/// </summary>
+public static class TopicMessageTypes
+{
+    /// <summary>RocketMQ's PROPERTY_SHARDING_KEY: the message group of a FIFO message.</summary>
+    public const string ShardingKey = "__SHARDINGKEY";
+
+    /// <summary>RocketMQ's PROPERTY_TRANSACTION_PREPARED: "true" on a transactional (half) message.</summary>
+    public const string TransactionPrepared = "TRAN_MSG";
+
+    /// <summary>Reads the properties without allocating.</summary>
+    public static TopicMessageType Of(IReadOnlyDictionary<string, string> properties)
+    {
+        if (properties.Count == 0) return TopicMessageType.Normal;
+        if (properties.TryGetValue(TransactionPrepared, out var tran) && string.Equals(tran, "true", StringComparison.OrdinalIgnoreCase))
+            return TopicMessageType.Transaction;
+        if (properties.TryGetValue(Consumer.MessageConst.DelayTimeLevel, out var level) && level != "0"
+            || properties.ContainsKey(Consumer.MessageConst.TimerDeliverMs))
+            return TopicMessageType.Delay;
+        return properties.ContainsKey(ShardingKey) ? TopicMessageType.Fifo : TopicMessageType.Normal;
+    }
+
+    /// <summary>The attribute's spelling: NORMAL, FIFO, DELAY, TRANSACTION.</summary>
+    public static string Name(TopicMessageType type) => type switch
+    {
+        TopicMessageType.Normal => "NORMAL",
+        TopicMessageType.Fifo => "FIFO",
+        TopicMessageType.Delay => "DELAY",
+        TopicMessageType.Transaction => "TRANSACTION",
+        _ => type.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>Null when a topic of type <paramref name="topicType"/> takes a message of type <paramref name="messageType"/>, else why not.</summary>
+    public static string? CheckConflict(string topic, TopicMessageType topicType, TopicMessageType messageType)
+    {
+        if (topicType == messageType) return null;
+        var hint = topicType switch
+        {
+            TopicMessageType.Fifo => $"; a FIFO message carries its message group in property {ShardingKey}",
+            TopicMessageType.Delay => $"; a DELAY message has a delay level or {Consumer.MessageConst.TimerDeliverMs}",
+            TopicMessageType.Transaction => $"; a TRANSACTION message has {TransactionPrepared}=true",
+            _ => "",
+        };
+        return $"topic '{topic}' takes only {Name(topicType)} messages ({TopicAttributes.MessageType}={Name(topicType)}), not a {Name(messageType)} message{hint}";
+    }
 }

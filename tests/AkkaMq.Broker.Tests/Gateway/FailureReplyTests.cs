@@ -37,6 +37,10 @@ public sealed class FailureReplyTests
         Case(new GetConsumerOffsets("broker-a", "g", "Orders"), typeof(ConsumerOffsets)),
         Case(new QueryMessageKey("broker-a", "Orders", 0, "k", 10), typeof(MessageKeyOffsets)),
         Case(new GetConsumerConnection("broker-a", "g"), typeof(ConsumerConnectionInfo)),
+        Case(new UpdateSubscriptionGroup("broker-a", new SubscriptionGroupConfig("g")), typeof(SubscriptionGroupReply)),
+        Case(new DeleteSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
+        Case(new GetSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
+        Case(new GetSubscriptionGroups("broker-a"), typeof(SubscriptionGroups)),
     }.ToDictionary(c => c.Sample.GetType());
 
     private static (IBrokerRequest Sample, Type? Reply) Case(IBrokerRequest sample, Type? reply) => (sample, reply);

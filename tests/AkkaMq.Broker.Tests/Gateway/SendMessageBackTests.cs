@@ -127,7 +127,7 @@ public sealed class SendMessageBackTests
 
     [Fact]
     public void A_negative_max_reconsume_times_is_refused() =>
-        AssertRefused(Back(Failed(), max: -1), ResponseCode.MessageIllegal, "maxReconsumeTimes -1 is negative");
+        AssertRefused(Back(Failed(), max: -2), ResponseCode.MessageIllegal, "maxReconsumeTimes -2 is negative");
 
     [Fact]
     public void A_delay_level_over_the_levels_is_refused() =>
