@@ -24,7 +24,7 @@ namespace AkkaMq.Broker;
 /// While the data directory's disk is over diskSpaceWarningLevelRatio, sends and send-backs are refused.
 /// Every refusal is the request's own <see cref="IBrokerRequest.FailureReply"/>.
 /// </summary>
-public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
+public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
 {
     public const string Name = "broker";
 
@@ -155,6 +155,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
+        ServingPop();
         Receive<UpdateTopicConfig>(m =>
         {
             if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }

@@ -58,6 +58,8 @@ public static class BrokerRegion
             "t" when parts.Length == 2 => TopicConfigLog.Props(parts[1]),
             "s" when parts.Length == 2 => Consumer.ScheduleMessageLog.Props(parts[1], settings.Schedule, settings.ShardRegionName),
             "g" when parts.Length == 3 => Consumer.ConsumerGroupManager.Props(parts[1], parts[2], settings.ConsumerManager),
+            "p" when parts.Length == 5 => Pop.PopConsumerLog.Props(parts[1], parts[2], parts[3], int.Parse(parts[4]), settings.ConsumerOffsetsSnapshotEvery,
+                settings.ShardRegionName),
             _ => throw new ArgumentException($"not a broker entity id: '{entityId}'"),
         };
     }

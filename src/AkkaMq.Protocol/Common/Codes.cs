@@ -20,6 +20,10 @@ public enum ResponseCode
     OffsetIllegal = 27,
     ConsumerNotOnline = 206,
     SendTimeout = 1001,
+    // POP consumption: no remoting code exists, so these carry RocketMQ 5's v2 Code numbers.
+    IllegalInvisibleTime = 40011,
+    InvalidReceiptHandle = 40013,
+    IllegalPollingTime = 40018,
 }
 
 public enum SendStatus
@@ -117,6 +121,9 @@ public class AkkaMqException : Exception
         ResponseCode.TopicExistAlready => "TOPIC_EXIST_ALREADY",
         ResponseCode.PullNotFound => "PULL_NOT_FOUND",
         ResponseCode.ConsumerNotOnline => "CONSUMER_NOT_ONLINE",
+        ResponseCode.IllegalInvisibleTime => "ILLEGAL_INVISIBLE_TIME",
+        ResponseCode.InvalidReceiptHandle => "INVALID_RECEIPT_HANDLE",
+        ResponseCode.IllegalPollingTime => "ILLEGAL_POLLING_TIME",
         _ => code.ToString().ToUpperInvariant(),
     };
 }
