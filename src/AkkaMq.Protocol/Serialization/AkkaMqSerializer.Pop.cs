@@ -157,8 +157,16 @@ public sealed partial class AkkaMqSerializer
             var handle = r.ReadRequiredString();
             var attempt = r.ReadVarInt();
             var until = r.ReadVarLong();
-            var msg = new MessageExt(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(), r.ReadVarLong(), r.ReadString(),
-                r.ReadString(), r.ReadProperties(), r.ReadBytes(), r.ReadVarLong(), r.ReadVarLong());
+            var msgTopic = r.ReadRequiredString();
+            var msgBroker = r.ReadRequiredString();
+            var queueId = r.ReadVarInt();
+            var offset = r.ReadVarLong();
+            var tags = r.ReadString();
+            var keys = r.ReadString();
+            var props = r.ReadProperties();
+            var born = r.ReadVarLong();
+            var store = r.ReadVarLong();
+            var msg = new MessageExt(msgTopic, msgBroker, queueId, offset, tags, keys, props, r.ReadBytes(), born, store);
             msgs[i] = new PoppedMessage(msg, handle, attempt, until);
         }
         return new PopResult(broker, group, topic, msgs, code, error);
