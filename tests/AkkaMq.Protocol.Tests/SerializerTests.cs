@@ -201,7 +201,7 @@ public sealed class SerializerTests : SerializerTestBase
         var sampled = Samples.Instances.Value;
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
-        Assert.Equal(47 + AdminSamples.PinnedManifests.Length, messageTypes.Count);
+        Assert.Equal(47 + AdminSamples.PinnedManifests.Length + PopSamples.PinnedManifests.Length, messageTypes.Count);
         Assert.Equal(47, PinnedManifests().Count());
 
         var manifests = sampledTypes.ToDictionary(t => t, t => Ser.Manifest(sampled.First(o => o.GetType() == t)));
