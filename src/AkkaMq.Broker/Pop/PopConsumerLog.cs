@@ -119,7 +119,7 @@ public sealed partial class PopConsumerLog : CompactingPersistentActor, IWithTim
         foreach (var (_, list) in _forwardRequests)
             foreach (var (to, handle) in list)
                 to.Tell(new ForwardToDeadLetterQueueResult(handle, ResponseCode.ServiceNotAvailable, $"queue {_topic}:{_queueId} is moving, retry"));
-        _stats.Gone(_group, _topic, _queueId);
+        _stats.Gone(_brokerName, _group, _topic, _queueId);
         base.PostStop();
     }
 
@@ -359,5 +359,5 @@ public sealed partial class PopConsumerLog : CompactingPersistentActor, IWithTim
         PublishStats();
     }
 
-    private void PublishStats() => _stats.InFlight(_group, _topic, _queueId, _state.InFlight);
+    private void PublishStats() => _stats.InFlight(_brokerName, _group, _topic, _queueId, _state.InFlight);
 }

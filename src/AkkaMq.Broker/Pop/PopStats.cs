@@ -12,7 +12,7 @@ namespace AkkaMq.Broker.Pop;
 /// </summary>
 public sealed class PopStats : IExtension, IDisposable
 {
-    private readonly ConcurrentDictionary<(string Group, string Topic, int QueueId), int> _inFlight = new();
+    private readonly ConcurrentDictionary<(string Broker, string Group, string Topic, int QueueId), int> _inFlight = new();
     private readonly Meter _meter;
 
     public PopStats()
@@ -23,27 +23,27 @@ public sealed class PopStats : IExtension, IDisposable
             "Messages a POP consumer group received and has not acked (invisible or awaiting redelivery), per group and topic");
     }
 
-    public void InFlight(string group, string topic, int queueId, int count) => _inFlight[(group, topic, queueId)] = count;
+    public void InFlight(string broker, string group, string topic, int queueId, int count) => _inFlight[(broker, group, topic, queueId)] = count;
 
-    public void Gone(string group, string topic, int queueId) => _inFlight.TryRemove((group, topic, queueId), out _);
+    public void Gone(string broker, string group, string topic, int queueId) => _inFlight.TryRemove((broker, group, topic, queueId), out _);
 
     /// <summary>The group's messages in flight on the topic, over the queues whose POP entities are live on this node.</summary>
     public long Total(string group, string topic)
     {
         long n = 0;
-        foreach (var ((g, t, _), count) in _inFlight)
+        foreach (var ((_, g, t, _), count) in _inFlight)
             if (g == group && t == topic) n += count;
         return n;
     }
 
     private IEnumerable<Measurement<long>> Measurements()
     {
-        var sums = new Dictionary<(string, string), long>();
-        foreach (var ((group, topic, _), count) in _inFlight)
-            sums[(group, topic)] = sums.GetValueOrDefault((group, topic)) + count;
-        foreach (var ((group, topic), n) in sums)
+        var sums = new Dictionary<(string, string, string), long>();
+        foreach (var ((broker, group, topic, _), count) in _inFlight)
+            sums[(broker, group, topic)] = sums.GetValueOrDefault((broker, group, topic)) + count;
+        foreach (var ((broker, group, topic), n) in sums)
             yield return new Measurement<long>(n, new KeyValuePair<string, object?>("consumer_group", group),
-                new KeyValuePair<string, object?>("topic", topic));
+                new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("broker_name", broker));
     }
 
     public void Dispose() => _meter.Dispose();
