@@ -159,6 +159,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
+        ServingPop();
         Receive<UpdateTopicConfig>(m =>
         {
             if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }

@@ -63,6 +63,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "BUT2", "BUR2", "BTC2", "NRB2", "NRI2", "NCT2", "STC2", "STS2", // topic attributes (issue 19)
         "STO1", "STD1", "STW1", // the timer wheel (issue 19)
         "AGU", "AGD", "AGG", "AGR", "AGL", "AGS", "SGC1", "SGD1", "SGS1", // subscription groups (issue 20)
+        "PPM", "PPR", "PAK", "PAR", "PCI", "PCR", "PFD", "PFR", "PSD1", "PSA1", "PSC1", "PSS1", // POP consumption (issue 20)
     };
 
     [Fact]

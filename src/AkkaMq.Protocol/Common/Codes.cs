@@ -25,6 +25,10 @@ public enum ResponseCode
     MessagePropertyConflictWithType = 40014,
     /// <summary>An unknown consumer group while autoCreateSubscriptionGroup is off (v2's CONSUMER_GROUP_NOT_FOUND).</summary>
     SubscriptionGroupNotExist = 40403,
+    // POP consumption: no remoting code exists, so these carry RocketMQ 5's v2 Code numbers.
+    IllegalInvisibleTime = 40011,
+    InvalidReceiptHandle = 40013,
+    IllegalPollingTime = 40018,
 }
 
 public enum SendStatus
@@ -124,6 +128,9 @@ public class AkkaMqException : Exception
         ResponseCode.ConsumerNotOnline => "CONSUMER_NOT_ONLINE",
         ResponseCode.MessagePropertyConflictWithType => "MESSAGE_PROPERTY_CONFLICT_WITH_TYPE",
         ResponseCode.SubscriptionGroupNotExist => "SUBSCRIPTION_GROUP_NOT_EXIST",
+        ResponseCode.IllegalInvisibleTime => "ILLEGAL_INVISIBLE_TIME",
+        ResponseCode.InvalidReceiptHandle => "INVALID_RECEIPT_HANDLE",
+        ResponseCode.IllegalPollingTime => "ILLEGAL_POLLING_TIME",
         _ => code.ToString().ToUpperInvariant(),
     };
 }

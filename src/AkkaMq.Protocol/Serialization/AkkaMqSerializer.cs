@@ -9,7 +9,7 @@ namespace AkkaMq.Protocol.Serialization;
 /// bodies are copied, never re-encoded. Manifests are short and never reused; persisted formats
 /// carry a version digit and stay readable forever.
 /// One partial file per area, named by the manifest's first letter: B Broker, N NameServer,
-/// C Consumer groups, A Admin, S persisted Store events and snapshots (subscription groups: AG.., SG.. in their own file). In each file a message's
+/// C Consumer groups, A Admin, S persisted Store events and snapshots (subscription groups: AG.., SG.. in their own file), P POP consumption. In each file a message's
 /// writer stands right before its reader.
 /// </summary>
 public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
@@ -24,7 +24,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
 
     // Broker first: sends and pulls are the hot path.
     public override string Manifest(object o) =>
-        BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o)
+        BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
         ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
 
     public override byte[] ToBinary(object obj)
@@ -34,7 +34,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         try
         {
             if (!WriteBroker(w, obj) && !WriteStore(w, obj) && !WriteNameServer(w, obj) && !WriteConsumer(w, obj) && !WriteAdmin(w, obj)
-                && !WriteSubscriptionGroup(w, obj))
+                && !WriteSubscriptionGroup(w, obj)
+                && !WritePop(w, obj))
                 throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
             return w.ToArray();
         }
@@ -55,6 +56,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             'N' => ReadNameServer(manifest, ref r),
             'C' => ReadConsumer(manifest, ref r),
             'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
+            'P' => ReadPop(manifest, ref r),
             _ => null,
         }) ?? throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'");
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");

@@ -41,6 +41,10 @@ public sealed class FailureReplyTests
         Case(new DeleteSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
         Case(new GetSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
         Case(new GetSubscriptionGroups("broker-a"), typeof(SubscriptionGroups)),
+        Case(new PopMessage("broker-a", "g", "Orders", -1, 32, "*", 30_000, 0, false, null, 17), typeof(PopResult)),
+        Case(new AckMessage("broker-a", "g", "Orders", "h"), typeof(AckResult)),
+        Case(new ChangeInvisibleTime("broker-a", "g", "Orders", "h", 30_000), typeof(ChangeInvisibleTimeResult)),
+        Case(new ForwardToDeadLetterQueue("broker-a", "g", "Orders", "h"), typeof(ForwardToDeadLetterQueueResult)),
     }.ToDictionary(c => c.Sample.GetType());
 
     private static (IBrokerRequest Sample, Type? Reply) Case(IBrokerRequest sample, Type? reply) => (sample, reply);
