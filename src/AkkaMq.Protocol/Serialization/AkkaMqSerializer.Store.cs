@@ -21,6 +21,10 @@ public sealed partial class AkkaMqSerializer
     private const string ScheduledMessagesAddedManifest = "SCD1";
     private const string ScheduledMessagesDeliveredManifest = "SCE1";
     private const string ScheduleLogSnapshotManifest = "SCS1";
+    private const string TopicPurgeStartedManifest = "SAP1";
+    private const string ConsumerOffsetsDeletedManifest = "SAO1";
+    // QueueLogKeyedSnapshot's version 2: it adds the queue's stored bytes.
+    private const string QueueLogSizedSnapshotManifest = "SAQ2";
 
     private static string? StoreManifest(object o) => o switch
     {
@@ -35,6 +39,9 @@ public sealed partial class AkkaMqSerializer
         ScheduledMessagesAdded => ScheduledMessagesAddedManifest,
         ScheduledMessagesDelivered => ScheduledMessagesDeliveredManifest,
         ScheduleLogSnapshot => ScheduleLogSnapshotManifest,
+        TopicPurgeStarted => TopicPurgeStartedManifest,
+        ConsumerOffsetsDeleted => ConsumerOffsetsDeletedManifest,
+        QueueLogSizedSnapshot => QueueLogSizedSnapshotManifest,
         _ => null,
     };
 
@@ -53,6 +60,9 @@ public sealed partial class AkkaMqSerializer
             case ScheduledMessagesAdded m: WriteScheduled(w, m.Messages); return true;
             case ScheduledMessagesDelivered m: w.WriteLongs(m.Ids); return true;
             case ScheduleLogSnapshot m: Write(w, m); return true;
+            case TopicPurgeStarted m: WriteTopicConfig(w, m.Config, withAttributes: true); return true;
+            case ConsumerOffsetsDeleted m: w.WriteVarLong(m.Timestamp); return true;
+            case QueueLogSizedSnapshot m: Write(w, m); return true;
             default: return false;
         }
     }
@@ -72,6 +82,9 @@ public sealed partial class AkkaMqSerializer
         ScheduledMessagesAddedManifest => new ScheduledMessagesAdded(ReadScheduled(ref r)),
         ScheduledMessagesDeliveredManifest => new ScheduledMessagesDelivered(r.ReadLongs()),
         ScheduleLogSnapshotManifest => new ScheduleLogSnapshot(r.ReadVarLong(), ReadScheduled(ref r)),
+        TopicPurgeStartedManifest => new TopicPurgeStarted(ReadTopicConfig(ref r, withAttributes: true)),
+        ConsumerOffsetsDeletedManifest => new ConsumerOffsetsDeleted(r.ReadVarLong()),
+        QueueLogSizedSnapshotManifest => ReadQueueLogSizedSnapshot(ref r),
         _ => null,
     };
 
@@ -157,6 +170,18 @@ public sealed partial class AkkaMqSerializer
         var keys = new KeyIndexEntry[n];
         for (var i = 0; i < n; i++) keys[i] = new KeyIndexEntry(r.ReadRequiredString(), r.ReadLongs());
         return new QueueLogKeyedSnapshot(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, keys);
+    }
+
+    private static void Write(WireWriter w, QueueLogSizedSnapshot m)
+    {
+        Write(w, new QueueLogKeyedSnapshot(m.NextOffset, m.MinOffset, m.LastStoreTimestamp, m.IndexStride, m.Index, m.Keys));
+        w.WriteVarLong(m.StoredBytes);
+    }
+
+    private static QueueLogSizedSnapshot ReadQueueLogSizedSnapshot(ref WireReader r)
+    {
+        var s = ReadQueueLogKeyedSnapshot(ref r);
+        return new QueueLogSizedSnapshot(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, s.Keys, r.ReadVarLong());
     }
 
     private static void Write(WireWriter w, ConsumerOffsetsCommitted m)
