@@ -54,6 +54,9 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(string, int), long> _nextExpiry = new();
+    // Queues last found within their retention.bytes, with their max offset and the limit then.
+    private readonly Dictionary<(string, int), (long MaxOffset, long Limit)> _withinLimit = new();
+    private readonly Stats.BrokerStats _stats = Stats.BrokerStatsExtension.For(Context.System);
     private readonly Queue<(long Cutoff, IActorRef Requester)> _waiting = new();
     private Pass? _pass;
     private long _step;
@@ -163,6 +166,7 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         }
         // Deleted topics leave the table: forget their queues.
         foreach (var key in _nextExpiry.Keys.Where(k => !known.Contains(k)).ToList()) _nextExpiry.Remove(key);
+        foreach (var key in _withinLimit.Keys.Where(k => !known.Contains(k)).ToList()) _withinLimit.Remove(key);
         AskNext();
     }
 
@@ -185,8 +189,7 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
             var q = pass.Queues[pass.Next];
             // A queue that holds nothing stored before the cutoff is not woken (it may be passivated).
             var cutoff = pass.Cutoffs[pass.Next];
-            // A size limit cannot be judged from here: such queues are always asked.
-            if (pass.Bytes[pass.Next] == null && _nextExpiry.TryGetValue(q, out var next) && cutoff <= next)
+            if (_nextExpiry.TryGetValue(q, out var next) && cutoff <= next && WithinLimit(q, pass.Bytes[pass.Next]))
             {
                 pass.Next++;
                 continue;
@@ -199,11 +202,18 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         Finish();
     }
 
+    /// <summary>No size limit, or the queue was found within it and has taken no message since (the limit unchanged).</summary>
+    private bool WithinLimit((string Topic, int QueueId) q, long? limit) =>
+        limit is not { } l || (_withinLimit.TryGetValue(q, out var w) && w.Limit == l && w.MaxOffset == _stats.Queue(q.Topic, q.QueueId).MaxOffsetValue);
+
     private void OnCleaned(ExpiredMessagesCleaned r)
     {
         if (_pass == null || _pass.Next >= _pass.Queues.Count || Current() != (r.Topic, r.QueueId)) return;
         _pass.Deleted += r.DeletedMessages;
         _nextExpiry[(r.Topic, r.QueueId)] = r.NextExpiry;
+        if (_pass.Bytes[_pass.Next] is { } limit && r.Error == null && !r.More)
+            _withinLimit[(r.Topic, r.QueueId)] = (_stats.Queue(r.Topic, r.QueueId).MaxOffsetValue, limit);
+        else _withinLimit.Remove((r.Topic, r.QueueId));
         if (r.Error != null) _log.Warning("Retention of queue {0}:{1} of {2}: {3}", r.Topic, r.QueueId, _brokerName, r.Error);
         if (r.More && r.Error == null)
         {
