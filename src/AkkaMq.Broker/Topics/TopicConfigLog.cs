@@ -52,7 +52,7 @@ public sealed class TopicConfigLog : CompactingPersistentActor, IWithTimers
 
     public override string PersistenceId { get; }
 
-    public TopicConfigLog(string brokerName, int snapshotEvery, string? shardRegionName)
+    public TopicConfigLog(string brokerName, int snapshotEvery, string? shardRegionName = null)
     {
         _brokerName = brokerName;
         _snapshotEvery = snapshotEvery;
