@@ -187,6 +187,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         {
             if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }
             AddRequester(_topicDeleteRequesters, m.Topic);
+            _topics.Remove(m.Topic); // sends stop now, not after the purge; a delete that never arrives is undone by the next refresh
             _region.Tell(m, Self);
         });
         Receive<DeleteTopicReply>(m =>

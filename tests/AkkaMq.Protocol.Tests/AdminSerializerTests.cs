@@ -41,6 +41,12 @@ internal static class AdminSamples
             new[] { new QueueIndexEntry(0, 1, 1_700_000_000_000), new QueueIndexEntry(640, 65, 1_700_000_000_050) },
             new[] { new KeyIndexEntry("k1", new long[] { 1, 2 }), new KeyIndexEntry(Samples.Unicode, new long[] { 999 }) }),
         ["QueueLogKeyedSnapshot-empty"] = () => new QueueLogKeyedSnapshot(0, 0, -1, 1, Array.Empty<QueueIndexEntry>(), Array.Empty<KeyIndexEntry>()),
+        // Added after the fixture (deleteTopic purge, retention.bytes): bytes pinned in PurgeSerializerTests.
+        ["TopicPurgeStarted"] = () => new TopicPurgeStarted(new TopicConfig("TopicTest", 8, 4, 6)
+            { Attributes = new Dictionary<string, string> { [TopicAttributes.RetentionBytes] = "1GiB" } }),
+        ["ConsumerOffsetsDeleted"] = () => new ConsumerOffsetsDeleted(1_700_000_000_000),
+        ["QueueLogSizedSnapshot"] = () => new QueueLogSizedSnapshot(1000, 640, 1_700_000_000_000, 2,
+            new[] { new QueueIndexEntry(640, 65, 1_700_000_000_050) }, new[] { new KeyIndexEntry("k1", new long[] { 641 }) }, long.MaxValue),
     };
 
     public static readonly (Type Type, string Manifest)[] PinnedManifests =
@@ -51,6 +57,7 @@ internal static class AdminSamples
         (typeof(QueryMessageKey), "AQK"), (typeof(MessageKeyOffsets), "AKO"), (typeof(GetConsumerConnection), "AGC"), (typeof(ConsumerConnectionInfo), "ACC"),
         (typeof(TopicConfigDeleted), "SAD1"),
         (typeof(QueueLogKeyedSnapshot), "SAQ1"),
+        (typeof(TopicPurgeStarted), "SAP1"), (typeof(ConsumerOffsetsDeleted), "SAO1"), (typeof(QueueLogSizedSnapshot), "SAQ2"),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

@@ -64,6 +64,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "STO1", "STD1", "STW1", // the timer wheel (issue 19)
         "AGU", "AGD", "AGG", "AGR", "AGL", "AGS", "SGC1", "SGD1", "SGS1", // subscription groups (issue 20)
         "PPM", "PPR", "PAK", "PAR", "PCI", "PCR", "PFD", "PFR", "PSD1", "PSA1", "PSC1", "PSS1", // POP consumption (issue 20)
+        "SAP1", "SAO1", "SAQ2", // deleteTopic purge, retention.bytes (issue 19)
     };
 
     [Fact]

@@ -47,6 +47,7 @@ public sealed class ConsumerOffsetLog : CompactingPersistentActor
             PublishOffsets();
         });
         Recover<ConsumerOffsetsCommitted>(Apply);
+        Recover<ConsumerOffsetsDeleted>(_ => Clear());
 
         Command<CommitConsumerOffsets>(m =>
         {
@@ -79,7 +80,34 @@ public sealed class ConsumerOffsetLog : CompactingPersistentActor
         });
         Command<GetConsumerOffsets>(_ => Sender.Tell(new ConsumerOffsets(_group, _topic, new Dictionary<int, long>(_offsets),
             _offsets.Count == 0 ? -1 : _lastCommitTimestamp, ResponseCode.Success, null)));
+        Command<Topics.PurgeConsumerOffsets>(OnPurge);
         Command<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
+    }
+
+    /// <summary>deleteTopic: the offsets go in one durable event; an empty snapshot then lets compaction drop the older events.</summary>
+    private void OnPurge(Topics.PurgeConsumerOffsets m)
+    {
+        var removed = _offsets.Count;
+        if (removed == 0)
+        {
+            Sender.Tell(new Topics.ConsumerOffsetsPurged(_group, _topic, 0));
+            return;
+        }
+        var replyTo = Sender;
+        Persist(new ConsumerOffsetsDeleted(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), _ =>
+        {
+            Clear();
+            replyTo.Tell(new Topics.ConsumerOffsetsPurged(_group, _topic, removed));
+            _eventsSinceSnapshot = 0;
+            SaveSnapshot(new ConsumerOffsetsSnapshot(new Dictionary<int, long>(), 0));
+        });
+    }
+
+    private void Clear()
+    {
+        _offsets.Clear();
+        _lastCommitTimestamp = 0;
+        PublishOffsets();
     }
 
     private void Apply(ConsumerOffsetsCommitted e)

@@ -48,6 +48,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
     private readonly ReadAheadCache _ahead;
     private readonly Action<MessagesAppended> _onPersisted;
     private readonly QueueRetention _retention;
+    private readonly QueueBytes _bytes = new();
 
     private long _nextOffset;       // next offset to assign
     private long _committedOffset;  // offsets below this are durable and readable (RocketMQ's maxOffset)
@@ -76,7 +77,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         _held = new HeldPulls(settings.MaxHeldPulls, settings.MaxSuspend, topic, brokerName, queueId);
         _ahead = new ReadAheadCache(settings.ReadAhead, settings.MaxHeldPulls);
         _onPersisted = OnPersisted;
-        _retention = new QueueRetention(topic, queueId, settings.DeleteBatchEvents, _index, _tail, _keys, _ahead);
+        _retention = new QueueRetention(topic, queueId, settings.DeleteBatchEvents, _index, _tail, _keys, _ahead, _bytes);
         _stats = BrokerStatsExtension.For(Context.System);
         _topicStats = _stats.Topic(topic);
         _queueStats = _stats.Queue(topic, queueId);
@@ -92,31 +93,25 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
     {
         switch (message)
         {
-            case SnapshotOffer { Snapshot: QueueLogSnapshot s } offer:
-                Restore(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, offer.Metadata.SequenceNr);
-                break;
-            case SnapshotOffer { Snapshot: QueueLogKeyedSnapshot s } offer:
-                Restore(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, offer.Metadata.SequenceNr);
-                _keys.Restore(s.Keys);
+            case SnapshotOffer offer when QueueSnapshot.Read(offer.Snapshot) is { } s:
+                _nextOffset = _committedOffset = s.NextOffset;
+                _minOffset = s.MinOffset;
+                _lastStoreTimestamp = s.LastStoreTimestamp;
+                _index.Restore(s.Index, s.IndexStride, offer.Metadata.SequenceNr);
+                if (s.Keys != null) _keys.Restore(s.Keys);
+                _bytes.Restore(s.StoredBytes, s.NextOffset);
                 break;
             case MessagesAppended e:
                 Apply(e, LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 _nextOffset = _committedOffset;
+                _bytes.Recovered(_minOffset, _committedOffset);
                 BrokerStats.Publish(_queueStats, _minOffset, _committedOffset, _lastStoreTimestamp);
                 if (_committedOffset > 0)
                     _log.Debug("Queue {0} recovered: offsets {1}..{2}, {3} journal events", PersistenceId, _minOffset, _committedOffset, LastSequenceNr);
                 break;
         }
-    }
-
-    private void Restore(long nextOffset, long minOffset, long lastStoreTimestamp, int stride, IReadOnlyList<QueueIndexEntry> index, long seqNr)
-    {
-        _nextOffset = _committedOffset = nextOffset;
-        _minOffset = minOffset;
-        _lastStoreTimestamp = lastStoreTimestamp;
-        _index.Restore(index, stride, seqNr);
     }
 
     private void Apply(MessagesAppended e, long seqNr)
@@ -130,6 +125,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
             if (m.Keys != null) _keys.Add(m.Keys, e.BaseOffset + i);
         }
         _committedOffset = e.BaseOffset + msgs.Count;
+        _bytes.Appended(e);
         _lastStoreTimestamp = e.StoreTimestamp;
         BrokerStats.Stored(_queueStats, e.BaseOffset, e.StoreTimestamp);
     }
@@ -244,8 +240,8 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
     {
         _eventsSinceSnapshot = 0;
         _messagesSinceSnapshot = 0;
-        SaveSnapshot(new QueueLogKeyedSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray(),
-            _keys.ToEntries()));
+        SaveSnapshot(new QueueLogSizedSnapshot(_committedOffset, _minOffset, _lastStoreTimestamp, _index.Stride, _index.Entries.ToArray(),
+            _keys.ToEntries(), _bytes.Stored));
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

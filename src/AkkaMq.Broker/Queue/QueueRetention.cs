@@ -9,6 +9,7 @@ namespace AkkaMq.Broker.Queue;
 /// forget what lies below it, and pulls below it are refused from then on. The queue log then saves
 /// a snapshot holding the new min, and only once it is saved are the journal events deleted, so a
 /// restart at any point recovers with the new min. The requester is answered once the rows are gone.
+/// A request with a byte limit (retention.bytes) cuts at whichever of the two rules reaches further.
 /// </summary>
 public sealed class QueueRetention
 {
@@ -19,6 +20,7 @@ public sealed class QueueRetention
     private readonly MessageTail _tail;
     private readonly MessageKeyIndex _keys;
     private readonly ReadAheadCache _ahead;
+    private readonly QueueBytes _bytes;
     private IActorRef? _requester;
     private RetentionCut _cut;
     private long _deletedMessages;
@@ -26,8 +28,9 @@ public sealed class QueueRetention
     private long _journalDeletedTo;
 
     public QueueRetention(string topic, int queueId, int batchEvents, SparseOffsetIndex index, MessageTail tail, MessageKeyIndex keys,
-        ReadAheadCache ahead)
+        ReadAheadCache ahead, QueueBytes bytes)
     {
+        _bytes = bytes;
         _topic = topic;
         _queueId = queueId;
         _batchEvents = batchEvents;
@@ -48,6 +51,10 @@ public sealed class QueueRetention
     {
         var cut = InStep ? null : RetentionPolicy.Plan(_index.Entries, minOffset, committedOffset, lastStoreTimestamp, lastSeqNr,
             _journalDeletedTo, m.CutoffTimestamp, _batchEvents);
+        if (!InStep && m.RetentionBytes is { } limit
+            && RetentionPolicy.PlanBytes(_index.Entries, minOffset, committedOffset, lastSeqNr, _bytes.Stored, limit, _batchEvents) is { } bySize
+            && (cut == null || bySize.ToSeqNr > cut.Value.ToSeqNr))
+            cut = bySize;
         if (cut is not { } c)
         {
             requester.Tell(Reply(0, false, InStep ? "a retention step of this queue is under way" : null, minOffset, committedOffset, lastStoreTimestamp));
@@ -59,6 +66,7 @@ public sealed class QueueRetention
             _tail.DropBefore(c.NewMinOffset);
             _keys.DropBefore(c.NewMinOffset);
             _ahead.DropBefore(c.NewMinOffset);
+            _bytes.Dropped(minOffset, c.NewMinOffset, committedOffset);
         }
         _requester = requester;
         _cut = c;

@@ -14,7 +14,9 @@ namespace AkkaMq.Broker.Retention;
 /// deletes one batch per request, so a long backlog goes in steps and the queue keeps serving sends
 /// between them. Over diskMaxUsedSpaceRatio every tick runs a pass at any hour that deletes the
 /// oldest messages across queues before their time (<see cref="RetentionPolicy.PressureCutoff"/>).
-/// <see cref="CleanExpired"/> starts a pass with a given cutoff at any hour. Only the
+/// <see cref="CleanExpired"/> starts a pass with a given cutoff at any hour. A topic's retention.bytes
+/// (per queue) is enforced in every pass, and outside deleteWhen's hours a tick still runs a pass over
+/// the topics that have one, as a size limit is about space, not the hour. Only the
 /// node serving the group (its lowest live brokerId) cleans, as its queue logs live there.
 /// </summary>
 public sealed class RetentionCleaner : ReceiveActor, IWithTimers
@@ -28,8 +30,11 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
 
     private sealed record StepTimeout(long Step);
 
-    private sealed class Pass(long cutoff, IActorRef? requester, long? now = null)
+    private sealed class Pass(long cutoff, IActorRef? requester, long? now = null, bool bytesOnly = false)
     {
+        /// <summary>Only topics with retention.bytes are visited (a tick outside deleteWhen's hours).</summary>
+        public readonly bool BytesOnly = bytesOnly;
+        public readonly List<long?> Bytes = new();
         public readonly long Cutoff = cutoff;
         public readonly IActorRef? Requester = requester;
         /// <summary>Set for a pass by time: a topic's retention.time then replaces fileReservedTime.</summary>
@@ -49,6 +54,9 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(string, int), long> _nextExpiry = new();
+    // Queues last found within their retention.bytes, with their max offset and the limit then.
+    private readonly Dictionary<(string, int), (long MaxOffset, long Limit)> _withinLimit = new();
+    private readonly Stats.BrokerStats _stats = Stats.BrokerStatsExtension.For(Context.System);
     private readonly Queue<(long Cutoff, IActorRef Requester)> _waiting = new();
     private Pass? _pass;
     private long _step;
@@ -104,7 +112,11 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
             Start(cutoff, null);
             return;
         }
-        if (!_settings.DeleteWhen.Matches(_clock.GetLocalNow().Hour)) return;
+        if (!_settings.DeleteWhen.Matches(_clock.GetLocalNow().Hour))
+        {
+            Start(0, null, bytesOnly: true);
+            return;
+        }
         // With fileReservedTime off only topics with their own retention.time have a cutoff.
         var utcNow = _clock.GetUtcNow();
         Start(_settings.FileReservedTime is { } reserved ? (utcNow - reserved).ToUnixTimeMilliseconds() : 0, null, utcNow.ToUnixTimeMilliseconds());
@@ -119,14 +131,15 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         }
     }
 
-    private void Start(long cutoff, IActorRef? requester, long? now = null)
+    private void Start(long cutoff, IActorRef? requester, long? now = null, bool bytesOnly = false)
     {
         if (!ServesGroup())
         {
+            if (bytesOnly) return;
             requester?.Tell(new CleanPassFinished(cutoff, 0, 0, $"this node does not serve broker group {_brokerName}: its serving node cleans"));
             return;
         }
-        _pass = new Pass(cutoff, requester, now);
+        _pass = new Pass(cutoff, requester, now, bytesOnly);
         _region.Tell(new GetTopicConfigs(_brokerName));
         Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
     }
@@ -137,16 +150,23 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         var known = new HashSet<(string, int)>();
         foreach (var t in m.Configs)
         {
+            if (_pass.BytesOnly && t.RetentionBytes == null)
+            {
+                for (var q = 0; q < Math.Max(t.ReadQueueNums, t.WriteQueueNums); q++) known.Add((t.TopicName, q));
+                continue;
+            }
             var cutoff = _pass.Now is { } now && t.RetentionTime is { } own ? now - (long)own.TotalMilliseconds : _pass.Cutoff;
             for (var q = 0; q < Math.Max(t.ReadQueueNums, t.WriteQueueNums); q++)
             {
                 _pass.Queues.Add((t.TopicName, q));
                 _pass.Cutoffs.Add(cutoff);
+                _pass.Bytes.Add(t.RetentionBytes);
                 known.Add((t.TopicName, q));
             }
         }
         // Deleted topics leave the table: forget their queues.
         foreach (var key in _nextExpiry.Keys.Where(k => !known.Contains(k)).ToList()) _nextExpiry.Remove(key);
+        foreach (var key in _withinLimit.Keys.Where(k => !known.Contains(k)).ToList()) _withinLimit.Remove(key);
         AskNext();
     }
 
@@ -169,28 +189,35 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
             var q = pass.Queues[pass.Next];
             // A queue that holds nothing stored before the cutoff is not woken (it may be passivated).
             var cutoff = pass.Cutoffs[pass.Next];
-            if (_nextExpiry.TryGetValue(q, out var next) && cutoff <= next)
+            if (_nextExpiry.TryGetValue(q, out var next) && cutoff <= next && WithinLimit(q, pass.Bytes[pass.Next]))
             {
                 pass.Next++;
                 continue;
             }
             pass.Asked++;
-            _region.Tell(new CleanExpiredMessages(_brokerName, q.Topic, q.QueueId, cutoff));
+            _region.Tell(new CleanExpiredMessages(_brokerName, q.Topic, q.QueueId, cutoff, pass.Bytes[pass.Next]));
             Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
             return;
         }
         Finish();
     }
 
+    /// <summary>No size limit, or the queue was found within it and has taken no message since (the limit unchanged).</summary>
+    private bool WithinLimit((string Topic, int QueueId) q, long? limit) =>
+        limit is not { } l || (_withinLimit.TryGetValue(q, out var w) && w.Limit == l && w.MaxOffset == _stats.Queue(q.Topic, q.QueueId).MaxOffsetValue);
+
     private void OnCleaned(ExpiredMessagesCleaned r)
     {
         if (_pass == null || _pass.Next >= _pass.Queues.Count || Current() != (r.Topic, r.QueueId)) return;
         _pass.Deleted += r.DeletedMessages;
         _nextExpiry[(r.Topic, r.QueueId)] = r.NextExpiry;
+        if (_pass.Bytes[_pass.Next] is { } limit && r.Error == null && !r.More)
+            _withinLimit[(r.Topic, r.QueueId)] = (_stats.Queue(r.Topic, r.QueueId).MaxOffsetValue, limit);
+        else _withinLimit.Remove((r.Topic, r.QueueId));
         if (r.Error != null) _log.Warning("Retention of queue {0}:{1} of {2}: {3}", r.Topic, r.QueueId, _brokerName, r.Error);
         if (r.More && r.Error == null)
         {
-            _region.Tell(new CleanExpiredMessages(_brokerName, r.Topic, r.QueueId, _pass.Cutoffs[_pass.Next]));
+            _region.Tell(new CleanExpiredMessages(_brokerName, r.Topic, r.QueueId, _pass.Cutoffs[_pass.Next], _pass.Bytes[_pass.Next]));
             Timers.StartSingleTimer("step", new StepTimeout(++_step), StepTimeoutAfter);
             return;
         }
@@ -203,7 +230,9 @@ public sealed class RetentionCleaner : ReceiveActor, IWithTimers
         var pass = _pass!;
         _pass = null;
         Timers.Cancel("step");
-        if (pass.Deleted > 0)
+        if (pass.Deleted > 0 && pass.BytesOnly)
+            _log.Info("Retention deleted {0} messages from {1} queues of {2} over their topic's retention.bytes", pass.Deleted, pass.Asked, _brokerName);
+        else if (pass.Deleted > 0)
             _log.Info("Retention deleted {0} messages stored before {1} from {2} queues of {3}", pass.Deleted,
                 DateTimeOffset.FromUnixTimeMilliseconds(pass.Cutoff).ToString("u"), pass.Asked, _brokerName);
         pass.Requester?.Tell(new CleanPassFinished(pass.Cutoff, pass.Asked, pass.Deleted, null));

@@ -19,10 +19,12 @@ public sealed record CleanPassFinished(long CutoffTimestamp, int Queues, long De
 
 /// <summary>
 /// To one queue log, through the broker region: delete one batch of the messages stored before
-/// CutoffTimestamp. Answered with <see cref="ExpiredMessagesCleaned"/> once the batch's journal
-/// rows are deleted.
+/// CutoffTimestamp, or of the oldest ones while the queue stores more than RetentionBytes (the
+/// topic's retention.bytes, null for none). Answered with <see cref="ExpiredMessagesCleaned"/> once
+/// the batch's journal rows are deleted.
 /// </summary>
-public sealed record CleanExpiredMessages(string BrokerName, string Topic, int QueueId, long CutoffTimestamp) : INoSerializationVerificationNeeded
+public sealed record CleanExpiredMessages(string BrokerName, string Topic, int QueueId, long CutoffTimestamp, long? RetentionBytes = null)
+    : INoSerializationVerificationNeeded
 {
     public string EntityId => EntityIds.Queue(BrokerName, Topic, QueueId);
 }

@@ -48,6 +48,35 @@ public static class RetentionPolicy
         return index.Count > 0 && first - 1 > journalDeletedTo ? new RetentionCut(first - 1, minOffset, false) : null;
     }
 
+    /// <summary>
+    /// retention.bytes (Kafka's per-partition limit): the step deleting a queue's oldest messages until
+    /// the rest is within limitBytes, at the queue's average message size. The cut is the first index
+    /// entry at or past the messages that must go, so up to one index stride more may go; when no entry
+    /// is that far, the last entry, and the queue stays over the limit by less than a stride until a later
+    /// entry exists. A step deletes at most maxBatchEvents events unless the first cut alone is longer (then More).
+    /// </summary>
+    public static RetentionCut? PlanBytes(IReadOnlyList<QueueIndexEntry> index, long minOffset, long committedOffset, long lastSeqNr,
+        long storedBytes, long limitBytes, int maxBatchEvents)
+    {
+        var count = committedOffset - minOffset;
+        if (count <= 0 || storedBytes <= limitBytes || limitBytes < 0) return null;
+        var average = (double)storedBytes / count;
+        var target = minOffset + Math.Min(count, (long)Math.Ceiling((storedBytes - limitBytes) / average));
+        var first = index.Count > 0 ? index[0].SeqNr : lastSeqNr;
+        var all = target >= committedOffset;
+        if (all && (lastSeqNr - first + 1 <= maxBatchEvents || index.Count < 2)) return new RetentionCut(lastSeqNr, committedOffset, false);
+        if (index.Count < 2) return null;
+        // The furthest entry a step may reach (always at least the second).
+        var reach = 1;
+        while (reach + 1 < index.Count && index[reach + 1].SeqNr - first <= maxBatchEvents) reach++;
+        if (all) return new RetentionCut(index[reach].SeqNr - 1, index[reach].Offset, true);
+        var k = 1;
+        while (k < index.Count - 1 && index[k].Offset < target) k++; // no entry reaches the target: the last one
+        return k > reach
+            ? new RetentionCut(index[reach].SeqNr - 1, index[reach].Offset, true)
+            : new RetentionCut(index[k].SeqNr - 1, index[k].Offset, false);
+    }
+
     /// <summary>Every event before index entry k was stored before the cutoff.</summary>
     private static bool ExpiredBefore(IReadOnlyList<QueueIndexEntry> index, int k, long cutoff) =>
         index[k].StoreTimestamp < cutoff || (index[k - 1].SeqNr == index[k].SeqNr - 1 && index[k - 1].StoreTimestamp < cutoff);

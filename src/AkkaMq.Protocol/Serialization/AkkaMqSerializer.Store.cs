@@ -25,6 +25,10 @@ public sealed partial class AkkaMqSerializer
     private const string TimerBucketsOpenedManifest = "STO1";
     private const string TimerBucketsDeliveredManifest = "STD1";
     private const string TimerWheelSnapshotManifest = "STW1";
+    private const string TopicPurgeStartedManifest = "SAP1";
+    private const string ConsumerOffsetsDeletedManifest = "SAO1";
+    // QueueLogKeyedSnapshot's version 2: it adds the queue's stored bytes.
+    private const string QueueLogSizedSnapshotManifest = "SAQ2";
 
     private static string? StoreManifest(object o) => o switch
     {
@@ -42,6 +46,9 @@ public sealed partial class AkkaMqSerializer
         TimerBucketsOpened => TimerBucketsOpenedManifest,
         TimerBucketsDelivered => TimerBucketsDeliveredManifest,
         TimerWheelSnapshot => TimerWheelSnapshotManifest,
+        TopicPurgeStarted => TopicPurgeStartedManifest,
+        ConsumerOffsetsDeleted => ConsumerOffsetsDeletedManifest,
+        QueueLogSizedSnapshot => QueueLogSizedSnapshotManifest,
         _ => null,
     };
 
@@ -63,6 +70,9 @@ public sealed partial class AkkaMqSerializer
             case TimerBucketsOpened m: WriteTimerWheel(w, m.NextId, m.LastSeqNr, m.Buckets); return true;
             case TimerBucketsDelivered m: w.WriteLongs(m.Buckets); return true;
             case TimerWheelSnapshot m: WriteTimerWheel(w, m.NextId, m.LastSeqNr, m.Pending); return true;
+            case TopicPurgeStarted m: WriteTopicConfig(w, m.Config, withAttributes: true); return true;
+            case ConsumerOffsetsDeleted m: w.WriteVarLong(m.Timestamp); return true;
+            case QueueLogSizedSnapshot m: Write(w, m); return true;
             default: return false;
         }
     }
@@ -85,6 +95,9 @@ public sealed partial class AkkaMqSerializer
         TimerBucketsOpenedManifest => ReadTimerWheel(ref r, (id, seq, b) => new TimerBucketsOpened(id, seq, b)),
         TimerBucketsDeliveredManifest => new TimerBucketsDelivered(r.ReadLongs()),
         TimerWheelSnapshotManifest => ReadTimerWheel(ref r, (id, seq, b) => new TimerWheelSnapshot(id, seq, b)),
+        TopicPurgeStartedManifest => new TopicPurgeStarted(ReadTopicConfig(ref r, withAttributes: true)),
+        ConsumerOffsetsDeletedManifest => new ConsumerOffsetsDeleted(r.ReadVarLong()),
+        QueueLogSizedSnapshotManifest => ReadQueueLogSizedSnapshot(ref r),
         _ => null,
     };
 
@@ -170,6 +183,18 @@ public sealed partial class AkkaMqSerializer
         var keys = new KeyIndexEntry[n];
         for (var i = 0; i < n; i++) keys[i] = new KeyIndexEntry(r.ReadRequiredString(), r.ReadLongs());
         return new QueueLogKeyedSnapshot(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, keys);
+    }
+
+    private static void Write(WireWriter w, QueueLogSizedSnapshot m)
+    {
+        Write(w, new QueueLogKeyedSnapshot(m.NextOffset, m.MinOffset, m.LastStoreTimestamp, m.IndexStride, m.Index, m.Keys));
+        w.WriteVarLong(m.StoredBytes);
+    }
+
+    private static QueueLogSizedSnapshot ReadQueueLogSizedSnapshot(ref WireReader r)
+    {
+        var s = ReadQueueLogKeyedSnapshot(ref r);
+        return new QueueLogSizedSnapshot(s.NextOffset, s.MinOffset, s.LastStoreTimestamp, s.IndexStride, s.Index, s.Keys, r.ReadVarLong());
     }
 
     private static void Write(WireWriter w, ConsumerOffsetsCommitted m)
