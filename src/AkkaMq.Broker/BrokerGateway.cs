@@ -152,6 +152,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null));
         Receive<GetConsumerList>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
         Receive<GetConsumerConnection>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
+        Receive<InvokeBrokerToResetOffset>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);

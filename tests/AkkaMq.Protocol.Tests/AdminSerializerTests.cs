@@ -41,6 +41,11 @@ internal static class AdminSamples
             new[] { new QueueIndexEntry(0, 1, 1_700_000_000_000), new QueueIndexEntry(640, 65, 1_700_000_000_050) },
             new[] { new KeyIndexEntry("k1", new long[] { 1, 2 }), new KeyIndexEntry(Samples.Unicode, new long[] { 999 }) }),
         ["QueueLogKeyedSnapshot-empty"] = () => new QueueLogKeyedSnapshot(0, 0, -1, 1, Array.Empty<QueueIndexEntry>(), Array.Empty<KeyIndexEntry>()),
+        // Offset resets reaching running consumers
+        ["InvokeBrokerToResetOffset"] = () => new InvokeBrokerToResetOffset("broker-a", "group-1", "TopicTest", new Dictionary<int, long> { [0] = 0, [3] = long.MaxValue }),
+        ["ResetOffsetReply"] = () => new ResetOffsetReply("broker-a", "group-1", "TopicTest", new[] { "10.0.0.1@4711#1", Samples.Unicode }, ResponseCode.Success, null),
+        ["ResetOffsetReply-error"] = () => new ResetOffsetReply("b", "g", "t", Array.Empty<string>(), ResponseCode.ConsumerGroupIllegal, "bad group"),
+        ["ResetConsumerClientOffset"] = () => new ResetConsumerClientOffset("broker-a", "group-1", Samples.Unicode, new Dictionary<int, long> { [1] = 17 }),
     };
 
     public static readonly (Type Type, string Manifest)[] PinnedManifests =
@@ -51,6 +56,7 @@ internal static class AdminSamples
         (typeof(QueryMessageKey), "AQK"), (typeof(MessageKeyOffsets), "AKO"), (typeof(GetConsumerConnection), "AGC"), (typeof(ConsumerConnectionInfo), "ACC"),
         (typeof(TopicConfigDeleted), "SAD1"),
         (typeof(QueueLogKeyedSnapshot), "SAQ1"),
+        (typeof(InvokeBrokerToResetOffset), "CRO"), (typeof(ResetOffsetReply), "CRR"), (typeof(ResetConsumerClientOffset), "CRC"),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
