@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AkkaMq.Broker.Consumer;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 
 namespace AkkaMq.Broker.Tests;

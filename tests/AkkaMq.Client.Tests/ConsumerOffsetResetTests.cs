@@ -1,5 +1,6 @@
 using AkkaMq.Client.Consumer;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 using static AkkaMq.Client.Tests.ConsumerTestData;
 

@@ -1,5 +1,5 @@
 using AkkaMq.Protocol;
-using AkkaMq.Protocol.Consumer;
+using AkkaMq.Protocol.Admin;
 
 namespace AkkaMq.Client.Consumer;
 

@@ -1,4 +1,5 @@
 using Akka.Event;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 
 namespace AkkaMq.Client.Consumer;

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaMq.Client.Consumer.Rebalance;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;

@@ -17,9 +17,6 @@ public sealed partial class AkkaMqSerializer
     private const string UnlockBatchMQManifest = "CUL";
     private const string ConsumerSendMsgBackManifest = "CSB";
     private const string ScheduleMessagesManifest = "CSM";
-    private const string InvokeBrokerToResetOffsetManifest = "CRO";
-    private const string ResetOffsetReplyManifest = "CRR";
-    private const string ResetConsumerClientOffsetManifest = "CRC";
 
     private static string? ConsumerManifest(object o) => o switch
     {
@@ -34,9 +31,6 @@ public sealed partial class AkkaMqSerializer
         UnlockBatchMQ => UnlockBatchMQManifest,
         ConsumerSendMsgBack => ConsumerSendMsgBackManifest,
         ScheduleMessages => ScheduleMessagesManifest,
-        InvokeBrokerToResetOffset => InvokeBrokerToResetOffsetManifest,
-        ResetOffsetReply => ResetOffsetReplyManifest,
-        ResetConsumerClientOffset => ResetConsumerClientOffsetManifest,
         _ => null,
     };
 
@@ -55,9 +49,6 @@ public sealed partial class AkkaMqSerializer
             case UnlockBatchMQ m: WriteLockBatch(w, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues); return true;
             case ConsumerSendMsgBack m: Write(w, m); return true;
             case ScheduleMessages m: Write(w, m); return true;
-            case InvokeBrokerToResetOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;
-            case ResetOffsetReply m: Write(w, m); return true;
-            case ResetConsumerClientOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;
             default: return false;
         }
     }
@@ -75,28 +66,8 @@ public sealed partial class AkkaMqSerializer
         UnlockBatchMQManifest => new UnlockBatchMQ(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), ReadQueues(ref r)),
         ConsumerSendMsgBackManifest => ReadConsumerSendMsgBack(ref r),
         ScheduleMessagesManifest => ReadScheduleMessages(ref r),
-        InvokeBrokerToResetOffsetManifest => new InvokeBrokerToResetOffset(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), ReadOffsets(ref r)),
-        ResetOffsetReplyManifest => new ResetOffsetReply(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), r.ReadStrings(),
-            ReadCode(ref r), r.ReadString()),
-        ResetConsumerClientOffsetManifest => new ResetConsumerClientOffset(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), ReadOffsets(ref r)),
         _ => null,
     };
-
-    // InvokeBrokerToResetOffset and ResetConsumerClientOffset share their layout: broker name, group, topic, offsets.
-    private static void WriteReset(WireWriter w, string brokerName, string group, string topic, IReadOnlyDictionary<int, long> offsets)
-    {
-        WriteGroup(w, brokerName, group);
-        w.WriteString(topic);
-        WriteOffsets(w, offsets);
-    }
-
-    private static void Write(WireWriter w, ResetOffsetReply m)
-    {
-        WriteGroup(w, m.BrokerName, m.ConsumerGroup);
-        w.WriteString(m.Topic);
-        w.WriteStrings(m.ClientIds);
-        WriteStatus(w, m.Code, m.Error);
-    }
 
     // GetConsumerList, ConsumerIdsChanged, and the admin GetConsumerConnection: broker name, consumer group.
     private static void WriteGroup(WireWriter w, string brokerName, string group)
