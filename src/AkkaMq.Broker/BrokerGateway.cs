@@ -156,6 +156,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null));
         Receive<GetConsumerList>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
         Receive<GetConsumerConnection>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
+        Receive<InvokeBrokerToResetOffset>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, null, null));
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AkkaMq.Broker.Consumer;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 
 namespace AkkaMq.Broker.Tests;
@@ -57,6 +58,37 @@ public sealed class ConsumerGroupManagerTests : BrokerTestBase
         a.ExpectMsg<ConsumerIdsChanged>(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { "z-client" }, Members());
         Assert.Empty(Members("other-group"));
+    }
+
+    [Fact]
+    public void An_offset_reset_is_passed_on_to_the_clustering_members_subscribed_to_the_topic_and_the_reply_names_them()
+    {
+        var subscribed = CreateTestProbe();
+        var otherTopic = CreateTestProbe();
+        var broadcasting = CreateTestProbe();
+        Heartbeat(subscribed, "c-sub", "reset-cg");
+        Gateway.Tell(new ConsumerHeartbeat(BrokerName, "reset-cg", "c-other", MessageModel.Clustering, new[] { new SubscriptionData("U", "*") }), otherTopic.Ref);
+        Gateway.Tell(new ConsumerHeartbeat(BrokerName, "reset-cg", "c-bcast", MessageModel.Broadcasting, Subs), broadcasting.Ref);
+        Assert.Equal(3, Members("reset-cg").Count);
+        var offsets = new Dictionary<int, long> { [0] = 5, [1] = 0 };
+
+        Gateway.Tell(new InvokeBrokerToResetOffset(BrokerName, "reset-cg", "T", offsets), TestActor);
+
+        var reply = ExpectMsg<ResetOffsetReply>(TimeSpan.FromSeconds(10));
+        Assert.Equal(ResponseCode.Success, reply.Code);
+        Assert.Equal(new[] { "c-sub" }, reply.ClientIds);
+        var notice = subscribed.FishForMessage<ResetConsumerClientOffset>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(("reset-cg", "T", 5L), (notice.ConsumerGroup, notice.Topic, notice.Offsets[0]));
+        foreach (var probe in new[] { otherTopic, broadcasting })
+            Assert.DoesNotContain(probe.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m), m => m is ResetConsumerClientOffset);
+
+        // No member: nobody is told; a bad group is refused naming it.
+        Gateway.Tell(new InvokeBrokerToResetOffset(BrokerName, "idle-cg", "T", offsets), TestActor);
+        Assert.Empty(ExpectMsg<ResetOffsetReply>(TimeSpan.FromSeconds(10)).ClientIds);
+        Gateway.Tell(new InvokeBrokerToResetOffset(BrokerName, "bad group!", "T", offsets), TestActor);
+        var bad = ExpectMsg<ResetOffsetReply>();
+        Assert.Equal(ResponseCode.ConsumerGroupIllegal, bad.Code);
+        Assert.Contains("'bad group!'", bad.Error);
     }
 
     [Fact]

@@ -141,9 +141,20 @@ public sealed class AdminCommandTests : IClassFixture<NodeFixture>
         for (var i = 0; i < 3; i++) await Ok("sendMessage", "-t", "GroupTopic", "-p", $"m{i}", "-b", "broker-a", "-i", "0");
         CliAssert.OneLineError(await _node.Cli("consumerProgress", "-g", "billing"), "QUERY_NOT_FOUND", "billing");
 
+        // A group with no committed offset and no running consumer is unknown: nothing is reset.
+        CliAssert.OneLineError(await _node.Cli("skipAccumulatedMessage", "-g", "billing", "-t", "GroupTopic"), "QUERY_NOT_FOUND", "'billing'", "unknown");
+        var client = ActorSystem.Create("billing-client", AkkaMqTestNode.ClientConfigFor(_node.NamesrvAddr));
+        try
+        {
+            var pull = AkkaMqPullConsumer.Create(client, "billing");
+            await pull.UpdateConsumeOffsetAsync(new MessageQueue("GroupTopic", "broker-a", 1), 0);
+        }
+        finally { await client.Terminate(); }
+
         var skipped = await Ok("skipAccumulatedMessage", "-g", "billing", "-t", "GroupTopic");
         CliAssert.Row(skipped.Out, "broker-a", 0, -1, 3);
-        CliAssert.Row(skipped.Out, "broker-a", 1, -1, 0);
+        CliAssert.Row(skipped.Out, "broker-a", 1, 0, 0);
+        Assert.Contains("Running consumers told: 0", skipped.Out);
         var progress = await Ok("consumerProgress", "-g", "billing");
         CliAssert.Row(progress.Out, "GroupTopic", "broker-a", 0, 3, 3, 0, DateTime.UtcNow.ToString("yyyy-MM-dd"));
         Assert.Contains("Diff Total: 0", progress.Out);

@@ -47,6 +47,11 @@ internal static class AdminSamples
         ["ConsumerOffsetsDeleted"] = () => new ConsumerOffsetsDeleted(1_700_000_000_000),
         ["QueueLogSizedSnapshot"] = () => new QueueLogSizedSnapshot(1000, 640, 1_700_000_000_000, 2,
             new[] { new QueueIndexEntry(640, 65, 1_700_000_000_050) }, new[] { new KeyIndexEntry("k1", new long[] { 641 }) }, long.MaxValue),
+        // Offset resets reaching running consumers
+        ["InvokeBrokerToResetOffset"] = () => new InvokeBrokerToResetOffset("broker-a", "group-1", "TopicTest", new Dictionary<int, long> { [0] = 0, [3] = long.MaxValue }),
+        ["ResetOffsetReply"] = () => new ResetOffsetReply("broker-a", "group-1", "TopicTest", new[] { "10.0.0.1@4711#1", Samples.Unicode }, ResponseCode.Success, null),
+        ["ResetOffsetReply-error"] = () => new ResetOffsetReply("b", "g", "t", Array.Empty<string>(), ResponseCode.ConsumerGroupIllegal, "bad group"),
+        ["ResetConsumerClientOffset"] = () => new ResetConsumerClientOffset("broker-a", "group-1", Samples.Unicode, new Dictionary<int, long> { [1] = 17 }),
     };
 
     public static readonly (Type Type, string Manifest)[] PinnedManifests =
@@ -58,6 +63,7 @@ internal static class AdminSamples
         (typeof(TopicConfigDeleted), "SAD1"),
         (typeof(QueueLogKeyedSnapshot), "SAQ1"),
         (typeof(TopicPurgeStarted), "SAP1"), (typeof(ConsumerOffsetsDeleted), "SAO1"), (typeof(QueueLogSizedSnapshot), "SAQ2"),
+        (typeof(InvokeBrokerToResetOffset), "ARO"), (typeof(ResetOffsetReply), "ARR"), (typeof(ResetConsumerClientOffset), "ARC"),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
@@ -110,6 +116,16 @@ public sealed class AdminSerializerTests : IClassFixture<SerializerFixture>
         Assert.Equal("SQS1", Ser.Manifest(old));
         var back = Assert.IsType<QueueLogSnapshot>(Ser.FromBinary(Ser.ToBinary(old), "SQS1"));
         Assert.Equal(5, back.NextOffset);
+    }
+
+    [Fact]
+    public void Offset_reset_bytes_are_pinned()
+    {
+        // Not in the 5a1ab64 fixture: these bytes freeze the layout (broker, group, topic, offsets; the reply's client ids and status).
+        var offsets = new Dictionary<int, long> { [1] = 300 };
+        Assert.Equal("0262026702740102D804", Convert.ToHexString(Ser.ToBinary(new InvokeBrokerToResetOffset("b", "g", "t", offsets))));
+        Assert.Equal("0262026702740102D804", Convert.ToHexString(Ser.ToBinary(new ResetConsumerClientOffset("b", "g", "t", offsets))));
+        Assert.Equal("0262026702740102630000", Convert.ToHexString(Ser.ToBinary(new ResetOffsetReply("b", "g", "t", new[] { "c" }, ResponseCode.Success, null))));
     }
 
     [Fact]

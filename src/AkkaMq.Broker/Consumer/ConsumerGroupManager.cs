@@ -82,6 +82,7 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         Receive<GetConsumerConnection>(_ => Sender.Tell(new ConsumerConnectionInfo(_brokerName, _group,
             _members.Select(kv => new ConsumerConnectionEntry(kv.Key, AddressOf(kv.Value.Ref), kv.Value.Model, kv.Value.Subscriptions,
                 kv.Value.LastHeartbeat)).ToList(), ResponseCode.Success, null)));
+        Receive<InvokeBrokerToResetOffset>(OnResetOffset);
         Receive<LockBatchMQ>(OnLock);
         Receive<UnlockBatchMQ>(m =>
         {
@@ -127,6 +128,24 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         member.Subscriptions = m.Subscriptions;
         Sender.Tell(new ConsumerHeartbeatReply(_brokerName, _group, m.ClientId, ResponseCode.Success, null));
         if (isNew) NotifyChanged();
+    }
+
+    /// <summary>
+    /// RocketMQ's Broker2Client.resetOffset: every live clustering member subscribed to the topic is told the new
+    /// offsets. Broadcasting members keep their own offsets in a local file, which a broker reset does not own.
+    /// </summary>
+    private void OnResetOffset(InvokeBrokerToResetOffset m)
+    {
+        var notice = new ResetConsumerClientOffset(m.BrokerName, _group, m.Topic, m.Offsets);
+        var told = new List<string>();
+        foreach (var (id, member) in _members)
+        {
+            if (member.Model != MessageModel.Clustering || !member.Subscriptions.Any(s => s.Topic == m.Topic)) continue;
+            member.Ref.Tell(notice);
+            told.Add(id);
+        }
+        _log.Info("Offset reset of group {0} on {1} topic {2} told to {3} running consumer(s)", _group, _brokerName, m.Topic, told.Count);
+        Sender.Tell(new ResetOffsetReply(_brokerName, _group, m.Topic, told, ResponseCode.Success, null));
     }
 
     /// <summary>host:port of a member's actor system (the client's Akka.Remote endpoint); null when it lives in this node.</summary>

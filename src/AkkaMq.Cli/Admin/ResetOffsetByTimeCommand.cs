@@ -39,5 +39,6 @@ public sealed class ResetOffsetByTimeCommand : AdminCommandBase
         var t = NewTable("BROKER NAME", "QID", "OLD OFFSET", "NEW OFFSET");
         foreach (var q in result.Queues) AddRow(t, q.BrokerName, q.QueueId, q.OldOffset, q.NewOffset);
         c.Write(t);
+        c.WriteLine($"Running consumers told: {result.NotifiedClients.Count}");
     }
 }

@@ -57,7 +57,11 @@ public sealed record ConsumerConnection(string ConsumerGroup, string ConsumeType
 
 public sealed record OffsetResetRow(string BrokerName, int QueueId, long OldOffset, long NewOffset);
 
-public sealed record OffsetReset(string ConsumerGroup, string Topic, IReadOnlyList<OffsetResetRow> Queues);
+/// <summary>NotifiedClients: the running consumers the brokers told to take the new offsets (RocketMQ's reset reaches them too).</summary>
+public sealed record OffsetReset(string ConsumerGroup, string Topic, IReadOnlyList<OffsetResetRow> Queues)
+{
+    public IReadOnlyList<string> NotifiedClients { get; init; } = Array.Empty<string>();
+}
 
 public sealed record MessageView(string MsgId, string Topic, string BrokerName, int QueueId, long QueueOffset, string? Tags, string? Keys,
     IReadOnlyDictionary<string, string> Properties, int BodyLength, string Body, string BodyEncoding, long BornTimestamp, long StoreTimestamp)

@@ -105,22 +105,34 @@ public sealed partial class AkkaMqAdmin
         return new ConsumerConnection(group, "CONSUME_PASSIVELY", models.Count == 1 ? models[0] : string.Join("/", models), rows, errors);
     }
 
-    /// <summary>resetOffsetByTime: commits, per queue, the first offset stored at or after timestamp (Unix ms).</summary>
+    /// <summary>
+    /// resetOffsetByTime: commits, per queue, the first offset stored at or after timestamp (Unix ms), and has the
+    /// brokers tell the group's running clustering consumers, which drop what they cached and consume from there.
+    /// </summary>
     public Task<OffsetReset> ResetOffsetByTimeAsync(string group, string topic, long timestamp, CancellationToken ct = default) =>
         ResetAsync(group, topic, q => QueueOffsetAsync(q, QueueOffsetKind.ByTimestamp, timestamp, ct), ct);
 
-    /// <summary>skipAccumulatedMessage: commits every queue's max offset, so the group skips its backlog.</summary>
+    /// <summary>skipAccumulatedMessage: commits every queue's max offset, so the group skips its backlog; running consumers are told as for resetOffsetByTime.</summary>
     public Task<OffsetReset> SkipAccumulatedMessageAsync(string group, string topic, CancellationToken ct = default) =>
         ResetAsync(group, topic, q => QueueOffsetAsync(q, QueueOffsetKind.Max, 0, ct), ct);
 
+    /// <summary>
+    /// RocketMQ's resetOffset: every new offset is looked up before anything is written; a group that has no
+    /// committed offset on the topic and no running consumer is unknown and nothing changes. Then per broker
+    /// group: commit the offsets, and have its ConsumerGroupManager pass them on to the running consumers
+    /// (they would otherwise commit their own position over them).
+    /// </summary>
     private async Task<OffsetReset> ResetAsync(string group, string topic, Func<MessageQueue, Task<QueueOffsetReply>> target, CancellationToken ct)
     {
         CheckGroup(group);
         var queues = await QueuesAsync(topic, ct);
         var rows = new List<OffsetResetRow>();
+        var plan = new List<(string Broker, Dictionary<int, long> Offsets)>();
+        var committed = false;
         foreach (var broker in queues.Select(q => q.BrokerName).Distinct())
         {
             var old = await GroupOffsetsAsync(group, topic, broker, ct);
+            committed |= old.Offsets.Count > 0;
             var next = new Dictionary<int, long>();
             foreach (var q in queues.Where(q => q.BrokerName == broker))
             {
@@ -128,9 +140,30 @@ public sealed partial class AkkaMqAdmin
                 next[q.QueueId] = offset;
                 rows.Add(new OffsetResetRow(broker, q.QueueId, old.Offsets.TryGetValue(q.QueueId, out var o) ? o : -1, offset));
             }
+            plan.Add((broker, next));
+        }
+        if (!committed && !await AnyConsumerRunningAsync(group, topic, plan.Select(p => p.Broker), ct))
+            throw new AkkaMqException(ResponseCode.QueryNotFound,
+                $"consumer group '{group}' is unknown on topic '{topic}': it has no committed offset there and no running consumer; nothing was reset");
+        var told = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (broker, next) in plan)
+        {
             var reply = await Context.AskBrokerAsync<CommitConsumerOffsetsReply>(topic, broker, new CommitConsumerOffsets(broker, group, topic, next), ct);
             if (reply.Code != ResponseCode.Success) throw new AkkaMqException(reply.Code, reply.Error ?? "offset commit failed");
+            var reset = await Context.AskBrokerAsync<ResetOffsetReply>(topic, broker, new InvokeBrokerToResetOffset(broker, group, topic, next), ct);
+            if (reset.Code != ResponseCode.Success) throw new AkkaMqException(reset.Code, reset.Error ?? "offset reset failed");
+            told.UnionWith(reset.ClientIds);
         }
-        return new OffsetReset(group, topic, rows);
+        return new OffsetReset(group, topic, rows) { NotifiedClients = told.ToList() };
+    }
+
+    private async Task<bool> AnyConsumerRunningAsync(string group, string topic, IEnumerable<string> brokers, CancellationToken ct)
+    {
+        foreach (var broker in brokers)
+        {
+            var info = await Context.AskBrokerAsync<ConsumerConnectionInfo>(topic, broker, new GetConsumerConnection(broker, group), ct);
+            if (info.Code == ResponseCode.Success && info.Connections.Count > 0) return true;
+        }
+        return false;
     }
 }

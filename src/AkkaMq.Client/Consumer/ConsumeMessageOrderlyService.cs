@@ -21,6 +21,15 @@ internal sealed class ConsumeMessageOrderlyService(IConsumeServiceHost host, IOf
     {
         var pq = request.Pq;
         pq.Consuming = false;
+        if (pq.ResetTo != null)
+        {
+            // An offset reset replaced the queue during the call: the result is void, the queue now in its place goes on.
+            pq = pq.Current;
+            pq.Consuming = false;
+            if (!pq.Dropped) TryConsume(pq);
+            else if (_clustering) host.CommitThenUnlock(pq);
+            return;
+        }
         if (pq.Dropped)
         {
             // Given up during the call: count it if it succeeded, then commit and free the lock for the next owner.

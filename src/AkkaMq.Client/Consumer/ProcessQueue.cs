@@ -31,6 +31,23 @@ internal sealed class ProcessQueue
     public long LockLastTime;
     public bool Consuming;
 
+    /// <summary>
+    /// Set when an offset reset replaced this queue (it is <see cref="Dropped"/> then): what it cached, and any
+    /// listener call still running on it, count for nothing, and none of it may move or commit an offset.
+    /// </summary>
+    public ProcessQueue? ResetTo { get; private set; }
+
+    /// <summary>The queue's live state: this one, or the last queue that offset resets put in its place.</summary>
+    public ProcessQueue Current
+    {
+        get
+        {
+            var pq = this;
+            while (pq.ResetTo != null) pq = pq.ResetTo;
+            return pq;
+        }
+    }
+
     public int CachedCount => _msgs.Count;
     public long CachedBytes { get; private set; }
 
@@ -87,6 +104,26 @@ internal sealed class ProcessQueue
 
     /// <summary>The answer belongs to the pull in flight (not a late one of an earlier pull) and the queue is still owned.</summary>
     public bool IsCurrentPull(long seq) => !Dropped && PullInFlight && PullSeq == seq;
+
+    /// <summary>
+    /// RocketMQ's reset: drops this queue and returns the one that replaces it, empty and pulling from
+    /// <paramref name="offset"/>. The broker lock stays, and an orderly listener call still running on this
+    /// queue keeps the new one waiting (<see cref="Consuming"/>) until it ends.
+    /// </summary>
+    public ProcessQueue ResetInto(long offset)
+    {
+        var next = new ProcessQueue(Mq, SubExpression)
+        {
+            NextOffset = offset,
+            OffsetRequested = true,
+            Locked = Locked,
+            LockLastTime = LockLastTime,
+            Consuming = Consuming,
+        };
+        Dropped = true;
+        ResetTo = next;
+        return next;
+    }
 
     /// <summary>Records a broker lock grant; returns whether the lock was held already.</summary>
     public bool MarkLocked(long now)

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaMq.Client.Consumer.Rebalance;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
@@ -19,7 +20,7 @@ namespace AkkaMq.Client.Consumer;
 /// persistConsumerOffsetInterval, on rebalance and on shutdown. Never a gap: an offset moves past
 /// a message only once the listener succeeded with it (or it went to the retry topic).
 /// </summary>
-internal sealed class PushConsumerActor : ReceiveActor, IWithTimers, IConsumeServiceHost
+internal sealed partial class PushConsumerActor : ReceiveActor, IWithTimers, IConsumeServiceHost
 {
     // ---- messages from the facade
     internal sealed record Shutdown : INoSerializationVerificationNeeded;
@@ -147,6 +148,7 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers, IConsumeSer
             (_offsetStore as RemoteBrokerOffsetStore)?.CommitRefused(m.Topic);
         });
         Receive<LockBatchMQReply>(OnLockReply);
+        Receive<ResetConsumerClientOffset>(OnResetOffset);
         Receive<Query>(_ => Sender.Tell(new Snapshot(_clientId,
             _pqs.Values.Where(p => !p.Dropped && p.NextOffset >= 0).Select(p => p.Mq).OrderBy(q => q, Comparer<MessageQueue>.Create(AllocateMessageQueueStrategies.Compare)).ToList(),
             _offsetStore.CloneOffsetTable(), _pqs.Values.Sum(p => p.CachedCount), _pullService.FlowControlTimes)));
@@ -349,27 +351,6 @@ internal sealed class PushConsumerActor : ReceiveActor, IWithTimers, IConsumeSer
         if (_pqs.Values.Any(p => !p.Locked && !p.Dropped))
             Timers.StartSingleTimer("lock-again", new Tick("lock"), TimeSpan.FromSeconds(1));
     }
-
-    // ------------------------------------------------------------ IConsumeServiceHost
-
-    bool IConsumeServiceHost.Stopping => _stopping;
-
-    void IConsumeServiceHost.Consuming(ConsumeRequest request, Task<bool> consumed) =>
-        consumed.PipeTo(Self, success: ok => new ConsumeDone(request, ok));
-
-    void IConsumeServiceHost.ConsumeLater(object key, ConsumeRequest request, TimeSpan delay) =>
-        Timers.StartSingleTimer(key, new ConsumeAgain(request), delay);
-
-    bool IConsumeServiceHost.SendMessageBack(ConsumeRequest request)
-    {
-        if (_broker.TrySendBack(request.Pq.Mq, request.Msgs, _settings.MaxReconsumeTimes) is not { } sent) return false;
-        sent.PipeTo(Self, success: failed => new SendBackDone(request, failed));
-        return true;
-    }
-
-    void IConsumeServiceHost.Lock(ProcessQueue pq) => _broker.Lock(new[] { pq });
-
-    void IConsumeServiceHost.CommitThenUnlock(ProcessQueue pq) => _broker.CommitThenUnlock(pq.Mq, pq.OffsetToCommit);
 
     // ------------------------------------------------------------ offsets and shutdown
 

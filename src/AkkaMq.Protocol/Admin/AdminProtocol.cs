@@ -98,6 +98,30 @@ public sealed record ConsumerConnectionEntry(string ClientId, string? Address, M
 public sealed record ConsumerConnectionInfo(string BrokerName, string ConsumerGroup, IReadOnlyList<ConsumerConnectionEntry> Connections,
     ResponseCode Code, string? Error) : IAkkaMqMessage;
 
+/// <summary>
+/// An admin's offset reset on one broker group (RocketMQ's INVOKE_BROKER_TO_RESET_OFFSET), sent after the new
+/// offsets are committed: the group's entity passes them on to every live clustering member subscribed to Topic.
+/// </summary>
+public sealed record InvokeBrokerToResetOffset(string BrokerName, string ConsumerGroup, string Topic, IReadOnlyDictionary<int, long> Offsets)
+    : IBrokerShardCommand, IBrokerRequest
+{
+    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
+        new ResetOffsetReply(BrokerName, ConsumerGroup, Topic, Array.Empty<string>(), code, error);
+
+    public string EntityId => ConsumerEntityIds.ConsumerGroup(BrokerName, ConsumerGroup);
+}
+
+/// <summary>The client ids the reset was told to (none when no consumer of the group runs there).</summary>
+public sealed record ResetOffsetReply(string BrokerName, string ConsumerGroup, string Topic, IReadOnlyList<string> ClientIds, ResponseCode Code,
+    string? Error) : IAkkaMqMessage;
+
+/// <summary>
+/// Broker to a running consumer (RocketMQ's RESET_CONSUMER_CLIENT_OFFSET): drop what is cached of these queues
+/// and consume them from these offsets, instead of committing its own position over them.
+/// </summary>
+public sealed record ResetConsumerClientOffset(string BrokerName, string ConsumerGroup, string Topic, IReadOnlyDictionary<int, long> Offsets)
+    : IAkkaMqMessage;
+
 public static class AdminNames
 {
     /// <summary>Consumer group of admin reads (queryMsgById and friends); its pulls are not counted as deliveries.</summary>

@@ -4,7 +4,7 @@ using AkkaMq.Protocol.Consumer;
 namespace AkkaMq.Protocol.Serialization;
 
 // Admin wire messages (manifests "A.."), mqadmin's view: topic lists and deletion, broker runtime info, consumer
-// offsets and connections, messages by key. The store formats added with them are in the Store file.
+// offsets, connections and offset resets, messages by key. The store formats added with them are in the Store file.
 public sealed partial class AkkaMqSerializer
 {
     private const string GetAllTopicListManifest = "ATL";
@@ -20,6 +20,9 @@ public sealed partial class AkkaMqSerializer
     private const string MessageKeyOffsetsManifest = "AKO";
     private const string GetConsumerConnectionManifest = "AGC";
     private const string ConsumerConnectionInfoManifest = "ACC";
+    private const string InvokeBrokerToResetOffsetManifest = "ARO";
+    private const string ResetOffsetReplyManifest = "ARR";
+    private const string ResetConsumerClientOffsetManifest = "ARC";
 
     private static string? AdminManifest(object o) => o switch
     {
@@ -36,6 +39,9 @@ public sealed partial class AkkaMqSerializer
         MessageKeyOffsets => MessageKeyOffsetsManifest,
         GetConsumerConnection => GetConsumerConnectionManifest,
         ConsumerConnectionInfo => ConsumerConnectionInfoManifest,
+        InvokeBrokerToResetOffset => InvokeBrokerToResetOffsetManifest,
+        ResetOffsetReply => ResetOffsetReplyManifest,
+        ResetConsumerClientOffset => ResetConsumerClientOffsetManifest,
         _ => null,
     };
 
@@ -56,6 +62,9 @@ public sealed partial class AkkaMqSerializer
             case MessageKeyOffsets m: Write(w, m); return true;
             case GetConsumerConnection m: WriteGroup(w, m.BrokerName, m.ConsumerGroup); return true;
             case ConsumerConnectionInfo m: Write(w, m); return true;
+            case InvokeBrokerToResetOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;
+            case ResetOffsetReply m: Write(w, m); return true;
+            case ResetConsumerClientOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;
             default: return false;
         }
     }
@@ -75,8 +84,28 @@ public sealed partial class AkkaMqSerializer
         MessageKeyOffsetsManifest => ReadMessageKeyOffsets(ref r),
         GetConsumerConnectionManifest => new GetConsumerConnection(r.ReadRequiredString(), r.ReadRequiredString()),
         ConsumerConnectionInfoManifest => ReadConsumerConnectionInfo(ref r),
+        InvokeBrokerToResetOffsetManifest => new InvokeBrokerToResetOffset(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), ReadOffsets(ref r)),
+        ResetOffsetReplyManifest => new ResetOffsetReply(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), r.ReadStrings(),
+            ReadCode(ref r), r.ReadString()),
+        ResetConsumerClientOffsetManifest => new ResetConsumerClientOffset(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), ReadOffsets(ref r)),
         _ => null,
     };
+
+    // InvokeBrokerToResetOffset and ResetConsumerClientOffset share their layout: broker name, group, topic, offsets.
+    private static void WriteReset(WireWriter w, string brokerName, string group, string topic, IReadOnlyDictionary<int, long> offsets)
+    {
+        WriteGroup(w, brokerName, group);
+        w.WriteString(topic);
+        WriteOffsets(w, offsets);
+    }
+
+    private static void Write(WireWriter w, ResetOffsetReply m)
+    {
+        WriteGroup(w, m.BrokerName, m.ConsumerGroup);
+        w.WriteString(m.Topic);
+        w.WriteStrings(m.ClientIds);
+        WriteStatus(w, m.Code, m.Error);
+    }
 
     private static void Write(WireWriter w, TopicList m)
     {
