@@ -21,8 +21,9 @@ public sealed class TopicConfigLog : CompactingPersistentActor
     private int _eventsSinceSnapshot;
 
     /// <param name="snapshotEvery">Changes between snapshots; topic changes are rare, so a constant (tests pass a small one).</param>
-    public static Props Props(string brokerName, int snapshotEvery = DefaultSnapshotEvery) =>
-        Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName, snapshotEvery));
+    /// <param name="autoCreateQueueLimit">Queues past which auto-create is refused (<see cref="AutoCreateCap"/>).</param>
+    public static Props Props(string brokerName, int snapshotEvery = DefaultSnapshotEvery, int autoCreateQueueLimit = int.MaxValue) =>
+        Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName, snapshotEvery, autoCreateQueueLimit));
 
     public const int DefaultSnapshotEvery = 100;
 
@@ -30,7 +31,7 @@ public sealed class TopicConfigLog : CompactingPersistentActor
 
     public override string PersistenceId { get; }
 
-    public TopicConfigLog(string brokerName, int snapshotEvery)
+    public TopicConfigLog(string brokerName, int snapshotEvery, int autoCreateQueueLimit = int.MaxValue)
     {
         _brokerName = brokerName;
         _snapshotEvery = snapshotEvery;
@@ -51,6 +52,7 @@ public sealed class TopicConfigLog : CompactingPersistentActor
             var error = Validators.CheckTopic(c.TopicName);
             if (error == null && (c.ReadQueueNums < 1 || c.WriteQueueNums < 1)) error = "queue counts must be at least 1";
             if (error == null && !Perm.IsValid(c.Perm)) error = $"perm {c.Perm} is not a valid permission (0..7)";
+            if (error == null && m.AutoCreate) error = AutoCreateCap.Check(_topics, c, autoCreateQueueLimit, _brokerName);
             if (error == null)
             {
                 // Message ids carry a hash of the topic; two topics with one hash on a broker would make ids ambiguous.
