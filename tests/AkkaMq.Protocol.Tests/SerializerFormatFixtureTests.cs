@@ -61,6 +61,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
     private static readonly string[] AddedAfterTheFixture =
     {
         "BUT2", "BUR2", "BTC2", "NRB2", "NRI2", "NCT2", "STC2", "STS2", // topic attributes (issue 19)
+        "BUT3", // UpdateTopicConfig of an auto-create (issue 19, autoCreateQueueLimit)
     };
 
     [Fact]

@@ -125,7 +125,8 @@ public sealed class MemoryBudget
         $"broker busy, memory budget exhausted: akkamq.broker.memory.max-cache-bytes is {Limit} bytes and {Pending} are held by pending sends " +
         $"({Cached} by caches) on this node; send to {topic}:{queueId} refused, retry later";
 
-    private void RequestShrink()
+    /// <summary>Asks every holder to give back (on the EventStream), unless it was asked less than the shrink interval ago.</summary>
+    public void RequestShrink()
     {
         if (_requestShrink == null) return;
         var now = Stopwatch.GetTimestamp();

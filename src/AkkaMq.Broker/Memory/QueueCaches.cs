@@ -13,11 +13,14 @@ public static class QueueCaches
         return MemoryBudget.For(system);
     }
 
-    /// <summary>The node is over its budget: the tail gives back its oldest messages, the read-ahead range goes.</summary>
-    public static void GiveBack(MessageTail tail, ReadAheadCache ahead)
+    /// <summary>
+    /// The node is over its budget: the tail gives back its oldest messages, the read-ahead range goes.
+    /// If that was not enough, ask again: a request merged into this one may have found others over their share.
+    /// </summary>
+    public static void GiveBack(MessageTail tail, ReadAheadCache ahead, MemoryBudget budget)
     {
-        tail.GiveBack();
-        ahead.GiveBack();
+        var gave = tail.GiveBack() | ahead.GiveBack();
+        if (gave && budget.IsOver) budget.RequestShrink();
     }
 
     /// <summary>The queue log stopped: everything it held leaves the budget.</summary>

@@ -155,14 +155,15 @@ public sealed class MessageTail
 
     /// <summary>
     /// The node is over its memory budget: drops the spare chunks, then the oldest messages (pulls
-    /// of them read the journal), down to what <see cref="MemoryBudget.ShrinkTarget"/> leaves.
+    /// of them read the journal), down to what <see cref="MemoryBudget.ShrinkTarget"/> leaves; true if it gave back anything.
     /// </summary>
-    public void GiveBack()
+    public bool GiveBack()
     {
-        if (_budget == null) return;
+        if (_budget == null || _charged < 0) return false;
         Settle();
+        var before = _charged;
         var target = _budget.ShrinkTarget(_charged);
-        if (_charged <= target) return;
+        if (_charged <= target) return false;
         DropSpares();
         while (Count > 0 && Footprint > target)
         {
@@ -177,6 +178,7 @@ public sealed class MessageTail
         }
         if (_ring.Length > InitialSlots && Count <= _ring.Length / 4) Resize(Math.Max(InitialSlots, Count * 2));
         Settle();
+        return _charged < before;
     }
 
     /// <summary>The queue log stops: its bytes leave the budget (the tail is not used afterwards).</summary>

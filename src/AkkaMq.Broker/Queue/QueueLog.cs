@@ -161,7 +161,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
                 _ahead.DropIfUnused(m.Id);
                 break;
             case Memory.ShrinkCaches:
-                Memory.QueueCaches.GiveBack(_tail, _ahead);
+                Memory.QueueCaches.GiveBack(_tail, _ahead, Memory.MemoryBudget.For(Context.System));
                 break;
             case HeldPulls.Expired m:
                 _held.Expire(m.Id, _minOffset, _committedOffset);

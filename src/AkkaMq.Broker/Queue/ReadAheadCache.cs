@@ -128,10 +128,12 @@ public sealed class ReadAheadCache
         if (_range is { Events: not null } r && r.To <= minOffset && r.Waiting.Count == 0) Drop();
     }
 
-    /// <summary>The node is over its memory budget: drops the loaded range unless pulls wait for it.</summary>
-    public void GiveBack()
+    /// <summary>The node is over its memory budget: drops the loaded range unless pulls wait for it; true if it did.</summary>
+    public bool GiveBack()
     {
-        if (_range is { Events: not null, Waiting.Count: 0 }) Drop();
+        if (_range is not { Events: not null, Waiting.Count: 0 }) return false;
+        Drop();
+        return true;
     }
 
     /// <summary>The queue log stops: the range's bytes leave the budget.</summary>
