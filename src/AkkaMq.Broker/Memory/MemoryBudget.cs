@@ -27,7 +27,7 @@ public sealed class ShrinkCaches : INoSerializationVerificationNeeded
 public sealed class MemoryBudget
 {
     /// <summary>Shrink requests closer together than this are merged: the last one still reaches every queue.</summary>
-    public static readonly TimeSpan ShrinkInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan ShrinkInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Action? _requestShrink;
     private readonly long _shrinkIntervalTicks;
@@ -36,6 +36,7 @@ public sealed class MemoryBudget
     private int _holders;
     private long _lastShrinkAt = long.MinValue / 2;
     private long _refused;
+    private int _deferred;
 
     /// <param name="limit">Bytes the node's caches and pending sends may hold together.</param>
     /// <param name="requestShrink">Asks every holder to give back memory (the extension publishes <see cref="ShrinkCaches"/>).</param>
@@ -131,7 +132,19 @@ public sealed class MemoryBudget
         if (_requestShrink == null) return;
         var now = Stopwatch.GetTimestamp();
         var last = Interlocked.Read(ref _lastShrinkAt);
-        if (now - last < _shrinkIntervalTicks || Interlocked.CompareExchange(ref _lastShrinkAt, now, last) != last) return;
+        var wait = last + _shrinkIntervalTicks - now;
+        if (wait > 0)
+        {
+            // Merged into the last request: ask once more when the interval is over, in case no later charge does.
+            if (Interlocked.CompareExchange(ref _deferred, 1, 0) == 0)
+                Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency)).ContinueWith(_ =>
+                {
+                    Volatile.Write(ref _deferred, 0);
+                    if (IsOver) RequestShrink();
+                }, TaskScheduler.Default);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _lastShrinkAt, now, last) != last) return;
         _requestShrink();
     }
 

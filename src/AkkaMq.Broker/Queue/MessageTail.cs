@@ -128,7 +128,8 @@ public sealed class MessageTail
             Properties = message.Properties,
             Length = body.Length,
         };
-        if (body.Length > OwnArrayAbove)
+        // Over the budget with no chunk to write into, a new chunk would be given back at once: keep the array.
+        if (body.Length > OwnArrayAbove || (_write == null && _budget is { IsOver: true }))
         {
             slot.Chunk = new Chunk(body, own: true) { Live = 1 };
             _ownBytes += body.Length;

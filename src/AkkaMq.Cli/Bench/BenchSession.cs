@@ -114,8 +114,11 @@ public sealed class BenchSession : IAsyncDisposable
     /// <summary>Sum of the queues' max offsets (messages stored so far).</summary>
     public async Task<long> StoredAsync(IReadOnlyList<MessageQueue> queues, CancellationToken ct)
     {
-        var offsets = await Task.WhenAll(queues.Select(q => Consumer.MaxOffsetAsync(q, ct)));
-        return offsets.Sum();
+        // A hundred at a time: with --topics the first query starts each queue's log (a recovery each).
+        long sum = 0;
+        foreach (var chunk in queues.Chunk(100))
+            sum += (await Task.WhenAll(chunk.Select(q => Consumer.MaxOffsetAsync(q, ct)))).Sum();
+        return sum;
     }
 
     /// <summary>

@@ -126,6 +126,9 @@ public sealed class MemoryBudgetTests
         Assert.Equal(0, tail.Count);
         Assert.Equal(-1, tail.IndexOf(1999)); // pulls of it now read the journal
         Assert.True(budget.Cached < 8 * Kib, $"{budget.Cached} bytes still charged");
+        tail.Append(2000, 1, Stored(100));    // still over: kept in its own array, not in a new 64 KiB chunk
+        Assert.True(tail.Footprint < 16 * Kib, $"{tail.Footprint} bytes held for one message");
+        tail.Clear();
         budget.ReleasePending(4 << 20);
         tail.Append(2000, 1, Stored(100));    // and the tail starts over at the next offset
         Assert.Equal(0, tail.IndexOf(2000));
