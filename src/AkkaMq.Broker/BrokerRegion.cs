@@ -55,7 +55,8 @@ public static class BrokerRegion
         {
             "q" when parts.Length == 4 => QueueLog.Props(parts[1], parts[2], int.Parse(parts[3]), settings.Queue),
             "o" when parts.Length == 4 => ConsumerOffsetLog.Props(parts[1], parts[2], parts[3], settings.ConsumerOffsetsSnapshotEvery),
-            "t" when parts.Length == 2 => TopicConfigLog.Props(parts[1], shardRegionName: settings.ShardRegionName),
+            "t" when parts.Length == 2 => TopicConfigLog.Props(parts[1], shardRegionName: settings.ShardRegionName,
+                autoCreateQueueLimit: settings.Memory.AutoCreateQueueLimit),
             "s" when parts.Length == 2 => Consumer.ScheduleMessageLog.Props(parts[1], settings.Schedule, settings.ShardRegionName),
             "g" when parts.Length == 3 => Consumer.ConsumerGroupManager.Props(parts[1], parts[2], settings.ConsumerManager),
             "sg" when parts.Length == 2 => Subscription.SubscriptionGroupLog.Props(parts[1]),

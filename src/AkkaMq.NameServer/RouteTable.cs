@@ -274,7 +274,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
             return;
         }
         _log.Info("Auto-creating topic {0} on {1}", m.Topic, string.Join(",", targets.Select(t => t.Identity.BrokerName)));
-        StartCreation(m.Topic, targets.Select(t => (t, TopicConfig.Create(m.Topic, t.DefaultTopicQueueNums))), Sender, m);
+        StartCreation(m.Topic, targets.Select(t => (t, TopicConfig.Create(m.Topic, t.DefaultTopicQueueNums))), Sender, m, autoCreate: true);
     }
 
     private void Create(CreateTopic m)
@@ -305,7 +305,9 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         StartCreation(c.TopicName, targets.Select(t => (t, c)), Sender, m);
     }
 
-    private void StartCreation(string topic, IEnumerable<(BrokerLiveInfo Broker, TopicConfig Config)> targets, IActorRef replyTo, object request)
+    // autoCreate: each broker checks its autoCreateQueueLimit.
+    private void StartCreation(string topic, IEnumerable<(BrokerLiveInfo Broker, TopicConfig Config)> targets, IActorRef replyTo, object request,
+        bool autoCreate = false)
     {
         if (!_pending.TryGetValue(topic, out var p))
         {
@@ -317,7 +319,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         foreach (var (broker, config) in targets)
         {
             p.Awaiting.Add(broker.Identity.BrokerName);
-            broker.Gateway.Tell(new UpdateTopicConfig(broker.Identity.BrokerName, config), Self);
+            broker.Gateway.Tell(new UpdateTopicConfig(broker.Identity.BrokerName, config) { AutoCreate = autoCreate }, Self);
         }
     }
 

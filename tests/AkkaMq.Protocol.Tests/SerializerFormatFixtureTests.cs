@@ -66,6 +66,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "PPM", "PPR", "PAK", "PAR", "PCI", "PCR", "PFD", "PFR", "PSD1", "PSA1", "PSC1", "PSS1", // POP consumption (issue 20)
         "SAP1", "SAO1", "SAQ2", // deleteTopic purge, retention.bytes (issue 19)
         "ARO", "ARR", "ARC", // offset resets reaching running consumers (issue 19); bytes pinned in AdminSerializerTests
+        "BUT3", // UpdateTopicConfig of an auto-create (issue 19, autoCreateQueueLimit)
     };
 
     [Fact]

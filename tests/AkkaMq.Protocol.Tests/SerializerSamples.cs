@@ -234,6 +234,8 @@ internal static class Samples
         {
             TopicConfig.Create("A") with { Attributes = Attributes() }, TopicConfig.Create("B", 1),
         }),
+        // The NameServer's auto-create (the broker caps the queues it adds): "BUT3".
+        ["UpdateTopicConfig-autoCreate"] = () => new UpdateTopicConfig("broker-a", TopicConfig.Create("TopicTest", 4)) { AutoCreate = true },
     };
 
     /// <summary>A stored attribute map (sorted by name in the config).</summary>

@@ -75,6 +75,9 @@ public sealed record BrokerSettings(
     /// <summary>Disk watermarks of the data directory's file system (diskMaxUsedSpaceRatio, ..., disk-check-interval).</summary>
     public Storage.DiskSpaceSettings Disk { get; init; } = Storage.DiskSpaceSettings.Default;
 
+    /// <summary>The node's memory budget and the cap on queues auto-create may add (akkamq.broker.memory, autoCreateQueueLimit).</summary>
+    public Memory.MemorySettings Memory { get; init; } = AkkaMq.Broker.Memory.MemorySettings.Default;
+
     public static BrokerSettings Create(Config root)
     {
         var full = root.WithFallback(DefaultConfig);
@@ -162,6 +165,7 @@ public sealed record BrokerSettings(
             Schedule = Consumer.ScheduleSettings.Create(c),
             Retention = retention,
             Disk = Storage.DiskSpaceSettings.Create(c),
+            Memory = AkkaMq.Broker.Memory.MemorySettings.Create(c),
         };
 
         static int NonNegative(Config q, string key)

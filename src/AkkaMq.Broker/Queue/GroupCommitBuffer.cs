@@ -1,4 +1,5 @@
 using Akka.Actor;
+using AkkaMq.Broker.Memory;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
@@ -11,7 +12,9 @@ namespace AkkaMq.Broker.Queue;
 /// message), each persisted as one <see cref="MessagesAppended"/> event; at most maxInflightWrites
 /// batches are in flight. The journal completes writes in order, so the oldest batch in flight is
 /// always the next to persist. Every send that is not oneway is answered exactly once: acked with
-/// its offset when its batch is durable, or failed when the journal write fails.
+/// its offset when its batch is durable, or failed when the journal write fails. Each append's
+/// bytes are charged to the node's <see cref="MemoryBudget"/> at once (one Interlocked.Add) and
+/// released when its batch is acked or failed; an append the budget cannot take is refused whole.
 /// </summary>
 public sealed class GroupCommitBuffer
 {
@@ -25,6 +28,13 @@ public sealed class GroupCommitBuffer
     private readonly long _maxBatchBytes;
     private readonly Queue<PendingSend> _pending = new();
     private readonly Queue<List<PendingSend>> _writing = new(); // batches in journal order
+    private readonly MemoryBudget? _budget;
+    private long _charged; // bytes of the sends held here, charged to the budget
+    private bool _refusedByBudget;
+
+    /// <summary>Sized by the queue log's settings, charging the node's budget (null: none).</summary>
+    public GroupCommitBuffer(string brokerName, int queueId, QueueLogSettings s, MemoryBudget? budget)
+        : this(brokerName, queueId, s.MaxPendingMessages, s.MaxInflightWrites, s.MaxBatchMessages, s.MaxBatchBytes) => _budget = budget;
 
     public GroupCommitBuffer(string brokerName, int queueId, int maxPendingMessages, int maxInflightWrites, int maxBatchMessages,
         long maxBatchBytes)
@@ -49,9 +59,53 @@ public sealed class GroupCommitBuffer
     /// <summary>Queues the entries of one append; false (and nothing queued) when they would pass the pending limit.</summary>
     public bool TryEnqueue(IReadOnlyList<SendEntry> entries, IActorRef sender, long arrivedAt)
     {
+        _refusedByBudget = false;
         if (_pending.Count + entries.Count > _maxPendingMessages) return false;
+        if (_budget != null)
+        {
+            var bytes = SizeOf(entries);
+            if (!_budget.TryChargePending(bytes))
+            {
+                _refusedByBudget = true;
+                return false;
+            }
+            _charged += bytes;
+        }
         for (var i = 0; i < entries.Count; i++) _pending.Enqueue(new PendingSend(entries[i], sender, arrivedAt));
         return true;
+    }
+
+    /// <summary>Queues the entries of one append, or refuses them all with SYSTEM_BUSY naming the limit that was hit.</summary>
+    public bool EnqueueOrReject(IReadOnlyList<SendEntry> entries, IActorRef sender, long arrivedAt, string topic)
+    {
+        if (TryEnqueue(entries, sender, arrivedAt)) return true;
+        var why = _refusedByBudget ? _budget!.BusyError(topic, _queueId) : $"broker busy: {_pending.Count} messages wait for queue {topic}:{_queueId}";
+        Reject(sender, entries, ResponseCode.SystemBusy, why);
+        return false;
+    }
+
+    /// <summary>The queue log stops: what is still charged leaves the budget (its senders were answered or are lost with the actor).</summary>
+    public void ReleaseBudget()
+    {
+        _budget?.ReleasePending(_charged);
+        _charged = 0;
+    }
+
+    /// <summary>Bytes an append holds while pending, as the budget counts them: bodies and an estimate per message.</summary>
+    public static long SizeOf(IReadOnlyList<SendEntry> entries)
+    {
+        long bytes = 0;
+        for (var i = 0; i < entries.Count; i++) bytes += entries[i].Message.Body.Length + MessageTail.PerMessageBytes;
+        return bytes;
+    }
+
+    private void Release(List<PendingSend> sends)
+    {
+        if (_budget == null) return;
+        long bytes = 0;
+        for (var i = 0; i < sends.Count; i++) bytes += sends[i].Entry.Message.Body.Length + MessageTail.PerMessageBytes;
+        _budget.ReleasePending(bytes);
+        _charged -= bytes;
     }
 
     /// <summary>
@@ -87,6 +141,7 @@ public sealed class GroupCommitBuffer
     public void AckOldest(long baseOffset)
     {
         var batch = _writing.Dequeue();
+        Release(batch);
         // Acks go out per run of entries from one sender: one reply message per producer batch.
         List<SendAck>? acks = null;
         IActorRef? to = null;
@@ -112,6 +167,7 @@ public sealed class GroupCommitBuffer
         var failed = new List<PendingSend>();
         while (_writing.Count > 0) failed.AddRange(_writing.Dequeue());
         while (_pending.Count > 0) failed.Add(_pending.Dequeue());
+        Release(failed);
         foreach (var p in failed)
             if (!p.Entry.Oneway)
                 p.Sender.Tell(new SendAcks(_brokerName, new[] { new SendAck(p.Entry.CorrelationId, ResponseCode.SystemError, error, SendStatus.SendOk, _queueId, -1) }));

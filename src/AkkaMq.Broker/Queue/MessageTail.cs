@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using AkkaMq.Broker.Memory;
 using AkkaMq.Protocol.Store;
 
 namespace AkkaMq.Broker.Queue;
@@ -14,6 +16,9 @@ namespace AkkaMq.Broker.Queue;
 /// cycle, so the write path leaves only short-lived garbage. Bodies larger than a quarter chunk
 /// keep their own array (few objects, many bytes: cheap for the GC). A read copies the body out,
 /// so nothing handed to a pull ever points into a chunk that is reused later.
+/// With a node <see cref="MemoryBudget"/>, the tail charges what it holds (chunks, own arrays,
+/// slots, and an estimate per message for its tags, keys and properties) in steps of at least
+/// <see cref="SettleBytes"/>, and gives back its oldest messages when the node is over budget.
 /// </remarks>
 public sealed class MessageTail
 {
@@ -21,6 +26,11 @@ public sealed class MessageTail
     private const int OwnArrayAbove = ChunkBytes / 4;
     private const int InitialSlots = 64;
     private const int SpareChunks = 2;
+    /// <summary>Charged per held message for its tags, keys and properties (an estimate: they are shared with the sent message).</summary>
+    public const int PerMessageBytes = 128;
+    /// <summary>The budget is charged once the tail's size moved this far from what was charged: no Interlocked per message.</summary>
+    public const int SettleBytes = 8 * 1024;
+    private static readonly int SlotBytes = Unsafe.SizeOf<Slot>();
 
     internal sealed class Chunk(byte[] data, bool own)
     {
@@ -78,14 +88,24 @@ public sealed class MessageTail
     private long _bytes;
     private Chunk? _write;
     private readonly Stack<Chunk> _spare = new();
+    private readonly MemoryBudget? _budget;
+    private long _chunkBytes; // shared chunks allocated and not dropped (in use, spare or the write chunk)
+    private long _ownBytes;   // bodies held in their own arrays
+    private long _charged;    // what the budget was last charged
 
-    public MessageTail(int maxMessages, long maxBytes)
+    public MessageTail(int maxMessages, long maxBytes, MemoryBudget? budget = null)
     {
         _maxMessages = Math.Max(1, maxMessages);
         _maxBytes = maxBytes;
         // Grows to maxMessages as messages come, so an idle queue costs little.
         _ring = new Slot[Math.Min(_maxMessages, InitialSlots)];
+        _budget = budget;
+        _budget?.AddHolder();
+        Settle();
     }
+
+    /// <summary>Bytes the tail holds as the budget counts them.</summary>
+    public long Footprint => _chunkBytes + _ownBytes + (long)_ring.Length * SlotBytes + (long)Count * PerMessageBytes;
 
     public int Count { get; private set; }
     public long Bytes => _bytes;
@@ -108,8 +128,12 @@ public sealed class MessageTail
             Properties = message.Properties,
             Length = body.Length,
         };
-        if (body.Length > OwnArrayAbove)
+        // Over the budget with no chunk to write into, a new chunk would be given back at once: keep the array.
+        if (body.Length > OwnArrayAbove || (_write == null && _budget is { IsOver: true }))
+        {
             slot.Chunk = new Chunk(body, own: true) { Live = 1 };
+            _ownBytes += body.Length;
+        }
         else if (body.Length > 0)
         {
             var chunk = WritableChunk(body.Length);
@@ -123,6 +147,62 @@ public sealed class MessageTail
         Count++;
         _bytes += body.Length;
         while (_bytes > _maxBytes && Count > 1) RemoveOldest();
+        if (_budget != null && Math.Abs(Footprint - _charged) >= SettleBytes)
+        {
+            Settle();
+            if (_budget.IsOver) GiveBack();
+        }
+    }
+
+    /// <summary>
+    /// The node is over its memory budget: drops the spare chunks, then the oldest messages (pulls
+    /// of them read the journal), down to what <see cref="MemoryBudget.ShrinkTarget"/> leaves; true if it gave back anything.
+    /// </summary>
+    public bool GiveBack()
+    {
+        if (_budget == null || _charged < 0) return false;
+        Settle();
+        var before = _charged;
+        var target = _budget.ShrinkTarget(_charged);
+        if (_charged <= target) return false;
+        DropSpares();
+        while (Count > 0 && Footprint > target)
+        {
+            RemoveOldest();
+            if (_spare.Count > 0) DropSpares(); // a chunk freed now is given back, not kept
+        }
+        if (Count == 0) _head = 0;
+        if (Count == 0 && _write != null)
+        {
+            _write = null;
+            _chunkBytes -= ChunkBytes;
+        }
+        if (_ring.Length > InitialSlots && Count <= _ring.Length / 4) Resize(Math.Max(InitialSlots, Count * 2));
+        Settle();
+        return _charged < before;
+    }
+
+    /// <summary>The queue log stops: its bytes leave the budget (the tail is not used afterwards).</summary>
+    public void ReleaseBudget()
+    {
+        if (_budget == null || _charged < 0) return;
+        _budget.ChargeCache(-_charged);
+        _budget.RemoveHolder();
+        _charged = -1;
+    }
+
+    private void Settle()
+    {
+        if (_budget == null || _charged < 0) return;
+        var footprint = Footprint;
+        _budget.ChargeCache(footprint - _charged);
+        _charged = footprint;
+    }
+
+    private void DropSpares()
+    {
+        _chunkBytes -= (long)_spare.Count * ChunkBytes;
+        _spare.Clear();
     }
 
     public Entry this[int i]
@@ -174,7 +254,12 @@ public sealed class MessageTail
             _write.Used = 0;
             return _write;
         }
-        _write = _spare.Count > 0 ? _spare.Pop() : new Chunk(new byte[ChunkBytes], own: false);
+        if (_spare.Count > 0) _write = _spare.Pop();
+        else
+        {
+            _write = new Chunk(new byte[ChunkBytes], own: false);
+            _chunkBytes += ChunkBytes;
+        }
         _write.Used = 0;
         return _write;
     }
@@ -183,10 +268,12 @@ public sealed class MessageTail
     {
         ref var slot = ref _ring[_head];
         _bytes -= slot.Length;
-        if (slot.Chunk is { } chunk && --chunk.Live == 0 && !chunk.Own)
+        if (slot.Chunk is { } chunk && --chunk.Live == 0)
         {
-            if (chunk == _write) chunk.Used = 0;
+            if (chunk.Own) _ownBytes -= chunk.Data.Length;
+            else if (chunk == _write) chunk.Used = 0;
             else if (_spare.Count < SpareChunks) _spare.Push(chunk);
+            else _chunkBytes -= ChunkBytes;
         }
         slot = default;
         _head = (_head + 1) % _ring.Length;
@@ -194,11 +281,13 @@ public sealed class MessageTail
         Count--;
     }
 
-    private void Grow()
+    private void Grow() => Resize(Math.Min(_maxMessages, _ring.Length * 2));
+
+    private void Resize(int slots)
     {
-        var bigger = new Slot[Math.Min(_maxMessages, _ring.Length * 2)];
-        for (var i = 0; i < Count; i++) bigger[i] = _ring[(_head + i) % _ring.Length];
-        _ring = bigger;
+        var ring = new Slot[slots];
+        for (var i = 0; i < Count; i++) ring[i] = _ring[(_head + i) % _ring.Length];
+        _ring = ring;
         _head = 0;
     }
 }

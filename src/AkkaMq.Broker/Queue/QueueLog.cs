@@ -69,13 +69,13 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
         _topic = topic;
         _queueId = queueId;
         _settings = settings;
-        _tail = new MessageTail(settings.TailMessages, settings.TailBytes);
+        var budget = Memory.QueueCaches.Join(Context.System, Self);
+        _tail = new MessageTail(settings.TailMessages, settings.TailBytes, budget);
         _index = new SparseOffsetIndex(settings.IndexMaxEntries);
         _keys = new MessageKeyIndex(settings.KeyIndexMaxKeys, settings.KeyIndexMaxOffsetsPerKey);
-        _sends = new GroupCommitBuffer(brokerName, queueId, settings.MaxPendingMessages, settings.MaxInflightWrites,
-            settings.MaxBatchMessages, settings.MaxBatchBytes);
+        _sends = new GroupCommitBuffer(brokerName, queueId, settings, budget);
         _held = new HeldPulls(settings.MaxHeldPulls, settings.MaxSuspend, topic, brokerName, queueId);
-        _ahead = new ReadAheadCache(settings.ReadAhead, settings.MaxHeldPulls);
+        _ahead = new ReadAheadCache(settings.ReadAhead, settings.MaxHeldPulls, budget);
         _onPersisted = OnPersisted;
         _retention = new QueueRetention(topic, queueId, settings.DeleteBatchEvents, _index, _tail, _keys, _ahead, _bytes);
         _stats = BrokerStatsExtension.For(Context.System);
@@ -156,6 +156,9 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
             case ReadAheadCache.Unused m:
                 _ahead.DropIfUnused(m.Id);
                 break;
+            case Memory.ShrinkCaches:
+                Memory.QueueCaches.GiveBack(_tail, _ahead, Memory.MemoryBudget.For(Context.System));
+                break;
             case HeldPulls.Expired m:
                 _held.Expire(m.Id, _minOffset, _committedOffset);
                 break;
@@ -193,14 +196,12 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
 
     private void OnAppend(AppendMessages m)
     {
-        if (_stopping || !_sends.TryEnqueue(m.Entries, Sender, Stopwatch.GetTimestamp()))
-        {
-            var why = _stopping ? "queue is moving to another node, retry" : $"broker busy: {_sends.PendingCount} messages wait for queue {_topic}:{_queueId}";
-            _sends.Reject(Sender, m.Entries, ResponseCode.SystemBusy, why);
-            return;
-        }
-        Flush();
+        if (_stopping) _sends.Reject(Sender, m.Entries, ResponseCode.SystemBusy, "queue is moving to another node, retry");
+        else if (_sends.EnqueueOrReject(m.Entries, Sender, Stopwatch.GetTimestamp(), _topic)) Flush();
     }
+
+    // What this queue held leaves the node's memory budget.
+    protected override void PostStop() => Memory.QueueCaches.Release(_tail, _ahead, _sends);
 
     private void Flush()
     {

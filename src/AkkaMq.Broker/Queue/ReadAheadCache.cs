@@ -1,4 +1,5 @@
 using Akka.Actor;
+using AkkaMq.Broker.Memory;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Store;
@@ -12,6 +13,8 @@ namespace AkkaMq.Broker.Queue;
 /// first offset wait for it (up to maxWaiting); once loaded it serves pulls for offsets inside it,
 /// and a pull reaching its end drops it so that the range after it can be read. Also remembers
 /// where recent journal reads stopped (offset to sequence number), so the next read starts there.
+/// A loaded range is charged to the node's <see cref="MemoryBudget"/>; no range starts while the
+/// node is over it, and one no pull waits for is dropped when the node asks caches to give back.
 /// </summary>
 public sealed class ReadAheadCache
 {
@@ -28,6 +31,7 @@ public sealed class ReadAheadCache
         public long To;
         public long NextSeqNr;
         public List<MessagesAppended>? Events;
+        public long Bytes; // charged to the budget
         public readonly List<WaitingPull> Waiting = new();
     }
 
@@ -38,12 +42,17 @@ public sealed class ReadAheadCache
     private readonly Dictionary<long, long> _cursors = new();
     private Range? _range;
     private long _nextId;
+    private readonly MemoryBudget? _budget;
 
-    public ReadAheadCache(bool enabled, int maxWaiting)
+    public ReadAheadCache(bool enabled, int maxWaiting, MemoryBudget? budget = null)
     {
         _enabled = enabled;
         _maxWaiting = maxWaiting;
+        _budget = budget;
     }
+
+    /// <summary>Bytes of the loaded range as the budget counts them.</summary>
+    public long Bytes => _range?.Bytes ?? 0;
 
     /// <summary>A range is loading or loaded.</summary>
     public bool IsActive => _range != null;
@@ -73,6 +82,8 @@ public sealed class ReadAheadCache
         id = 0;
         // Nothing beyond the end, and offsets the tail holds need no journal read.
         if (!_enabled || _range != null || offset >= committedOffset || offset >= tailFirstOffset) return false;
+        // Over the memory budget pulls read the journal themselves: nothing is read ahead.
+        if (_budget is { IsOver: true }) return false;
         _range = new Range { Id = ++_nextId, From = offset };
         id = _range.Id;
         return true;
@@ -95,6 +106,7 @@ public sealed class ReadAheadCache
             var last = events[^1];
             _range.Events = events;
             _range.To = last.BaseOffset + last.Messages.Count;
+            if (_budget != null) _budget.ChargeCache(_range.Bytes = SizeOf(events));
             _range.NextSeqNr = nextSeqNr;
             _range.Waiting.Clear();
         }
@@ -113,13 +125,41 @@ public sealed class ReadAheadCache
     public void DropBefore(long minOffset)
     {
         foreach (var offset in _cursors.Keys.Where(o => o < minOffset).ToList()) _cursors.Remove(offset);
-        if (_range is { Events: not null } r && r.To <= minOffset && r.Waiting.Count == 0) _range = null;
+        if (_range is { Events: not null } r && r.To <= minOffset && r.Waiting.Count == 0) Drop();
+    }
+
+    /// <summary>The node is over its memory budget: drops the loaded range unless pulls wait for it; true if it did.</summary>
+    public bool GiveBack()
+    {
+        if (_range is not { Events: not null, Waiting.Count: 0 }) return false;
+        Drop();
+        return true;
+    }
+
+    /// <summary>The queue log stops: the range's bytes leave the budget.</summary>
+    public void ReleaseBudget()
+    {
+        if (_range != null) Drop();
+    }
+
+    private void Drop()
+    {
+        if (_range is { Bytes: > 0 } r) _budget?.ChargeCache(-r.Bytes);
+        _range = null;
+    }
+
+    private static long SizeOf(List<MessagesAppended> events)
+    {
+        long bytes = 0;
+        foreach (var e in events)
+            for (var i = 0; i < e.Messages.Count; i++) bytes += e.Messages[i].Body.Length + MessageTail.PerMessageBytes;
+        return bytes;
     }
 
     /// <summary>Range id was not used for a while: drops it, unless pulls wait for it.</summary>
     public void DropIfUnused(long id)
     {
-        if (_range?.Id == id && _range.Waiting.Count == 0) _range = null;
+        if (_range?.Id == id && _range.Waiting.Count == 0) Drop();
     }
 
     /// <summary>Queues the pull if the range is loading and starts at its offset (and there is room).</summary>
@@ -157,7 +197,7 @@ public sealed class ReadAheadCache
         to = r.To;
         nextSeqNr = r.NextSeqNr;
         if (nextOffset < r.To) return false;
-        _range = null;
+        Drop();
         return true;
     }
 }

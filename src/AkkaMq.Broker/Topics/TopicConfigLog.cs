@@ -37,8 +37,10 @@ public sealed class TopicConfigLog : CompactingPersistentActor, IWithTimers
 
     /// <param name="snapshotEvery">Changes between snapshots; topic changes are rare, so a constant (tests pass a small one).</param>
     /// <param name="shardRegionName">The broker region, to purge a deleted topic's queues and offsets; without one (the table alone, in tests) deleteTopic removes only the config.</param>
-    public static Props Props(string brokerName, int snapshotEvery = DefaultSnapshotEvery, string? shardRegionName = null) =>
-        Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName, snapshotEvery, shardRegionName));
+    /// <param name="autoCreateQueueLimit">Queues past which auto-create is refused (<see cref="AutoCreateCap"/>).</param>
+    public static Props Props(string brokerName, int snapshotEvery = DefaultSnapshotEvery, string? shardRegionName = null,
+        int autoCreateQueueLimit = int.MaxValue) =>
+        Akka.Actor.Props.Create(() => new TopicConfigLog(brokerName, snapshotEvery, shardRegionName, autoCreateQueueLimit));
 
     public const int DefaultSnapshotEvery = 100;
 
@@ -52,7 +54,7 @@ public sealed class TopicConfigLog : CompactingPersistentActor, IWithTimers
 
     public override string PersistenceId { get; }
 
-    public TopicConfigLog(string brokerName, int snapshotEvery, string? shardRegionName = null)
+    public TopicConfigLog(string brokerName, int snapshotEvery, string? shardRegionName = null, int autoCreateQueueLimit = int.MaxValue)
     {
         _brokerName = brokerName;
         _snapshotEvery = snapshotEvery;
@@ -90,6 +92,7 @@ public sealed class TopicConfigLog : CompactingPersistentActor, IWithTimers
                 error = $"topic '{c.TopicName}' is being deleted on broker '{_brokerName}' (its messages and offsets are purged); create it again once deleteTopic has finished";
             if (error == null && (c.ReadQueueNums < 1 || c.WriteQueueNums < 1)) error = "queue counts must be at least 1";
             if (error == null && !Perm.IsValid(c.Perm)) error = $"perm {c.Perm} is not a valid permission (0..7)";
+            if (error == null && m.AutoCreate) error = AutoCreateCap.Check(_topics, c, autoCreateQueueLimit, _brokerName);
             if (error == null)
             {
                 // Message ids carry a hash of the topic; two topics with one hash on a broker would make ids ambiguous.

@@ -30,11 +30,18 @@ public sealed class BenchProduceCommand : BenchCommandBase
     public BenchProduceCommand() : base("produce", "Publish throughput and send-to-ack latency (closed loop, --inflight sends outstanding)")
     {
         Aliases.Add("publish");
-        AddOptions(_mode, _inflight, _count);
+        AddOptions(_mode, _inflight, _count, _topics);
         Positive(_inflight);
+        Positive(_topics);
         PositiveLong(_count);
         Options.Add(_keys);
     }
+
+    private readonly Option<int> _topics = new("--topics")
+    {
+        Description = "Topics to send to, round-robin (each with --queues queues): --topic, then --topic-1 ... (many active queues: memory budget)",
+        DefaultValueFactory = _ => 1,
+    };
 
     private readonly Option<bool> _keys = new("--keys")
     {
@@ -51,17 +58,20 @@ public sealed class BenchProduceCommand : BenchCommandBase
         var inflight = r.GetValue(_inflight);
         var count = r.GetValue(_count);
 
-        var queues = await session.CreateTopicAsync(ct);
+        var topics = new[] { s.Topic }.Concat(Enumerable.Range(1, r.GetValue(_topics) - 1).Select(i => $"{s.Topic}-{i}")).ToArray();
+        var queues = topics.Length == 1 ? await session.CreateTopicAsync(ct) : await session.CreateTopicsAsync(topics, ct);
         await session.WarmupAsync(queues, mode, inflight, pullBack: false, ct);
         // One-way warm-up sends may still be landing: start counting from a settled total.
-        var stored0 = mode == SendMode.Oneway
+        // With --topics the stored total is not asked (thousands of queries to queues just starting); acks count.
+        var many = topics.Length > 1;
+        var stored0 = many ? 0 : mode == SendMode.Oneway
             ? (await SettleAsync(session, queues, long.MaxValue, ct)).Stored
             : await session.StoredAsync(queues, ct);
 
         var body = BenchSession.Payload(s.Size);
         var latency = mode == SendMode.Oneway ? null : new LatencyRecorder();
         var counters = new SendCounters();
-        Console.Error.WriteLine($"akkamq bench: produce {count} x {s.Size} B to {s.Topic}, mode {mode.ToString().ToLowerInvariant()}" +
+        Console.Error.WriteLine($"akkamq bench: produce {count} x {s.Size} B to {s.Topic}{(topics.Length > 1 ? $" and {topics.Length - 1} more topics" : "")}, mode {mode.ToString().ToLowerInvariant()}" +
                                 (mode == SendMode.Oneway ? "" : $", {inflight} in flight"));
         session.StartMeter();
         var start = Stopwatch.GetTimestamp();
@@ -70,13 +80,14 @@ public sealed class BenchProduceCommand : BenchCommandBase
         await using (new ProgressReporter("produce", s.Size, count, () => Volatile.Read(ref counters.Completed),
                          () => Volatile.Read(ref counters.Errors), latency))
         {
-            run = await SendLoop.RunAsync(session.Producer, s.Topic, body, mode, inflight, count, latency, counters, deadline, ct, r.GetValue(_keys));
+            run = await SendLoop.RunAsync(session.Producer, topics, body, mode, inflight, count, latency, counters, deadline, ct, r.GetValue(_keys));
         }
 
         // Messages the broker actually stored: equals the acked sends for sync/async; one-way sends
         // are not acked (and dropped when refused), so wait until the stored count stops moving.
         string storedFields;
-        if (mode == SendMode.Oneway)
+        if (many) storedFields = $"topics={topics.Length}";
+        else if (mode == SendMode.Oneway)
         {
             var (total, at) = await SettleAsync(session, queues, stored0 + run.Completed, ct);
             var stored = total - stored0;

@@ -31,14 +31,19 @@ public readonly record struct SendRun(long Completed, long Errors, double Second
 public static class SendLoop
 {
     public static Task<SendRun> RunAsync(AkkaMqProducer producer, string topic, byte[] body, SendMode mode, int inflight, long count,
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed = false) =>
+        RunAsync(producer, new[] { topic }, body, mode, inflight, count, latency, counters, deadline, ct, keyed);
+
+    /// <summary>As above, the n-th send going to topics[n % topics.Length] (bench produce --topics).</summary>
+    public static Task<SendRun> RunAsync(AkkaMqProducer producer, string[] topics, byte[] body, SendMode mode, int inflight, long count,
         LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed = false) => mode switch
     {
-        SendMode.Sync => SyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct, keyed),
-        SendMode.Async => AsyncAsync(producer, topic, body, inflight, count, latency, counters, deadline, ct),
-        _ => OnewayAsync(producer, topic, body, count, counters, deadline, ct),
+        SendMode.Sync => SyncAsync(producer, topics, body, inflight, count, latency, counters, deadline, ct, keyed),
+        SendMode.Async => AsyncAsync(producer, topics, body, inflight, count, latency, counters, deadline, ct),
+        _ => OnewayAsync(producer, topics, body, count, counters, deadline, ct),
     };
 
-    private static async Task<SendRun> SyncAsync(AkkaMqProducer producer, string topic, byte[] body, int inflight, long count,
+    private static async Task<SendRun> SyncAsync(AkkaMqProducer producer, string[] topics, byte[] body, int inflight, long count,
         LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed)
     {
         long next = -1;
@@ -54,7 +59,7 @@ public static class SendLoop
                 try
                 {
                     // --keys: a unique key per message, so the broker's key index works on every one.
-                    await producer.SendAsync(new Message(topic, body, keys: keyed ? "key-" + n : null), ct).ConfigureAwait(false);
+                    await producer.SendAsync(new Message(topics[n % topics.Length], body, keys: keyed ? "key-" + n : null), ct).ConfigureAwait(false);
                     latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -76,7 +81,7 @@ public static class SendLoop
         return Finish(start, count, counters);
     }
 
-    private static async Task<SendRun> AsyncAsync(AkkaMqProducer producer, string topic, byte[] body, int inflight, long count,
+    private static async Task<SendRun> AsyncAsync(AkkaMqProducer producer, string[] topics, byte[] body, int inflight, long count,
         LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct)
     {
         long next = -1;
@@ -87,13 +92,14 @@ public static class SendLoop
 
         void StartNext()
         {
-            if (ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline || Interlocked.Increment(ref next) >= count)
+            long n;
+            if (ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline || (n = Interlocked.Increment(ref next)) >= count)
             {
                 if (Interlocked.Decrement(ref active) == 0) done.TrySetResult();
                 return;
             }
             var t0 = Stopwatch.GetTimestamp();
-            producer.Send(new Message(topic, body), (_, error) =>
+            producer.Send(new Message(topics[n % topics.Length], body), (_, error) =>
             {
                 if (error == null) latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
                 else counters.Fail(error);
@@ -108,7 +114,7 @@ public static class SendLoop
         return Finish(start, count, counters);
     }
 
-    private static async Task<SendRun> OnewayAsync(AkkaMqProducer producer, string topic, byte[] body, long count,
+    private static async Task<SendRun> OnewayAsync(AkkaMqProducer producer, string[] topics, byte[] body, long count,
         SendCounters counters, long deadline, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
@@ -117,7 +123,7 @@ public static class SendLoop
             for (long i = 0; i < count; i++)
             {
                 if ((i & 1023) == 0 && (ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline)) break;
-                producer.SendOneway(new Message(topic, body));
+                producer.SendOneway(new Message(topics[i % topics.Length], body));
                 Interlocked.Increment(ref counters.Completed);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Akka.Actor;
+using AkkaMq.Broker.Memory;
 using AkkaMq.Broker.Storage;
 
 namespace AkkaMq.Hosting.Http;
@@ -26,6 +27,14 @@ public sealed class NodeMetrics : IDisposable
                     ? new[] { new Measurement<double>(d.Usage.UsedRatio, new KeyValuePair<string, object?>("path", d.Path)) }
                     : Array.Empty<Measurement<double>>(),
                 null, "Used ratio (0..1, as df) of the file system holding the data directory; sends are refused over diskSpaceWarningLevelRatio");
+            var budget = MemoryBudget.For(system);
+            _meter.CreateObservableGauge("akkamq_memory_budget_used_ratio", () => budget.UsedRatio, null,
+                "Bytes held by queue tails, read-ahead and pending sends over akkamq.broker.memory.max-cache-bytes; caches give back above 1");
+            _meter.CreateObservableGauge("akkamq_memory_budget_used_bytes", () => new[]
+            {
+                new Measurement<long>(budget.Cached, new KeyValuePair<string, object?>("kind", "cache")),
+                new Measurement<long>(budget.Pending, new KeyValuePair<string, object?>("kind", "pending")),
+            }, "bytes", "Bytes of the node's memory budget held by caches (tails, read-ahead) and by pending sends");
         }
     }
 

@@ -121,6 +121,9 @@ public sealed record ConsumerOffsetReply(string ConsumerGroup, string Topic, int
 /// <summary>Create or change a topic on this broker group (from the NameServer or an admin tool).</summary>
 public sealed record UpdateTopicConfig(string BrokerName, TopicConfig Config) : IBrokerShardCommand, IBrokerRequest
 {
+    /// <summary>Sent by a producer's first send to an unknown topic (the NameServer's auto-create): refused past autoCreateQueueLimit.</summary>
+    public bool AutoCreate { get; init; }
+
     public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
         new UpdateTopicConfigReply(BrokerName, Config.TopicName, null, code, error);
 

@@ -26,6 +26,8 @@ public sealed partial class AkkaMqSerializer
     private const string UpdateTopicConfigV2Manifest = "BUT2";
     private const string UpdateTopicConfigReplyV2Manifest = "BUR2";
     private const string TopicConfigsV2Manifest = "BTC2";
+    // UpdateTopicConfig of an auto-create (the broker caps the queues auto-create adds); attributes always written.
+    private const string UpdateTopicConfigV3Manifest = "BUT3";
 
     private static string? BrokerManifest(object o) => o switch
     {
@@ -40,7 +42,7 @@ public sealed partial class AkkaMqSerializer
         CommitConsumerOffsetsReply => CommitConsumerOffsetsReplyManifest,
         QueryConsumerOffset => QueryConsumerOffsetManifest,
         ConsumerOffsetReply => ConsumerOffsetReplyManifest,
-        UpdateTopicConfig m => HasAttributes(m.Config) ? UpdateTopicConfigV2Manifest : UpdateTopicConfigManifest,
+        UpdateTopicConfig m => m.AutoCreate ? UpdateTopicConfigV3Manifest : HasAttributes(m.Config) ? UpdateTopicConfigV2Manifest : UpdateTopicConfigManifest,
         UpdateTopicConfigReply m => HasAttributes(m.Config) ? UpdateTopicConfigReplyV2Manifest : UpdateTopicConfigReplyManifest,
         GetTopicConfigs => GetTopicConfigsManifest,
         GetDataChannel => GetDataChannelManifest,
@@ -90,6 +92,7 @@ public sealed partial class AkkaMqSerializer
         UpdateTopicConfigManifest => ReadUpdateTopicConfig(ref r, false),
         UpdateTopicConfigReplyManifest => ReadUpdateTopicConfigReply(ref r, false),
         UpdateTopicConfigV2Manifest => ReadUpdateTopicConfig(ref r, true),
+        UpdateTopicConfigV3Manifest => ReadUpdateTopicConfig(ref r, true) with { AutoCreate = r.ReadBool() },
         UpdateTopicConfigReplyV2Manifest => ReadUpdateTopicConfigReply(ref r, true),
         GetTopicConfigsManifest => new GetTopicConfigs(r.ReadRequiredString()),
         GetDataChannelManifest => new GetDataChannel(r.ReadRequiredString()),
@@ -289,7 +292,8 @@ public sealed partial class AkkaMqSerializer
     private static void Write(WireWriter w, UpdateTopicConfig m)
     {
         w.WriteString(m.BrokerName);
-        WriteTopicConfig(w, m.Config, HasAttributes(m.Config));
+        WriteTopicConfig(w, m.Config, m.AutoCreate || HasAttributes(m.Config));
+        if (m.AutoCreate) w.WriteBool(true);
     }
 
     private static UpdateTopicConfig ReadUpdateTopicConfig(ref WireReader r, bool withAttributes) =>
