@@ -218,6 +218,7 @@ public sealed class BrokerGateway : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<LoadTopics>(_ => { });
         Receive<RequestBrokerRegistration>(_ => Register());
+        Receive<GrpcEndpointBound>(m => { if (_registration.SetGrpcEndpoint(m.Endpoint)) Register(); });
         Receive<RegisterBrokerReply>(m =>
         {
             switch (_registration.OnReply(m))

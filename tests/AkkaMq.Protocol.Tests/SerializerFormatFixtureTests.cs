@@ -61,6 +61,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
     private static readonly string[] AddedAfterTheFixture =
     {
         "BUT2", "BUR2", "BTC2", "NRB2", "NRI2", "NCT2", "STC2", "STS2", // topic attributes (issue 19)
+        "NRB3", "NRI3", // gRPC endpoints in registrations and routes (issue 20)
     };
 
     [Fact]
