@@ -50,7 +50,8 @@ public sealed class ProxyServer : IAsyncDisposable
         var address = IPAddress.TryParse(broker.BrokerIP1, out var ip) ? ip : IPAddress.Any;
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddRoutingCore();
-        builder.Services.AddGrpc();
+        // gRPC's default 4 MiB limit would refuse a maxMessageSize body before the check could name it.
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = broker.Limits.MaxMessageSize + broker.Limits.MaxPropertiesSize * 4 + 64 * 1024);
         var metrics = new ProxyMetrics();
         builder.Services.AddSingleton(new MessagingServiceImpl(new BrokerAccess(system, broker, settings.RequestTimeout), settings, metrics));
         var app = builder.Build();

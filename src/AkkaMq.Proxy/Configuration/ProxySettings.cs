@@ -16,7 +16,7 @@ public sealed record ProxySettings(int GrpcPort, TimeSpan RequestTimeout, int Pr
 
     public static ProxySettings Create(Config config)
     {
-        var c = config.WithFallback(DefaultConfig).GetConfig("akkamq.proxy");
+        var c = (ReferenceEquals(config, DefaultConfig) ? config : config.WithFallback(DefaultConfig)).GetConfig("akkamq.proxy");
         var port = c.GetInt("grpc.port");
         if (port is < -1 or > 65535) throw new ConfigurationException($"akkamq.proxy.grpc.port {port} is not a port number (-1 turns the endpoint off)");
         var settings = new ProxySettings(port, c.GetTimeSpan("request-timeout"), c.GetInt("producer.max-attempts"),

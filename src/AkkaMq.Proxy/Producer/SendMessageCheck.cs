@@ -93,25 +93,26 @@ public sealed class SendMessageCheck
     private static V2.Status? TypeRefusal(V2.Message m, V2.SystemProperties sys, TopicConfig topic)
     {
         var type = sys.MessageType;
+        string Name(V2.MessageType t) => t.ToString().ToUpperInvariant(); // as RocketMQ and message.type spell them
         if (type == V2.MessageType.Unspecified)
             type = sys.HasMessageGroup ? V2.MessageType.Fifo : sys.DeliveryTimestamp != null ? V2.MessageType.Delay : V2.MessageType.Normal;
         if (type == V2.MessageType.Transaction)
             return ProxyStatus.Of(V2.Code.Unsupported, $"message {sys.MessageId}: transactional messages (TRANSACTION) are not supported by AkkaMq yet");
         if (type is not (V2.MessageType.Normal or V2.MessageType.Fifo or V2.MessageType.Delay))
-            return ProxyStatus.Of(V2.Code.Unsupported, $"message {sys.MessageId}: message type {type} is not supported by AkkaMq");
+            return ProxyStatus.Of(V2.Code.Unsupported, $"message {sys.MessageId}: message type {Name(type)} is not supported by AkkaMq");
         if (sys.HasMessageGroup && (sys.MessageGroup.Length == 0 || sys.MessageGroup.Length > MaxMessageGroupLength || sys.MessageGroup.Any(char.IsControl)))
             return ProxyStatus.Of(V2.Code.IllegalMessageGroup, $"message {sys.MessageId}: message group '{sys.MessageGroup}' is empty, longer than {MaxMessageGroupLength} characters or has control characters");
         if ((type == V2.MessageType.Fifo) != sys.HasMessageGroup)
             return ProxyStatus.Of(V2.Code.MessagePropertyConflictWithType, type == V2.MessageType.Fifo
                 ? $"message {sys.MessageId}: a FIFO message needs a message_group"
-                : $"message {sys.MessageId}: a {type} message cannot carry a message_group (only FIFO messages do)");
+                : $"message {sys.MessageId}: a {Name(type)} message cannot carry a message_group (only FIFO messages do)");
         if ((type == V2.MessageType.Delay) != (sys.DeliveryTimestamp != null))
             return ProxyStatus.Of(V2.Code.MessagePropertyConflictWithType, type == V2.MessageType.Delay
                 ? $"message {sys.MessageId}: a DELAY message needs a delivery_timestamp"
-                : $"message {sys.MessageId}: a {type} message cannot carry a delivery_timestamp (only DELAY messages do)");
+                : $"message {sys.MessageId}: a {Name(type)} message cannot carry a delivery_timestamp (only DELAY messages do)");
         if (QueueRoutes.MessageTypeOf(topic.Attributes) is { } accepted && accepted != type)
             return ProxyStatus.Of(V2.Code.MessagePropertyConflictWithType,
-                $"message {sys.MessageId}: topic '{m.Topic.Name}' accepts {accepted} messages (message.type), not {type}");
+                $"message {sys.MessageId}: topic '{m.Topic.Name}' accepts {Name(accepted)} messages (message.type), not {Name(type)}");
         return null;
     }
 
