@@ -36,6 +36,15 @@ public sealed class SendMessageTests(GrpcNodeFixture fx)
         Assert.Equal("välue", m.Properties["ünïcode"]);
         Assert.Equal(sent.SystemProperties.MessageId, m.Properties[MessageProperties.UniqKey]);
         Assert.Equal(r.Entries[0].Offset, m.QueueOffset);
+
+        // queryMsgById finds it by the client's id too (UNIQ_KEY is in the queue's key index), and by the broker's.
+        await using var admin = new AkkaMq.Client.Admin.AkkaMqAdmin(new AkkaMq.Client.ClientContext(fx.NativeClient,
+            AkkaMq.Client.ClientSettings.Create(fx.NativeClient.Settings.Config)));
+        var byClientId = await admin.QueryMsgByIdAsync(sent.SystemProperties.MessageId);
+        Assert.Equal((m.QueueId, m.QueueOffset), (byClientId.QueueId, byClientId.QueueOffset));
+        Assert.Equal(m.QueueOffset, (await admin.QueryMsgByIdAsync(m.MsgId)).QueueOffset);
+        var unknown = await Assert.ThrowsAsync<AkkaMq.Protocol.AkkaMqException>(() => admin.QueryMsgByIdAsync("01ABCDEF0123456789"));
+        Assert.Contains("UNIQ_KEY", unknown.Message);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace AkkaMq.Proxy.Producer;
 public static class MessageProperties
 {
     /// <summary>The id the client assigned (RocketMQ's PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX).</summary>
-    public const string UniqKey = "UNIQ_KEY";
+    public const string UniqKey = Protocol.Consumer.MessageConst.UniqKey;
 
     /// <summary>The FIFO message group (RocketMQ's PROPERTY_SHARDING_KEY).</summary>
     public const string MessageGroup = "__SHARDINGKEY";
