@@ -9,13 +9,12 @@ namespace AkkaMq.Proxy;
 /// <summary>
 /// The endpoint's way into the node, through AkkaMq's own messages as the data channel goes: sends to the local
 /// broker gateway (/user/broker), routes from the NameServer through the broker's singleton proxy, and the
-/// group's topic table from the gateway (kept for a second, fetched again when a topic is missing).
+/// group's topic table from the gateway (kept for a second, fetched again for a topic it lacks).
 /// Asks are the edge of the actor system here, each with the request timeout.
 /// </summary>
 public sealed class BrokerAccess
 {
     private static readonly TimeSpan TopicsMaxAge = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MissingTopicRefetch = TimeSpan.FromMilliseconds(200);
 
     private readonly ActorSystem _system;
     private readonly TimeSpan _timeout;
@@ -52,11 +51,9 @@ public sealed class BrokerAccess
     {
         var now = Environment.TickCount64;
         var snapshot = _topics;
-        if (snapshot != null && now - snapshot.FetchedAt < TopicsMaxAge.TotalMilliseconds)
-        {
-            if (snapshot.Configs.TryGetValue(topic, out var config)) return config;
-            if (now - snapshot.FetchedAt < MissingTopicRefetch.TotalMilliseconds) return null;
-        }
+        // A topic missing from the copy is asked again: it may have been created a moment ago.
+        if (snapshot != null && now - snapshot.FetchedAt < TopicsMaxAge.TotalMilliseconds && snapshot.Configs.TryGetValue(topic, out var config))
+            return config;
         var reply = await _system.ActorSelection(GatewayPath).Ask<TopicConfigs>(new GetTopicConfigs(Broker.BrokerName), _timeout, ct);
         var configs = new Dictionary<string, TopicConfig>(reply.Configs.Count, StringComparer.Ordinal);
         foreach (var c in reply.Configs) configs[c.TopicName] = c;
