@@ -225,6 +225,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         });
         Receive<LoadTopics>(_ => { });
         Receive<RequestBrokerRegistration>(_ => Register());
+        Receive<GrpcEndpointBound>(m => { if (_registration.SetGrpcEndpoint(m.Endpoint)) Register(); });
         Receive<RegisterBrokerReply>(m =>
         {
             switch (_registration.OnReply(m))

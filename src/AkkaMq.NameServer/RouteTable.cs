@@ -26,6 +26,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         public required Dictionary<string, TopicConfig> Topics;
         public bool AutoCreateTopicEnable;
         public int DefaultTopicQueueNums;
+        public string? GrpcEndpoint;
         public long LastUpdate;
     }
 
@@ -172,6 +173,7 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         foreach (var t in m.Topics) info.Topics[t.TopicName] = t;
         info.AutoCreateTopicEnable = m.AutoCreateTopicEnable;
         info.DefaultTopicQueueNums = m.DefaultTopicQueueNums;
+        info.GrpcEndpoint = m.GrpcEndpoint;
         info.LastUpdate = _clock();
         Sender.Tell(new RegisterBrokerReply(ResponseCode.Success, null));
     }
@@ -240,9 +242,10 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         {
             if (!serving.Topics.TryGetValue(topic, out var config)) continue;
             queues.Add(new QueueData(serving.Identity.BrokerName, config.ReadQueueNums, config.WriteQueueNums, config.Perm) { Attributes = config.Attributes });
-            var addrs = _brokers.Values.Where(b => b.Identity.BrokerName == serving.Identity.BrokerName)
-                .ToDictionary(b => b.Identity.BrokerId, b => b.Identity.Address);
-            brokers.Add(new BrokerData(serving.Identity.ClusterName, serving.Identity.BrokerName, addrs));
+            var group = _brokers.Values.Where(b => b.Identity.BrokerName == serving.Identity.BrokerName).ToList();
+            var addrs = group.ToDictionary(b => b.Identity.BrokerId, b => b.Identity.Address);
+            var grpc = group.Where(b => b.GrpcEndpoint != null).ToDictionary(b => b.Identity.BrokerId, b => b.GrpcEndpoint!);
+            brokers.Add(new BrokerData(serving.Identity.ClusterName, serving.Identity.BrokerName, addrs) { GrpcEndpoints = grpc });
         }
         return queues.Count == 0 ? null : new TopicRouteData(queues, brokers);
     }

@@ -43,6 +43,7 @@ try
     fileConfig = HoconFile.Load(configPath);
     settings = NodeSettings.Create(fileConfig);
     NodeHttpSettings.Create(fileConfig);
+    AkkaMq.Proxy.ProxySettings.Create(fileConfig);
 }
 catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or InvalidOperationException)
 {
@@ -80,6 +81,7 @@ builder.Services.AddAkka(settings.SystemName, (akka, _) =>
     });
 });
 builder.Services.AddAkkaMqNodeHttp(fileConfig);
+builder.Services.AddAkkaMqGrpcEndpoint(fileConfig);
 using var host = builder.Build();
 try
 {

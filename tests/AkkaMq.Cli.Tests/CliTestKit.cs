@@ -39,6 +39,7 @@ public sealed class NodeFixture : IAsyncLifetime
             akkamq.store.data-dir = "{Path.Combine(Dir, "data")}"
             akkamq.node.http.enabled = on
             akkamq.node.http.port = 0
+            akkamq.proxy.grpc.port = 0
             # Short delay levels (level n = n * 100 ms) so retries reach the DLQ within a test.
             akkamq.broker.messageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms 700ms 800ms 900ms 1s 1100ms 1200ms 1300ms 1400ms 1500ms 1600ms 1700ms 1800ms"
             """);

@@ -46,6 +46,7 @@ public sealed class BrokerIdentityProcessTests : IDisposable
 
             akkamq.broker.listenPort = {holderPort}
             akkamq.broker.namesrvAddr = "127.0.0.1:{holderPort}"
+            akkamq.proxy.grpc.port = 0
             akkamq.store.data-dir = "{DataDir("holder")}"
             """));
         await holder.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));

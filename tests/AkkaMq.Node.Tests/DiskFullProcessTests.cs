@@ -49,6 +49,7 @@ public sealed class DiskFullProcessTests : IDisposable
         await File.WriteAllTextAsync(config, standalone + $"""
 
             akkamq.broker.listenPort = {_port}
+            akkamq.proxy.grpc.port = 0
             akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
             akkamq.broker.disk-check-interval = 100ms
             akkamq.store.data-dir = "{dataDir}"

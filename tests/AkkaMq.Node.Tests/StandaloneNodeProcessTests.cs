@@ -33,6 +33,7 @@ public sealed class StandaloneNodeProcessTests : IDisposable
         File.WriteAllText(_configFile, standalone + $"""
 
             akkamq.broker.listenPort = {_port}
+            akkamq.proxy.grpc.port = 0
             akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
             akkamq.broker.flushDiskType = {flushDiskType}
             akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"

@@ -228,6 +228,21 @@ internal static class Samples
         ["RouteInfoReply-attributes"] = () => new RouteInfoReply("TopicTest", ResponseCode.Success, null, new TopicRouteData(
             new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) { Attributes = Attributes() }, new QueueData("broker-b", 8, 2, Perm.Read) },
             new[] { new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = "10.0.0.1:10911" }) })),
+        // gRPC endpoints (issue 20): "NRB3" and "NRI3", written only when a node registers one.
+        ["RegisterBroker-grpc"] = () => new RegisterBroker(Identity(), new[] { TopicConfig.Create("A", 8), new TopicConfig("B", 1, 1, Perm.Write) }, true, 8)
+        {
+            GrpcEndpoint = "10.0.0.1:8081",
+        },
+        ["RouteInfoReply-grpc"] = () => new RouteInfoReply("TopicTest", ResponseCode.Success, null, new TopicRouteData(
+            new[] { new QueueData("broker-a", 4, 4, Perm.ReadWrite) { Attributes = Attributes() }, new QueueData("broker-b", 8, 2, Perm.Read) },
+            new[]
+            {
+                new BrokerData("DefaultCluster", "broker-a", new Dictionary<long, string> { [0] = "10.0.0.1:10911", [1] = "10.0.0.2:10911" })
+                {
+                    GrpcEndpoints = new Dictionary<long, string> { [0] = "10.0.0.1:8081", [1] = "[::1]:8081" },
+                },
+                new BrokerData("DefaultCluster", "broker-b", new Dictionary<long, string> { [0] = "10.0.0.3:10911" }),
+            })),
         ["CreateTopic-attributes"] = () => new CreateTopic(TopicConfig.Create("TopicTest") with { Attributes = Changes() }, null, "broker-a"),
         ["TopicConfigChanged-attributes"] = () => new TopicConfigChanged(new TopicConfig("TopicTest", 16, 16, Perm.ReadWrite) { Attributes = Attributes() }),
         ["TopicConfigsSnapshot-attributes"] = () => new TopicConfigsSnapshot(new[]

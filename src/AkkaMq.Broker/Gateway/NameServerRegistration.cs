@@ -25,13 +25,25 @@ public sealed class NameServerRegistration
         _settings = settings;
     }
 
+    /// <summary>host:port of the node's gRPC endpoint (AkkaMq.Proxy), registered so routes name it; null while it serves none.</summary>
+    public string? GrpcEndpoint { get; private set; }
+
+    /// <summary>True when the endpoint changed (the gateway then registers at once); the proxy repeats it, so a restarted gateway learns it again.</summary>
+    public bool SetGrpcEndpoint(string endpoint)
+    {
+        if (GrpcEndpoint == endpoint) return false;
+        GrpcEndpoint = endpoint;
+        return true;
+    }
+
     /// <summary>True once the NameServer accepted a registration.</summary>
     public bool Registered { get; private set; }
 
     public void Register(BrokerIdentity identity, IReadOnlyList<TopicConfig> topics, DateTime now, IActorRef self)
     {
         _sentAt ??= now;
-        _nameServer.Tell(new RegisterBroker(identity, topics, _settings.AutoCreateTopicEnable, _settings.DefaultTopicQueueNums), self);
+        _nameServer.Tell(new RegisterBroker(identity, topics, _settings.AutoCreateTopicEnable, _settings.DefaultTopicQueueNums)
+            { GrpcEndpoint = GrpcEndpoint }, self);
     }
 
     /// <summary>How long the oldest registration has gone unanswered, once that is a heartbeat period or more.</summary>

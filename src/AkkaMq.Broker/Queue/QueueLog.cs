@@ -123,6 +123,7 @@ public sealed class QueueLog : UntypedPersistentActor, IWithTimers, IPullHost
             var m = msgs[i];
             _tail.Append(e.BaseOffset + i, e.StoreTimestamp, m);
             if (m.Keys != null) _keys.Add(m.Keys, e.BaseOffset + i);
+            if (m.Properties.Count > 0 && m.Properties.TryGetValue(MessageConst.UniqKey, out var uniq)) _keys.Add(uniq, e.BaseOffset + i);
         }
         _committedOffset = e.BaseOffset + msgs.Count;
         _bytes.Appended(e);

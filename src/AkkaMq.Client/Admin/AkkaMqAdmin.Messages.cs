@@ -34,7 +34,11 @@ public sealed partial class AkkaMqAdmin
     public async Task<MessageView> QueryMsgByIdAsync(string msgId, CancellationToken ct = default)
     {
         if (!MessageId.TryParse(msgId, out var id))
-            throw new AkkaMqException(ResponseCode.MessageIllegal, $"'{msgId}' is not a message id (32 hex characters)");
+        {
+            if (msgId.Length is > 0 and <= 128 && msgId.All(Uri.IsHexDigit)) return await QueryMsgByUniqKeyAsync(msgId, ct);
+            throw new AkkaMqException(ResponseCode.MessageIllegal,
+                $"'{msgId}' is not a message id (32 hex characters) nor a RocketMQ client's message id (hex, as UNIQ_KEY holds it)");
+        }
         var brokers = (await ClusterInfoAsync(ct)).Brokers.Select(b => b.Broker.BrokerName).Distinct()
             .Where(b => MessageId.Hash(b) == id.BrokerHash).ToList();
         if (brokers.Count == 0) throw new AkkaMqException(ResponseCode.QueryNotFound, $"message {msgId}: no registered broker matches its broker hash");
@@ -44,6 +48,22 @@ public sealed partial class AkkaMqAdmin
         var m = await ReadAtAsync(mq, id.QueueOffset, ct, expiredFails: true)
                 ?? throw new AkkaMqException(ResponseCode.QueryNotFound, $"message {msgId} not found (no message at offset {id.QueueOffset} of {mq})");
         return MessageView.From(m);
+    }
+
+    /// <summary>A RocketMQ client's id (UNIQ_KEY, kept by gRPC sends): every queue's key index indexes it, so each topic is asked.</summary>
+    private async Task<MessageView> QueryMsgByUniqKeyAsync(string uniqKey, CancellationToken ct)
+    {
+        foreach (var topic in await TopicListAsync(ct))
+            foreach (var q in await QueuesAsync(topic.Topic, ct))
+            {
+                var reply = await Context.AskBrokerAsync<MessageKeyOffsets>(q.Topic, q.BrokerName,
+                    new QueryMessageKey(q.BrokerName, q.Topic, q.QueueId, uniqKey, 4), ct);
+                if (reply.Code != ResponseCode.Success) continue;
+                foreach (var offset in reply.Offsets)
+                    if (await ReadAtAsync(q, offset, ct) is { } m && m.Properties.TryGetValue(Protocol.Consumer.MessageConst.UniqKey, out var u) && u == uniqKey)
+                        return MessageView.From(m);
+            }
+        throw new AkkaMqException(ResponseCode.QueryNotFound, $"message {uniqKey}: no stored message has this client message id (UNIQ_KEY)");
     }
 
     /// <summary>queryMsgByKey: the broker's key index gives the offsets; each message is read and checked to carry the key.</summary>

@@ -27,6 +27,7 @@ public sealed record NodeSettings(
     public static Config DefaultConfig { get; } = ProtocolConfig.Load(typeof(NodeSettings).Assembly, "AkkaMq.Hosting.reference.conf")
         .WithFallback(NameServerSettings.DefaultConfig)
         .WithFallback(BrokerSettings.DefaultConfig)
+        .WithFallback(AkkaMq.Proxy.ProxySettings.DefaultConfig)
         .WithFallback(ProtocolConfig.Default);
 
     public bool IsNameServer => Roles.Contains(NameServerRole);

@@ -45,7 +45,7 @@ public sealed class NodeHttpServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.WebHost.UseUrls($"http://{http.Hostname}:{http.Port}");
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(BrokerStats.MeterName, ClientMetrics.MeterName, NodeMetrics.MeterName)
+            .AddMeter(BrokerStats.MeterName, ClientMetrics.MeterName, NodeMetrics.MeterName, AkkaMq.Proxy.ProxyMetrics.MeterName)
             // A scrape reads the instruments now, not a cached answer from an earlier scrape.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();

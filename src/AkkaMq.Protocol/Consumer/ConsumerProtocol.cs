@@ -92,6 +92,8 @@ public static class MessageConst
     public const string DelayTimeLevel = "DELAY";
     /// <summary>Absolute delivery time in Unix milliseconds (RocketMQ 5's timer messages).</summary>
     public const string TimerDeliverMs = "TIMER_DELIVER_MS";
+    /// <summary>The id a RocketMQ client assigned (gRPC sends keep it here); indexed with the keys, so queryMsgById finds it.</summary>
+    public const string UniqKey = "UNIQ_KEY";
     /// <summary>On a retried message: the topic it was first sent to.</summary>
     public const string RetryTopic = "RETRY_TOPIC";
     /// <summary>On a retried message: the id of the original message.</summary>

@@ -10,7 +10,11 @@ public sealed record BrokerIdentity(string ClusterName, string BrokerName, long 
 
 /// <summary>Sent by a broker gateway at start and as its heartbeat; the sender is the gateway.</summary>
 public sealed record RegisterBroker(BrokerIdentity Broker, IReadOnlyList<TopicConfig> Topics, bool AutoCreateTopicEnable,
-    int DefaultTopicQueueNums) : IAkkaMqMessage;
+    int DefaultTopicQueueNums) : IAkkaMqMessage
+{
+    /// <summary>host:port of the node's RocketMQ 5 gRPC endpoint (AkkaMq.Proxy); null when it serves none.</summary>
+    public string? GrpcEndpoint { get; init; }
+}
 
 public sealed record RegisterBrokerReply(ResponseCode Code, string? Error) : IAkkaMqMessage;
 
@@ -31,6 +35,21 @@ public sealed record QueueData(string BrokerName, int ReadQueueNums, int WriteQu
 
 public sealed record BrokerData(string Cluster, string BrokerName, IReadOnlyDictionary<long, string> BrokerAddrs)
 {
+    private static readonly IReadOnlyDictionary<long, string> NoEndpoints = new Dictionary<long, string>();
+
+    /// <summary>brokerId to host:port of the gRPC endpoint, for the live nodes that serve one; empty by default.</summary>
+    public IReadOnlyDictionary<long, string> GrpcEndpoints { get; init; } = NoEndpoints;
+
+    /// <summary>The gRPC endpoint of the group's serving node (lowest live brokerId), or null when it serves none.</summary>
+    public string? SelectGrpcEndpoint()
+    {
+        if (BrokerAddrs.Count == 0) return null;
+        var serving = long.MaxValue;
+        foreach (var id in BrokerAddrs.Keys)
+            if (id < serving) serving = id;
+        return GrpcEndpoints.TryGetValue(serving, out var endpoint) ? endpoint : null;
+    }
+
     /// <summary>The address to write to: the master's, or the lowest live id's when the master is gone.</summary>
     public string? SelectAddress()
     {

@@ -19,14 +19,19 @@ public sealed partial class AkkaMqSerializer
     private const string RegisterBrokerV2Manifest = "NRB2";
     private const string RouteInfoReplyV2Manifest = "NRI2";
     private const string CreateTopicV2Manifest = "NCT2";
+    // Registration and route that also carry gRPC endpoints (AkkaMq.Proxy); written only when some are set.
+    private const string RegisterBrokerV3Manifest = "NRB3";
+    private const string RouteInfoReplyV3Manifest = "NRI3";
 
     private static string? NameServerManifest(object o) => o switch
     {
-        RegisterBroker m => HasAttributes(m.Topics) ? RegisterBrokerV2Manifest : RegisterBrokerManifest,
+        RegisterBroker m => m.GrpcEndpoint != null ? RegisterBrokerV3Manifest
+            : HasAttributes(m.Topics) ? RegisterBrokerV2Manifest : RegisterBrokerManifest,
         RegisterBrokerReply => RegisterBrokerReplyManifest,
         UnregisterBroker => UnregisterBrokerManifest,
         GetRouteInfo => GetRouteInfoManifest,
-        RouteInfoReply m => HasAttributes(m.Route) ? RouteInfoReplyV2Manifest : RouteInfoReplyManifest,
+        RouteInfoReply m => HasGrpcEndpoints(m.Route) ? RouteInfoReplyV3Manifest
+            : HasAttributes(m.Route) ? RouteInfoReplyV2Manifest : RouteInfoReplyManifest,
         CreateTopic m => HasAttributes(m.Config) ? CreateTopicV2Manifest : CreateTopicManifest,
         CreateTopicReply => CreateTopicReplyManifest,
         GetBrokerClusterInfo => GetBrokerClusterInfoManifest,
@@ -56,11 +61,13 @@ public sealed partial class AkkaMqSerializer
     {
         RegisterBrokerManifest => ReadRegisterBroker(ref r, false),
         RegisterBrokerV2Manifest => ReadRegisterBroker(ref r, true),
+        RegisterBrokerV3Manifest => ReadRegisterBroker(ref r, true) with { GrpcEndpoint = r.ReadRequiredString() },
         RegisterBrokerReplyManifest => new RegisterBrokerReply(ReadCode(ref r), r.ReadString()),
         UnregisterBrokerManifest => ReadUnregisterBroker(ref r),
         GetRouteInfoManifest => ReadGetRouteInfo(ref r),
         RouteInfoReplyManifest => ReadRouteInfoReply(ref r, false),
         RouteInfoReplyV2Manifest => ReadRouteInfoReply(ref r, true),
+        RouteInfoReplyV3Manifest => ReadRouteInfoReply(ref r, true, withGrpc: true),
         CreateTopicManifest => ReadCreateTopic(ref r, false),
         CreateTopicV2Manifest => ReadCreateTopic(ref r, true),
         CreateTopicReplyManifest => new CreateTopicReply(r.ReadRequiredString(), ReadCode(ref r), r.ReadString(), r.ReadStrings()),
@@ -73,9 +80,11 @@ public sealed partial class AkkaMqSerializer
     private static void Write(WireWriter w, RegisterBroker m)
     {
         WriteBrokerIdentity(w, m.Broker);
-        WriteTopicConfigs(w, m.Topics, HasAttributes(m.Topics));
+        // NRB3 is NRB2 (attributes always) plus the endpoint.
+        WriteTopicConfigs(w, m.Topics, m.GrpcEndpoint != null || HasAttributes(m.Topics));
         w.WriteBool(m.AutoCreateTopicEnable);
         w.WriteVarInt(m.DefaultTopicQueueNums);
+        if (m.GrpcEndpoint != null) w.WriteString(m.GrpcEndpoint);
     }
 
     private static RegisterBroker ReadRegisterBroker(ref WireReader r, bool withAttributes) =>
@@ -105,7 +114,8 @@ public sealed partial class AkkaMqSerializer
         w.WriteBool(m.Route != null);
         if (m.Route == null) return;
         var queues = m.Route.QueueDatas;
-        var withAttributes = HasAttributes(m.Route);
+        var withGrpc = HasGrpcEndpoints(m.Route);
+        var withAttributes = withGrpc || HasAttributes(m.Route);
         w.WriteLength(queues.Count);
         for (var i = 0; i < queues.Count; i++)
         {
@@ -127,10 +137,17 @@ public sealed partial class AkkaMqSerializer
                 w.WriteVarLong(kv.Key);
                 w.WriteString(kv.Value);
             }
+            if (!withGrpc) continue;
+            w.WriteLength(brokers[i].GrpcEndpoints.Count);
+            foreach (var kv in brokers[i].GrpcEndpoints)
+            {
+                w.WriteVarLong(kv.Key);
+                w.WriteString(kv.Value);
+            }
         }
     }
 
-    private static RouteInfoReply ReadRouteInfoReply(ref WireReader r, bool withAttributes)
+    private static RouteInfoReply ReadRouteInfoReply(ref WireReader r, bool withAttributes, bool withGrpc = false)
     {
         var topic = r.ReadRequiredString();
         var code = ReadCode(ref r);
@@ -153,6 +170,11 @@ public sealed partial class AkkaMqSerializer
             var addrs = new Dictionary<long, string>(na);
             for (var j = 0; j < na; j++) addrs[r.ReadVarLong()] = r.ReadRequiredString();
             brokers[i] = new BrokerData(cluster, name, addrs);
+            if (!withGrpc) continue;
+            var ng = r.ReadLength();
+            var endpoints = new Dictionary<long, string>(ng);
+            for (var j = 0; j < ng; j++) endpoints[r.ReadVarLong()] = r.ReadRequiredString();
+            brokers[i] = brokers[i] with { GrpcEndpoints = endpoints };
         }
         return new RouteInfoReply(topic, code, error, new TopicRouteData(queues, brokers));
     }
@@ -167,6 +189,14 @@ public sealed partial class AkkaMqSerializer
 
     private static CreateTopic ReadCreateTopic(ref WireReader r, bool withAttributes) =>
         new(ReadTopicConfig(ref r, withAttributes), r.ReadString(), r.ReadString());
+
+    private static bool HasGrpcEndpoints(TopicRouteData? route)
+    {
+        if (route == null) return false;
+        for (var i = 0; i < route.BrokerDatas.Count; i++)
+            if (route.BrokerDatas[i].GrpcEndpoints.Count > 0) return true;
+        return false;
+    }
 
     private static bool HasAttributes(TopicRouteData? route)
     {

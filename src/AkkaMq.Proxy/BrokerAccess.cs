@@ -1,0 +1,63 @@
+using Akka.Actor;
+using AkkaMq.Broker;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
+
+namespace AkkaMq.Proxy;
+
+/// <summary>
+/// The endpoint's way into the node, through AkkaMq's own messages as the data channel goes: sends to the local
+/// broker gateway (/user/broker), routes from the NameServer through the broker's singleton proxy, and the
+/// group's topic table from the gateway (kept for a second, fetched again for a topic it lacks).
+/// Asks are the edge of the actor system here, each with the request timeout.
+/// </summary>
+public sealed class BrokerAccess
+{
+    private static readonly TimeSpan TopicsMaxAge = TimeSpan.FromSeconds(1);
+
+    private readonly ActorSystem _system;
+    private readonly TimeSpan _timeout;
+    private volatile TopicSnapshot? _topics;
+
+    private sealed record TopicSnapshot(IReadOnlyDictionary<string, TopicConfig> Configs, long FetchedAt);
+
+    public BrokerAccess(ActorSystem system, BrokerSettings broker, TimeSpan timeout)
+    {
+        _system = system;
+        Broker = broker;
+        _timeout = timeout;
+    }
+
+    public BrokerSettings Broker { get; }
+
+    /// <summary>Path of the broker node's NameServer proxy (a ClusterSingletonProxy to the route table).</summary>
+    public const string NameServerPath = "/user/broker-namesrv-proxy";
+
+    public const string GatewayPath = "/user/" + BrokerGateway.Name;
+
+    public Task<RouteInfoReply> RouteAsync(string topic, CancellationToken ct) =>
+        _system.ActorSelection(NameServerPath).Ask<RouteInfoReply>(new GetRouteInfo(topic, false), _timeout, ct);
+
+    /// <summary>One message to the local gateway; its single ack comes back (stored, refused, or held and refused).</summary>
+    public async Task<SendAck> SendAsync(SendEntry entry, CancellationToken ct)
+    {
+        var acks = await _system.ActorSelection(GatewayPath).Ask<SendAcks>(new SendMessages(Broker.BrokerName, new[] { entry }), _timeout, ct);
+        return acks.Acks[0];
+    }
+
+    /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
+    public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)
+    {
+        var now = Environment.TickCount64;
+        var snapshot = _topics;
+        // A topic missing from the copy is asked again: it may have been created a moment ago.
+        if (snapshot != null && now - snapshot.FetchedAt < TopicsMaxAge.TotalMilliseconds && snapshot.Configs.TryGetValue(topic, out var config))
+            return config;
+        var reply = await _system.ActorSelection(GatewayPath).Ask<TopicConfigs>(new GetTopicConfigs(Broker.BrokerName), _timeout, ct);
+        var configs = new Dictionary<string, TopicConfig>(reply.Configs.Count, StringComparer.Ordinal);
+        foreach (var c in reply.Configs) configs[c.TopicName] = c;
+        _topics = new TopicSnapshot(configs, Environment.TickCount64);
+        return configs.GetValueOrDefault(topic);
+    }
+}

@@ -1,0 +1,53 @@
+using Apache.Rocketmq.V2;
+using Grpc.Core;
+using Status = Apache.Rocketmq.V2.Status;
+
+namespace AkkaMq.Proxy;
+
+// The RPCs AkkaMq does not serve yet: each answers NOT_IMPLEMENTED naming itself, at once.
+public sealed partial class MessagingServiceImpl
+{
+    public override Task<QueryAssignmentResponse> QueryAssignment(QueryAssignmentRequest request, ServerCallContext context) =>
+        NotServed(nameof(QueryAssignment), s => new QueryAssignmentResponse { Status = s });
+
+    public override async Task ReceiveMessage(ReceiveMessageRequest request, IServerStreamWriter<ReceiveMessageResponse> responseStream,
+        ServerCallContext context) =>
+        await responseStream.WriteAsync(await NotServed(nameof(ReceiveMessage), s => new ReceiveMessageResponse { Status = s }));
+
+    public override Task<AckMessageResponse> AckMessage(AckMessageRequest request, ServerCallContext context) =>
+        NotServed(nameof(AckMessage), s => new AckMessageResponse { Status = s });
+
+    public override Task<ForwardMessageToDeadLetterQueueResponse> ForwardMessageToDeadLetterQueue(ForwardMessageToDeadLetterQueueRequest request,
+        ServerCallContext context) =>
+        NotServed(nameof(ForwardMessageToDeadLetterQueue), s => new ForwardMessageToDeadLetterQueueResponse { Status = s });
+
+    public override async Task PullMessage(PullMessageRequest request, IServerStreamWriter<PullMessageResponse> responseStream, ServerCallContext context) =>
+        await responseStream.WriteAsync(await NotServed(nameof(PullMessage), s => new PullMessageResponse { Status = s }));
+
+    public override Task<UpdateOffsetResponse> UpdateOffset(UpdateOffsetRequest request, ServerCallContext context) =>
+        NotServed(nameof(UpdateOffset), s => new UpdateOffsetResponse { Status = s });
+
+    public override Task<GetOffsetResponse> GetOffset(GetOffsetRequest request, ServerCallContext context) =>
+        NotServed(nameof(GetOffset), s => new GetOffsetResponse { Status = s });
+
+    public override Task<QueryOffsetResponse> QueryOffset(QueryOffsetRequest request, ServerCallContext context) =>
+        NotServed(nameof(QueryOffset), s => new QueryOffsetResponse { Status = s });
+
+    public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
+        NotServed(nameof(EndTransaction), s => new EndTransactionResponse { Status = s });
+
+    public override Task<ChangeInvisibleDurationResponse> ChangeInvisibleDuration(ChangeInvisibleDurationRequest request, ServerCallContext context) =>
+        NotServed(nameof(ChangeInvisibleDuration), s => new ChangeInvisibleDurationResponse { Status = s });
+
+    public override Task<RecallMessageResponse> RecallMessage(RecallMessageRequest request, ServerCallContext context) =>
+        NotServed(nameof(RecallMessage), s => new RecallMessageResponse { Status = s });
+
+    public override Task<SyncLiteSubscriptionResponse> SyncLiteSubscription(SyncLiteSubscriptionRequest request, ServerCallContext context) =>
+        NotServed(nameof(SyncLiteSubscription), s => new SyncLiteSubscriptionResponse { Status = s });
+
+    private Task<T> NotServed<T>(string rpc, Func<Status, T> response)
+    {
+        _metrics.Record(rpc, Code.NotImplemented, 0);
+        return Task.FromResult(response(ProxyStatus.NotImplemented(rpc)));
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Akka.Actor;
+using AkkaMq.Protocol;
+using AkkaMq.Proxy.Producer;
+using AkkaMq.Proxy.Route;
+using AkkaMq.Proxy.Telemetry;
+using Apache.Rocketmq.V2;
+using Grpc.Core;
+using Status = Apache.Rocketmq.V2.Status;
+
+namespace AkkaMq.Proxy;
+
+/// <summary>
+/// RocketMQ 5's MessagingService on a broker node: routes, heartbeats, Telemetry settings and sends are served
+/// here; the RPCs not served yet answer NOT_IMPLEMENTED at once (MessagingServiceImpl.NotServed.cs). Every RPC
+/// answers a v2 status, never a hang or a gRPC error: a broker that does not answer in time is PROXY_TIMEOUT.
+/// </summary>
+public sealed partial class MessagingServiceImpl : MessagingService.MessagingServiceBase
+{
+    private readonly BrokerAccess _broker;
+    private readonly ProxyMetrics _metrics;
+    private readonly ClientSettingsAnswer _settingsAnswer;
+    private readonly SendMessageCheck _sendCheck;
+
+    public MessagingServiceImpl(BrokerAccess broker, ProxySettings settings, ProxyMetrics metrics)
+    {
+        _broker = broker;
+        _metrics = metrics;
+        _settingsAnswer = new ClientSettingsAnswer(settings, broker.Broker.Limits.MaxMessageSize);
+        _sendCheck = new SendMessageCheck(broker.Broker.BrokerName, broker.Broker.Limits, broker.Broker.Schedule.TimerMaxDelay);
+    }
+
+    public override Task<QueryRouteResponse> QueryRoute(QueryRouteRequest request, ServerCallContext context) =>
+        Run(nameof(QueryRoute), async ct =>
+        {
+            var topic = request.Topic?.Name ?? "";
+            if (Validators.CheckTopic(topic) is { } error)
+                return new QueryRouteResponse { Status = ProxyStatus.Of(Code.IllegalTopic, error) };
+            var reply = await _broker.RouteAsync(topic, ct);
+            if (reply.Code != ResponseCode.Success || reply.Route == null)
+                return new QueryRouteResponse { Status = ProxyStatus.FromBroker(reply.Code, reply.Error) };
+            var queues = QueueRoutes.Build(request.Topic!, reply.Route);
+            if (queues.Count == 0)
+                return new QueryRouteResponse
+                {
+                    Status = ProxyStatus.Of(Code.NotFound, $"topic '{topic}' has no broker group whose serving node has a gRPC endpoint (akkamq.proxy.grpc.port)"),
+                };
+            var response = new QueryRouteResponse { Status = ProxyStatus.Ok() };
+            response.MessageQueues.AddRange(queues);
+            return response;
+        }, r => r.Status, s => new QueryRouteResponse { Status = s }, context);
+
+    public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) =>
+        Run(nameof(Heartbeat), _ => Task.FromResult(new HeartbeatResponse { Status = ProxyStatus.Ok() }),
+            r => r.Status, s => new HeartbeatResponse { Status = s }, context);
+
+    public override Task<NotifyClientTerminationResponse> NotifyClientTermination(NotifyClientTerminationRequest request, ServerCallContext context) =>
+        Run(nameof(NotifyClientTermination), _ => Task.FromResult(new NotifyClientTerminationResponse { Status = ProxyStatus.Ok() }),
+            r => r.Status, s => new NotifyClientTerminationResponse { Status = s }, context);
+
+    public override Task<SendMessageResponse> SendMessage(SendMessageRequest request, ServerCallContext context) =>
+        Run(nameof(SendMessage), async ct =>
+        {
+            if (request.Messages.Count == 0)
+                return new SendMessageResponse { Status = ProxyStatus.Of(Code.BadRequest, "SendMessageRequest carries no message") };
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var entries = new SendResultEntry[request.Messages.Count];
+            var sends = new Task<Protocol.Broker.SendAck>?[entries.Length];
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var m = request.Messages[i];
+                var id = m.SystemProperties?.MessageId ?? "";
+                var name = m.Topic?.Name ?? "";
+                var config = Validators.CheckTopic(name) == null ? await _broker.TopicAsync(name, ct) : null;
+                var checkedMessage = _sendCheck.Check(m, config, now);
+                if (checkedMessage.Refusal is { } refusal) entries[i] = new SendResultEntry { Status = refusal, MessageId = id };
+                else sends[i] = _broker.SendAsync(checkedMessage.Entry!, ct);
+            }
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (sends[i] is not { } send) continue;
+                var ack = await send;
+                var id = request.Messages[i].SystemProperties.MessageId;
+                entries[i] = ack.Code == ResponseCode.Success
+                    ? new SendResultEntry { Status = ProxyStatus.Ok(), MessageId = id, Offset = ack.QueueOffset }
+                    : new SendResultEntry { Status = ProxyStatus.FromBroker(ack.Code, ack.Error), MessageId = id };
+            }
+            // As RocketMQ's proxy: the response carries the first failure, or OK.
+            var response = new SendMessageResponse { Status = entries.FirstOrDefault(e => e.Status.Code != Code.Ok)?.Status ?? ProxyStatus.Ok() };
+            response.Entries.AddRange(entries);
+            return response;
+        }, r => r.Status, s => new SendMessageResponse { Status = s }, context);
+
+    /// <summary>The client's Settings come in (first at start, again on changes); each is answered with the server's.</summary>
+    public override async Task Telemetry(IAsyncStreamReader<TelemetryCommand> requestStream, IServerStreamWriter<TelemetryCommand> responseStream,
+        ServerCallContext context)
+    {
+        try
+        {
+            while (await requestStream.MoveNext(context.CancellationToken))
+            {
+                var command = requestStream.Current;
+                if (command.CommandCase != TelemetryCommand.CommandOneofCase.Settings) continue;
+                var started = Stopwatch.GetTimestamp();
+                var answer = _settingsAnswer.Answer(command.Settings);
+                await responseStream.WriteAsync(answer, context.CancellationToken);
+                _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            // The client went away: the stream simply ends.
+        }
+    }
+
+    /// <summary>Runs a unary RPC: times it, and turns a broker that does not answer or a failure into a status.</summary>
+    private async Task<T> Run<T>(string rpc, Func<CancellationToken, Task<T>> body, Func<T, Status> statusOf, Func<Status, T> failed,
+        ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        T response;
+        try
+        {
+            response = await body(context.CancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            response = failed(ProxyStatus.Of(Code.ProxyTimeout, $"{rpc}: the broker did not answer in time (akkamq.proxy.request-timeout)"));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            response = failed(ProxyStatus.Of(Code.RequestTimeout, $"{rpc}: the call was cancelled by the client"));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            response = failed(ProxyStatus.Of(Code.InternalServerError, $"{rpc} failed: {e.Message}"));
+        }
+        _metrics.Record(rpc, statusOf(response).Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return response;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Consumer;
+using AkkaMq.Proxy.Producer;
+
+namespace AkkaMq.Proxy.Tests;
+
+/// <summary>
+/// Apache RocketMQ's official Node.js client (rocketmq-client-nodejs, pinned in tests/node/package-lock.json) against
+/// the node's gRPC endpoint: one case per script of tests/node, which must exit 0; what it sent is then read back with
+/// the native pull consumer (the gRPC receive side comes later).
+/// </summary>
+[Collection(GrpcNodeCollection.Name)]
+public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
+{
+    public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js" };
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public async Task The_official_nodejs_client_script_passes(string script)
+    {
+        var topic = "Node" + Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(script)).Replace("-", "") + Guid.NewGuid().ToString("N")[..6];
+        await fx.CreateTopicAsync(topic, messageType: script switch
+        {
+            "producer-fifo.test.js" => "FIFO",
+            "producer-delay.test.js" => "DELAY",
+            _ => "NORMAL",
+        });
+        using var home = new TempDirectory(); // the client logs under $HOME/logs/rocketmq: keep it out of the real home
+        var resultFile = Path.Combine(home.Path, "sent.json");
+        {
+            var run = await NodeJsClient.RunScriptAsync(script, new Dictionary<string, string>
+            {
+                ["AKKAMQ_GRPC_ENDPOINT"] = fx.Proxy.Endpoint,
+                ["AKKAMQ_TOPIC"] = topic,
+                ["AKKAMQ_RESULT"] = resultFile,
+                ["HOME"] = home.Path,
+            }, TimeSpan.FromMinutes(2));
+            output.WriteLine(run.Output);
+            var log = Path.Combine(home.Path, "logs", "rocketmq", "rocketmq_client_nodejs.log");
+            Assert.True(run.ExitCode == 0, $"node --test {script} exited {run.ExitCode}:\n{run.Output}\nclient log:\n{(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
+            using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
+            await VerifyAsync(script, topic, result.RootElement);
+        }
+    }
+
+    private async Task VerifyAsync(string script, string topic, JsonElement sent)
+    {
+        switch (script)
+        {
+            case "producer-normal.test.js":
+            {
+                var read = (await fx.ReadAllAsync(topic, 3)).ToDictionary(m => m.Properties[MessageProperties.UniqKey]);
+                foreach (var s in sent.EnumerateArray())
+                {
+                    var m = read[s.GetProperty("messageId").GetString()!];
+                    Assert.Equal(s.GetProperty("tag").GetString(), m.Tags);
+                    Assert.Equal(s.GetProperty("keys").GetString(), m.Keys);
+                    Assert.Equal(s.GetProperty("index").GetString(), m.Properties["index"]);
+                    Assert.Equal("node-client", m.Properties["source"]);
+                    Assert.Equal(Convert.FromBase64String(s.GetProperty("body").GetString()!), m.Body);
+                }
+                break;
+            }
+            case "producer-fifo.test.js":
+            {
+                var read = await fx.ReadAllAsync(topic, 12);
+                foreach (var group in sent.EnumerateArray().GroupBy(s => s.GetProperty("group").GetString()!))
+                {
+                    var mine = read.Where(m => m.Properties[MessageProperties.MessageGroup] == group.Key).OrderBy(m => m.QueueOffset).ToList();
+                    Assert.Single(mine.Select(m => m.QueueId).Distinct());
+                    Assert.Equal(group.Select(s => s.GetProperty("body").GetString()), mine.Select(m => System.Text.Encoding.UTF8.GetString(m.Body)));
+                }
+                break;
+            }
+            case "producer-delay.test.js":
+            {
+                var m = Assert.Single(await fx.ReadAllAsync(topic, 1));
+                Assert.Equal(sent.GetProperty("messageId").GetString(), m.Properties[MessageProperties.UniqKey]);
+                Assert.Equal(sent.GetProperty("deliverAt").GetInt64().ToString(), m.Properties[MessageConst.TimerDeliverMs]);
+                break;
+            }
+            default:
+            {
+                var m = Assert.Single(await fx.ReadAllAsync(topic, 1));
+                Assert.Equal(sent.GetProperty("messageId").GetString(), m.Properties[MessageProperties.UniqKey]);
+                break;
+            }
+        }
+    }
+}
