@@ -44,8 +44,6 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
     private readonly SendMessageBack _sendBack;
     private readonly FailoverHold _failover;
     private readonly NameServerRegistration _registration;
-    private readonly Dictionary<string, List<IActorRef>> _topicUpdateRequesters = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<IActorRef>> _topicDeleteRequesters = new(StringComparer.Ordinal);
     private readonly BrokerStats _stats;
     private readonly BrokerRuntimeReport _report;
     // Port of the node's data channel; 0 when it has none.
@@ -161,20 +159,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
         ServingPop();
-        Receive<UpdateTopicConfig>(m =>
-        {
-            if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }
-            AddRequester(_topicUpdateRequesters, m.Config.TopicName);
-            _region.Tell(m, Self);
-        });
-        Receive<UpdateTopicConfigReply>(m =>
-        {
-            if (m.Code == ResponseCode.Success && m.Config != null) _topics.Put(m.Topic, m.Config);
-            if (_topicUpdateRequesters.Remove(m.Topic, out var list))
-                foreach (var r in list) r.Tell(m);
-            else if (m.Code == ResponseCode.Success)
-                Register(); // a topic this gateway created itself (retry, DLQ): publish its route now
-        });
+        ServingTopicAdmin(); // updateTopic and deleteTopic
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Snapshot())));
         Receive<SampleTps>(_ => _report.Sample());
         Receive<GetBrokerRuntimeInfo>(m =>
@@ -184,23 +169,6 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         });
         Receive<GetConsumerOffsets>(m => Forward(m, m.BrokerName, m.Topic, 0, m.ConsumerGroup));
         Receive<QueryMessageKey>(m => Forward(m, m.BrokerName, m.Topic, m.QueueId, group: null));
-        Receive<DeleteTopicInBroker>(m =>
-        {
-            if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }
-            AddRequester(_topicDeleteRequesters, m.Topic);
-            _topics.Remove(m.Topic); // sends stop now, not after the purge; a delete that never arrives is undone by the next refresh
-            _region.Tell(m, Self);
-        });
-        Receive<DeleteTopicReply>(m =>
-        {
-            if (m.Code == ResponseCode.Success)
-            {
-                _topics.Remove(m.Topic); // before the requester hears: a scrape after the reply no longer shows it
-                Register(); // the NameServer's copy of this group's topics is replaced by the new list
-            }
-            if (_topicDeleteRequesters.Remove(m.Topic, out var list))
-                foreach (var r in list) r.Tell(m);
-        });
         Receive<RefreshTopicsAgain>(_ =>
         {
             if (_awaitingTopics.Count > 0) _region.Tell(new GetTopicConfigs(BrokerName));
@@ -234,12 +202,6 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
                 case RegistrationAnswer.FirstAccepted: _log.Info("Broker {0} registered with the NameServer", Identity); break;
             }
         });
-    }
-
-    private void AddRequester(Dictionary<string, List<IActorRef>> requesters, string topic)
-    {
-        if (!requesters.TryGetValue(topic, out var list)) requesters[topic] = list = new List<IActorRef>();
-        list.Add(Sender);
     }
 
     /// <summary>
