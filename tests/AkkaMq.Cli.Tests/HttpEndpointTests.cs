@@ -211,6 +211,13 @@ public sealed class HttpEndpointTests : IClassFixture<NodeFixture>
         Assert.Equal("MASTER", cluster[0].GetProperty("role").GetString());
         var broker = await _http.GetFromJsonAsync<JsonElement>($"/api/brokers/{_node.NamesrvAddr}/status");
         Assert.Equal("ASYNC_MASTER", broker.GetProperty("values").GetProperty("brokerRole").GetString());
+        // A group with no committed offset and no running consumer is unknown: 404, and nothing is reset.
+        var unknown = await _http.PostAsync("/api/groups/api-group/skip-accumulated?topic=ApiTopic", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("'api-group'", await unknown.Content.ReadAsStringAsync());
+        var client = ActorSystem.Create("api-group-client", AkkaMqTestNode.ClientConfigFor(_node.NamesrvAddr));
+        try { await AkkaMqPullConsumer.Create(client, "api-group").UpdateConsumeOffsetAsync(new MessageQueue("ApiTopic", "broker-a", 0), 0); }
+        finally { await client.Terminate(); }
         var skip = await _http.PostAsync("/api/groups/api-group/skip-accumulated?topic=ApiTopic", null);
         Assert.Equal(HttpStatusCode.OK, skip.StatusCode);
         var reset = await (await _http.PostAsync("/api/groups/api-group/reset-offset?topic=ApiTopic&timestamp=0", null)).Content.ReadFromJsonAsync<JsonElement>();

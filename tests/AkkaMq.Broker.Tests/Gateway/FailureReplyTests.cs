@@ -37,6 +37,7 @@ public sealed class FailureReplyTests
         Case(new GetConsumerOffsets("broker-a", "g", "Orders"), typeof(ConsumerOffsets)),
         Case(new QueryMessageKey("broker-a", "Orders", 0, "k", 10), typeof(MessageKeyOffsets)),
         Case(new GetConsumerConnection("broker-a", "g"), typeof(ConsumerConnectionInfo)),
+        Case(new InvokeBrokerToResetOffset("broker-a", "g", "Orders", new Dictionary<int, long> { [0] = 0 }), typeof(ResetOffsetReply)),
         Case(new UpdateSubscriptionGroup("broker-a", new SubscriptionGroupConfig("g")), typeof(SubscriptionGroupReply)),
         Case(new DeleteSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
         Case(new GetSubscriptionGroup("broker-a", "g"), typeof(SubscriptionGroupReply)),
