@@ -80,13 +80,7 @@ public sealed class AdminSerializerTests : IClassFixture<SerializerFixture>
     [MemberData(nameof(AdminSamples.Names), MemberType = typeof(AdminSamples))]
     public void Every_admin_sample_round_trips_field_by_field(string name)
     {
-        var m = AdminSamples.All[name]();
-        var bytes = Ser.ToBinary(m);
-        var back = Ser.FromBinary(bytes, Ser.Manifest(m));
-        Assert.IsType(m.GetType(), back);
-        Deep.Equal(m, back);
-        Assert.Equal(bytes, Ser.ToBinary(back));
-        Assert.IsType<AkkaMqSerializer>(_fx.Sys.Serialization.FindSerializerFor(m));
+        _fx.AssertRoundTrip(AdminSamples.All[name]());
     }
 
     [Theory]

@@ -63,13 +63,7 @@ public sealed class PopSerializerTests : IClassFixture<SerializerFixture>
     [MemberData(nameof(PopSamples.Names), MemberType = typeof(PopSamples))]
     public void Every_POP_sample_round_trips_field_by_field(string name)
     {
-        var m = PopSamples.All[name]();
-        var bytes = Ser.ToBinary(m);
-        var back = Ser.FromBinary(bytes, Ser.Manifest(m));
-        Assert.IsType(m.GetType(), back);
-        Deep.Equal(m, back);
-        Assert.Equal(bytes, Ser.ToBinary(back));
-        Assert.IsType<AkkaMqSerializer>(_fx.Sys.Serialization.FindSerializerFor(m));
+        _fx.AssertRoundTrip(PopSamples.All[name]());
     }
 
     [Theory]

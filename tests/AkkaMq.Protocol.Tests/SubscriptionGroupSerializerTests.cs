@@ -48,13 +48,7 @@ public sealed class SubscriptionGroupSerializerTests : IClassFixture<SerializerF
     [MemberData(nameof(SubscriptionGroupSamples.Names), MemberType = typeof(SubscriptionGroupSamples))]
     public void Every_subscription_group_sample_round_trips_field_by_field(string name)
     {
-        var m = SubscriptionGroupSamples.All[name]();
-        var bytes = Ser.ToBinary(m);
-        var back = Ser.FromBinary(bytes, Ser.Manifest(m));
-        Assert.IsType(m.GetType(), back);
-        Deep.Equal(m, back);
-        Assert.Equal(bytes, Ser.ToBinary(back));
-        Assert.IsType<AkkaMqSerializer>(_fx.Sys.Serialization.FindSerializerFor(m));
+        _fx.AssertRoundTrip(SubscriptionGroupSamples.All[name]());
     }
 
     [Theory]
