@@ -107,6 +107,20 @@ public sealed partial class MessagingServiceImpl
                 : new ChangeInvisibleDurationResponse { Status = ProxyStatus.FromBroker(result.Code, result.Error) };
         }, r => r.Status, s => new ChangeInvisibleDurationResponse { Status = s }, context);
 
+    /// <summary>The message goes to %DLQ%group now and is done for the group (a PushConsumer past its max attempts).</summary>
+    public override Task<ForwardMessageToDeadLetterQueueResponse> ForwardMessageToDeadLetterQueue(ForwardMessageToDeadLetterQueueRequest request,
+        ServerCallContext context) =>
+        Run(nameof(ForwardMessageToDeadLetterQueue), async ct =>
+        {
+            if (HandleTarget(request.Group, request.Topic) is { } refusal) return new ForwardMessageToDeadLetterQueueResponse { Status = refusal };
+            var result = await _broker.ForwardToDeadLetterQueueAsync(new ForwardToDeadLetterQueue(_broker.Broker.BrokerName, request.Group.Name,
+                request.Topic.Name, request.ReceiptHandle), ct);
+            return new ForwardMessageToDeadLetterQueueResponse
+            {
+                Status = result.Code == ResponseCode.Success ? ProxyStatus.Ok() : ProxyStatus.FromBroker(result.Code, result.Error),
+            };
+        }, r => r.Status, s => new ForwardMessageToDeadLetterQueueResponse { Status = s }, context);
+
     /// <summary>Null when group and topic are well-formed names, else the status naming the bad one.</summary>
     private static Status? HandleTarget(Resource? group, Resource? topic)
     {

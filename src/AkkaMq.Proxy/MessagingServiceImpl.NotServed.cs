@@ -10,10 +10,6 @@ public sealed partial class MessagingServiceImpl
     public override Task<QueryAssignmentResponse> QueryAssignment(QueryAssignmentRequest request, ServerCallContext context) =>
         NotServed(nameof(QueryAssignment), s => new QueryAssignmentResponse { Status = s });
 
-    public override Task<ForwardMessageToDeadLetterQueueResponse> ForwardMessageToDeadLetterQueue(ForwardMessageToDeadLetterQueueRequest request,
-        ServerCallContext context) =>
-        NotServed(nameof(ForwardMessageToDeadLetterQueue), s => new ForwardMessageToDeadLetterQueueResponse { Status = s });
-
     public override async Task PullMessage(PullMessageRequest request, IServerStreamWriter<PullMessageResponse> responseStream, ServerCallContext context) =>
         await responseStream.WriteAsync(await NotServed(nameof(PullMessage), s => new PullMessageResponse { Status = s }));
 

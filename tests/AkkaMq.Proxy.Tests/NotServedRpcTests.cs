@@ -17,7 +17,6 @@ public sealed class NotServedRpcTests(GrpcNodeFixture fx)
         var answers = new (string Rpc, Status Status)[]
         {
             ("QueryAssignment", (await c.QueryAssignmentAsync(new QueryAssignmentRequest(), deadline: Soon)).Status),
-            ("ForwardMessageToDeadLetterQueue", (await c.ForwardMessageToDeadLetterQueueAsync(new ForwardMessageToDeadLetterQueueRequest(), deadline: Soon)).Status),
             ("UpdateOffset", (await c.UpdateOffsetAsync(new UpdateOffsetRequest(), deadline: Soon)).Status),
             ("GetOffset", (await c.GetOffsetAsync(new GetOffsetRequest(), deadline: Soon)).Status),
             ("QueryOffset", (await c.QueryOffsetAsync(new QueryOffsetRequest(), deadline: Soon)).Status),

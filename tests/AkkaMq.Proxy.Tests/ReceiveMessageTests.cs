@@ -161,4 +161,26 @@ public sealed class ReceiveMessageTests(GrpcNodeFixture fx)
         Assert.Equal(Code.Forbidden, status.Code);
         Assert.Contains("grpc-recv-off", status.Message);
     }
+
+    [Fact]
+    public async Task ForwardMessageToDeadLetterQueue_moves_the_message_to_the_groups_DLQ_and_it_is_not_received_again()
+    {
+        await fx.CreateTopicAsync("GrpcRecvDlq");
+        await SendAsync(GrpcNodeFixture.NewMessage("GrpcRecvDlq", "poison"));
+        var m = Assert.Single(await ReceiveAtLeastAsync("grpc-recv-dlq", "GrpcRecvDlq", 1));
+        var forward = await fx.Client.ForwardMessageToDeadLetterQueueAsync(new ForwardMessageToDeadLetterQueueRequest
+        {
+            Group = new Resource { Name = "grpc-recv-dlq" }, Topic = new Resource { Name = "GrpcRecvDlq" },
+            ReceiptHandle = m.SystemProperties.ReceiptHandle, MessageId = m.SystemProperties.MessageId, DeliveryAttempt = 1, MaxDeliveryAttempts = 17,
+        }, deadline: DateTime.UtcNow.AddSeconds(30));
+        Assert.True(forward.Status.Code == Code.Ok, forward.Status.Message);
+        var dlq = Assert.Single(await fx.ReadAllAsync(AkkaMq.Protocol.Consumer.MessageConst.GetDlqTopic("grpc-recv-dlq"), 1));
+        Assert.Equal("poison", System.Text.Encoding.UTF8.GetString(dlq.Body));
+
+        var again = await fx.Client.ForwardMessageToDeadLetterQueueAsync(new ForwardMessageToDeadLetterQueueRequest
+        {
+            Group = new Resource { Name = "grpc-recv-dlq" }, Topic = new Resource { Name = "GrpcRecvDlq" }, ReceiptHandle = "garbage",
+        }, deadline: DateTime.UtcNow.AddSeconds(30));
+        Assert.Equal(Code.InvalidReceiptHandle, again.Status.Code);
+    }
 }
