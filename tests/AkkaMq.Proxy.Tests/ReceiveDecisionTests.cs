@@ -87,4 +87,17 @@ public sealed class ReceiveDecisionTests
         Assert.Equal(1_700_000_005_000, d.DeliveryTimestamp.ToDateTimeOffset().ToUnixTimeMilliseconds());
         Assert.Equal(delayed.MsgId, d.MessageId); // no UNIQ_KEY (a native send): the broker's id
     }
+
+    [Fact]
+    public void A_consumers_settings_take_fifo_and_max_attempts_from_its_subscription_group()
+    {
+        var answer = new AkkaMq.Proxy.Telemetry.ClientSettingsAnswer(ProxySettings.Default, 4096);
+        var client = new Settings { ClientType = ClientType.SimpleConsumer, Subscription = new Subscription { Group = new Resource { Name = "g" } } };
+        var orderly = answer.Answer(client, new SubscriptionGroupConfig("g", ConsumeMessageOrderly: true, RetryMaxTimes: 3)).Settings;
+        Assert.True(orderly.Subscription.Fifo);
+        Assert.Equal(4, orderly.BackoffPolicy.MaxAttempts);
+        var unknown = answer.Answer(client).Settings;
+        Assert.False(unknown.Subscription.Fifo);
+        Assert.Equal(ProxySettings.Default.ConsumerMaxAttempts, unknown.BackoffPolicy.MaxAttempts);
+    }
 }
