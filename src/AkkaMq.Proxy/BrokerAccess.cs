@@ -1,7 +1,9 @@
 using Akka.Actor;
 using AkkaMq.Broker;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Proxy;
@@ -45,6 +47,23 @@ public sealed class BrokerAccess
         var acks = await _system.ActorSelection(GatewayPath).Ask<SendAcks>(new SendMessages(Broker.BrokerName, new[] { entry }), _timeout, ct);
         return acks.Acks[0];
     }
+
+    /// <summary>The subscription group config this broker group applies to group (defaults while auto-creation is on).</summary>
+    public Task<SubscriptionGroupReply> GroupAsync(string group, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<SubscriptionGroupReply>(new GetSubscriptionGroup(Broker.BrokerName, group), _timeout, ct);
+
+    /// <summary>A POP receive; the broker may hold it for its polling time, so the ask waits that long more.</summary>
+    public Task<PopResult> PopAsync(PopMessage pop, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<PopResult>(pop, _timeout + TimeSpan.FromMilliseconds(pop.PollMillis), ct);
+
+    public Task<AckResult> AckAsync(AckMessage ack, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<AckResult>(ack, _timeout, ct);
+
+    public Task<ChangeInvisibleTimeResult> ChangeInvisibleAsync(ChangeInvisibleTime change, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<ChangeInvisibleTimeResult>(change, _timeout, ct);
+
+    public Task<ForwardToDeadLetterQueueResult> ForwardToDeadLetterQueueAsync(ForwardToDeadLetterQueue forward, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<ForwardToDeadLetterQueueResult>(forward, _timeout, ct);
 
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)

@@ -10,17 +10,6 @@ public sealed partial class MessagingServiceImpl
     public override Task<QueryAssignmentResponse> QueryAssignment(QueryAssignmentRequest request, ServerCallContext context) =>
         NotServed(nameof(QueryAssignment), s => new QueryAssignmentResponse { Status = s });
 
-    public override async Task ReceiveMessage(ReceiveMessageRequest request, IServerStreamWriter<ReceiveMessageResponse> responseStream,
-        ServerCallContext context) =>
-        await responseStream.WriteAsync(await NotServed(nameof(ReceiveMessage), s => new ReceiveMessageResponse { Status = s }));
-
-    public override Task<AckMessageResponse> AckMessage(AckMessageRequest request, ServerCallContext context) =>
-        NotServed(nameof(AckMessage), s => new AckMessageResponse { Status = s });
-
-    public override Task<ForwardMessageToDeadLetterQueueResponse> ForwardMessageToDeadLetterQueue(ForwardMessageToDeadLetterQueueRequest request,
-        ServerCallContext context) =>
-        NotServed(nameof(ForwardMessageToDeadLetterQueue), s => new ForwardMessageToDeadLetterQueueResponse { Status = s });
-
     public override async Task PullMessage(PullMessageRequest request, IServerStreamWriter<PullMessageResponse> responseStream, ServerCallContext context) =>
         await responseStream.WriteAsync(await NotServed(nameof(PullMessage), s => new PullMessageResponse { Status = s }));
 
@@ -35,9 +24,6 @@ public sealed partial class MessagingServiceImpl
 
     public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
         NotServed(nameof(EndTransaction), s => new EndTransactionResponse { Status = s });
-
-    public override Task<ChangeInvisibleDurationResponse> ChangeInvisibleDuration(ChangeInvisibleDurationRequest request, ServerCallContext context) =>
-        NotServed(nameof(ChangeInvisibleDuration), s => new ChangeInvisibleDurationResponse { Status = s });
 
     public override Task<RecallMessageResponse> RecallMessage(RecallMessageRequest request, ServerCallContext context) =>
         NotServed(nameof(RecallMessage), s => new RecallMessageResponse { Status = s });

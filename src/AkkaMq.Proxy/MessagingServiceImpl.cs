@@ -102,7 +102,7 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 var command = requestStream.Current;
                 if (command.CommandCase != TelemetryCommand.CommandOneofCase.Settings) continue;
                 var started = Stopwatch.GetTimestamp();
-                var answer = _settingsAnswer.Answer(command.Settings);
+                var answer = _settingsAnswer.Answer(command.Settings, await ConsumerGroupAsync(command.Settings, context.CancellationToken));
                 await responseStream.WriteAsync(answer, context.CancellationToken);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
@@ -110,6 +110,21 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
         {
             // The client went away: the stream simply ends.
+        }
+    }
+
+    /// <summary>A consumer's subscription group config; null for a producer, or when the broker does not give it (defaults apply).</summary>
+    private async Task<Protocol.Admin.SubscriptionGroupConfig?> ConsumerGroupAsync(Apache.Rocketmq.V2.Settings settings, CancellationToken ct)
+    {
+        var name = settings.Subscription?.Group?.Name;
+        if (settings.PubSubCase != Apache.Rocketmq.V2.Settings.PubSubOneofCase.Subscription || Validators.CheckGroup(name) != null) return null;
+        try
+        {
+            return (await _broker.GroupAsync(name!, ct)).Config;
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
         }
     }
 

@@ -31,6 +31,11 @@ public static class ProxyStatus
         ResponseCode.QueryNotFound => Code.NotFound,
         ResponseCode.OffsetIllegal => Code.IllegalOffset,
         ResponseCode.SubscriptionParseFailed => Code.IllegalFilterExpression,
+        ResponseCode.MessagePropertyConflictWithType => Code.MessagePropertyConflictWithType,
+        ResponseCode.SubscriptionGroupNotExist => Code.ConsumerGroupNotFound,
+        ResponseCode.IllegalInvisibleTime => Code.IllegalInvisibleTime,
+        ResponseCode.InvalidReceiptHandle => Code.InvalidReceiptHandle,
+        ResponseCode.IllegalPollingTime => Code.IllegalPollingTime,
         // SERVICE_NOT_AVAILABLE (failover hold, disk full): the clients retry on TOO_MANY_REQUESTS.
         ResponseCode.ServiceNotAvailable => Code.TooManyRequests,
         _ => Code.InternalServerError,

@@ -8,12 +8,13 @@ namespace AkkaMq.Proxy.Tests;
 /// <summary>
 /// Apache RocketMQ's official Node.js client (rocketmq-client-nodejs, pinned in tests/node/package-lock.json) against
 /// the node's gRPC endpoint: one case per script of tests/node, which must exit 0; what it sent is then read back with
-/// the native pull consumer (the gRPC receive side comes later).
+/// the native pull consumer; consumer scripts receive over gRPC themselves.
 /// </summary>
 [Collection(GrpcNodeCollection.Name)]
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
-    public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js" };
+    public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
+        "consumer-simple.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -80,6 +81,9 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
                 Assert.Equal(sent.GetProperty("deliverAt").GetInt64().ToString(), m.Properties[MessageConst.TimerDeliverMs]);
                 break;
             }
+            case "consumer-simple.test.js":
+                Assert.Equal(3, sent.GetProperty("received").GetArrayLength());
+                break;
             default:
             {
                 var m = Assert.Single(await fx.ReadAllAsync(topic, 1));

@@ -21,7 +21,8 @@ public sealed class ClientSettingsAnswer
     }
 
     /// <summary>The answer to the client's Settings: OK with settings, or BAD_REQUEST naming what is missing.</summary>
-    public V2.TelemetryCommand Answer(V2.Settings client)
+    /// <param name="group">A consumer's subscription group config, when known: fifo is its consumeMessageOrderly, max attempts its retryMaxTimes + 1.</param>
+    public V2.TelemetryCommand Answer(V2.Settings client, AkkaMq.Protocol.Admin.SubscriptionGroupConfig? group = null)
     {
         var settings = client.Clone();
         switch (client.PubSubCase)
@@ -32,8 +33,9 @@ public sealed class ClientSettingsAnswer
                 settings.Publishing.ValidateMessageType = true;
                 break;
             case V2.Settings.PubSubOneofCase.Subscription:
-                settings.BackoffPolicy = Backoff(_settings.ConsumerMaxAttempts, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
-                settings.Subscription.Fifo = false;
+                settings.BackoffPolicy = Backoff(group is { } g ? g.RetryMaxTimes + 1 : _settings.ConsumerMaxAttempts,
+                    TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+                settings.Subscription.Fifo = group?.ConsumeMessageOrderly ?? false;
                 settings.Subscription.ReceiveBatchSize = _settings.ReceiveBatchSize;
                 settings.Subscription.LongPollingTimeout = Duration.FromTimeSpan(_settings.LongPollingTimeout);
                 break;

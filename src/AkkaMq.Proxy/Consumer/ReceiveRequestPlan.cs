@@ -1,0 +1,51 @@
+using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
+using AkkaMq.Protocol.Consumer;
+using V2 = Apache.Rocketmq.V2;
+
+namespace AkkaMq.Proxy.Consumer;
+
+/// <summary>A ReceiveMessage as the broker's POP request, or the status refusing it.</summary>
+public readonly record struct PlannedReceive(PopMessage? Pop, V2.Status? Refusal);
+
+/// <summary>
+/// Turns a v2 ReceiveMessageRequest and its group's subscription config into a <see cref="PopMessage"/>: the queue
+/// (id -1: any queue), the TAG filter, the batch, the invisible time, FIFO and max attempts from the group, and a
+/// polling time bounded so the stream ends before the call's deadline. The broker checks the ranges.
+/// </summary>
+public static class ReceiveRequestPlan
+{
+    /// <summary>Apache's proxy clamps long polling to 20 s at most.</summary>
+    public static readonly TimeSpan MaxPolling = TimeSpan.FromSeconds(20);
+
+    /// <summary>Left before the call's deadline for the answer to travel back.</summary>
+    public static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(1);
+
+    /// <summary>A PushConsumer's receive with auto-renew may carry no invisible time: RocketMQ's default then.</summary>
+    public static readonly TimeSpan DefaultInvisible = TimeSpan.FromSeconds(30);
+
+    /// <param name="remaining">Time left before the call's deadline; null when the call has none.</param>
+    public static PlannedReceive Plan(V2.ReceiveMessageRequest r, string brokerName, SubscriptionGroupConfig group, TimeSpan? remaining)
+    {
+        var topic = r.MessageQueue?.Topic?.Name ?? "";
+        if (Validators.CheckTopic(topic) is { } topicError) return Refuse(V2.Code.IllegalTopic, topicError);
+        if (!group.ConsumeEnable)
+            return Refuse(V2.Code.Forbidden, $"consumer group '{group.GroupName}' may not consume (consumeEnable is false on broker group '{brokerName}')");
+        var filter = r.FilterExpression;
+        if (filter != null && filter.Type == V2.FilterType.Sql)
+            return Refuse(V2.Code.IllegalFilterExpression, $"SQL filter expressions are not supported by AkkaMq; use a TAG expression (got '{filter.Expression}')");
+        var expression = string.IsNullOrWhiteSpace(filter?.Expression) ? "*" : filter!.Expression;
+        var invisible = r.InvisibleDuration?.ToTimeSpan() ?? DefaultInvisible;
+        var polling = r.LongPollingTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (polling < TimeSpan.Zero) return Refuse(V2.Code.IllegalPollingTime, $"long_polling_timeout {polling} is negative");
+        if (polling > MaxPolling) polling = MaxPolling;
+        if (remaining is { } left && polling > left - DeadlineMargin) polling = left - DeadlineMargin;
+        if (polling < TimeSpan.Zero) polling = TimeSpan.Zero;
+        var queueId = r.MessageQueue!.Id; // -1 (PopLimits.AnyQueue): any queue of the topic
+        var attemptId = r.HasAttemptId && r.AttemptId.Length > 0 ? r.AttemptId : null;
+        return new PlannedReceive(new PopMessage(brokerName, group.GroupName, topic, queueId, r.BatchSize, expression,
+            (long)invisible.TotalMilliseconds, (long)polling.TotalMilliseconds, group.ConsumeMessageOrderly, attemptId, group.RetryMaxTimes + 1), null);
+    }
+
+    private static PlannedReceive Refuse(V2.Code code, string message) => new(null, ProxyStatus.Of(code, message));
+}
