@@ -494,7 +494,7 @@ public sealed class ProducerTests : AkkaMqTestKit
             if (e != null) done.SetException(e);
             else done.SetResult(r!);
         });
-        Assert.Equal(SendStatus.SendOk, (await done.Task).SendStatus);
+        Assert.Equal(SendStatus.SendOk, (await done.Task.WaitAsync(TimeSpan.FromSeconds(30))).SendStatus);
 
         producer.SendOneway(Message.FromText("T", "oneway"));
         AwaitAssert(() =>
