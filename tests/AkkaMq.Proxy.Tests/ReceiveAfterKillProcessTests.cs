@@ -58,7 +58,9 @@ public sealed class ReceiveAfterKillProcessTests : IDisposable
             var system = ActorSystem.Create("grpc-kill-admin", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}"));
             try
             {
-                await TestNodes.CreateTopicAsync(system, TopicConfig.Create(Topic, 1));
+                // The node prints its registration before its NameServer answers clients under load: retried.
+                await Eventually.ReturnsAsync(() => TestNodes.CreateTopicAsync(system, TopicConfig.Create(Topic, 1)), TimeSpan.FromSeconds(60),
+                    TimeSpan.FromMilliseconds(500), retryWhen: e => e is AkkaMqException);
                 await Eventually.TrueAsync(async () => (await client.QueryRouteAsync(new QueryRouteRequest { Topic = new Resource { Name = Topic } })).Status.Code == Code.Ok,
                     () => $"the route of {Topic} never named the gRPC endpoint", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
 
