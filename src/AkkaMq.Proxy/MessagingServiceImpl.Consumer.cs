@@ -38,6 +38,11 @@ public sealed partial class MessagingServiceImpl
         {
             var groupName = request.Group?.Name ?? "";
             if (Validators.CheckGroup(groupName) is { } groupError) return Single(ProxyStatus.Of(Code.IllegalConsumerGroup, groupError));
+            // The topic first: a receive of a bad or unknown topic must not auto-create the group.
+            var topicName = request.MessageQueue?.Topic?.Name ?? "";
+            if (Validators.CheckTopic(topicName) is { } topicError) return Single(ProxyStatus.Of(Code.IllegalTopic, topicError));
+            if (await _broker.TopicAsync(topicName, ct) == null)
+                return Single(ProxyStatus.Of(Code.TopicNotFound, $"topic '{topicName}' does not exist on broker group '{_broker.Broker.BrokerName}'"));
             var group = await _broker.GroupAsync(groupName, ct);
             if (group.Code != ResponseCode.Success || group.Config == null) return Single(ProxyStatus.FromBroker(group.Code, group.Error));
             TimeSpan? remaining = context.Deadline == DateTime.MaxValue ? null : context.Deadline - DateTime.UtcNow;

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Akka.Actor;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Proxy.Producer;
 
@@ -14,19 +16,22 @@ namespace AkkaMq.Proxy.Tests;
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
-        "consumer-simple.test.js" };
+        "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
     public async Task The_official_nodejs_client_script_passes(string script)
     {
         var topic = "Node" + Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(script)).Replace("-", "") + Guid.NewGuid().ToString("N")[..6];
-        await fx.CreateTopicAsync(topic, messageType: script switch
+        var queues = script switch { "consumer-redelivery.test.js" => 1, "consumer-fifo.test.js" => 2, _ => 4 };
+        await fx.CreateTopicAsync(topic, queues, queues, messageType: script switch
         {
-            "producer-fifo.test.js" => "FIFO",
+            "producer-fifo.test.js" or "consumer-fifo.test.js" => "FIFO",
             "producer-delay.test.js" => "DELAY",
             _ => "NORMAL",
         });
+        var group = "node-" + topic;
+        await SetUpGroupsAsync(script, group);
         using var home = new TempDirectory(); // the client logs under $HOME/logs/rocketmq: keep it out of the real home
         var resultFile = Path.Combine(home.Path, "sent.json");
         {
@@ -35,6 +40,8 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
                 ["AKKAMQ_GRPC_ENDPOINT"] = fx.Proxy.Endpoint,
                 ["AKKAMQ_TOPIC"] = topic,
                 ["AKKAMQ_RESULT"] = resultFile,
+                ["AKKAMQ_GROUP"] = group,
+                ["AKKAMQ_DLQ_GROUP"] = group + "-dlq",
                 ["HOME"] = home.Path,
             }, TimeSpan.FromMinutes(2));
             output.WriteLine(run.Output);
@@ -42,6 +49,24 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             Assert.True(run.ExitCode == 0, $"node --test {script} exited {run.ExitCode}:\n{run.Output}\nclient log:\n{(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
             using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
             await VerifyAsync(script, topic, result.RootElement);
+        }
+    }
+
+    /// <summary>Subscription groups a script needs before its consumers start, as updateSubGroup would store them.</summary>
+    private async Task SetUpGroupsAsync(string script, string group)
+    {
+        var configs = script switch
+        {
+            // Max attempts 1: a message that expires once goes to the DLQ.
+            "consumer-redelivery.test.js" => new[] { new SubscriptionGroupConfig(group + "-dlq", RetryMaxTimes: 0) },
+            "consumer-fifo.test.js" => new[] { new SubscriptionGroupConfig(group, ConsumeMessageOrderly: true) },
+            _ => Array.Empty<SubscriptionGroupConfig>(),
+        };
+        foreach (var config in configs)
+        {
+            var reply = await fx.Node.System.ActorSelection(BrokerAccess.GatewayPath).Ask<SubscriptionGroupReply>(
+                new UpdateSubscriptionGroup(fx.Node.Settings.Broker!.BrokerName, config), TimeSpan.FromSeconds(10));
+            Assert.True(reply.Code == ResponseCode.Success, reply.Error);
         }
     }
 
@@ -83,6 +108,19 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             }
             case "consumer-simple.test.js":
                 Assert.Equal(3, sent.GetProperty("received").GetArrayLength());
+                break;
+            case "consumer-redelivery.test.js":
+            {
+                // The native pull consumer reads the dead letters too, with the client's ids and the properties intact.
+                var ids = sent.GetProperty("sent").EnumerateArray().Select(e => e.GetString()!).ToList();
+                var dead = await fx.ReadAllAsync(sent.GetProperty("dlqTopic").GetString()!, ids.Count);
+                Assert.Equal(ids.Order(), dead.Select(m => m.Properties[MessageProperties.UniqKey]).Order());
+                Assert.All(dead, m => Assert.Equal(ids.IndexOf(m.Properties[MessageProperties.UniqKey]).ToString(), m.Properties["index"]));
+                Assert.All(dead, m => Assert.Equal(("retry", topic), (m.Tags, m.Properties[MessageConst.RetryTopic])));
+                break;
+            }
+            case "consumer-fifo.test.js":
+                Assert.Equal(12, sent.GetProperty("received").GetArrayLength());
                 break;
             default:
             {

@@ -28,7 +28,8 @@ public sealed class ReceiveDecisionTests
     {
         var group = new SubscriptionGroupConfig("g", ConsumeMessageOrderly: true, RetryMaxTimes: 4);
         var pop = ReceiveRequestPlan.Plan(Request(), "broker-a", group, TimeSpan.FromSeconds(60)).Pop!;
-        Assert.Equal(("broker-a", "g", "T", 2, 8, "TagA || TagB"), (pop.BrokerName, pop.ConsumerGroup, pop.Topic, pop.QueueId, pop.MaxMessages, pop.FilterExpression));
+        // Any queue, whatever queue the request names: the Node.js client always names queue 0.
+        Assert.Equal(("broker-a", "g", "T", PopLimits.AnyQueue, 8, "TagA || TagB"), (pop.BrokerName, pop.ConsumerGroup, pop.Topic, pop.QueueId, pop.MaxMessages, pop.FilterExpression));
         Assert.Equal(30_000, pop.InvisibleMillis);
         Assert.True(pop.Fifo);
         Assert.Equal(5, pop.MaxDeliveryAttempts);

@@ -9,8 +9,8 @@ namespace AkkaMq.Proxy.Consumer;
 public readonly record struct PlannedReceive(PopMessage? Pop, V2.Status? Refusal);
 
 /// <summary>
-/// Turns a v2 ReceiveMessageRequest and its group's subscription config into a <see cref="PopMessage"/>: the queue
-/// (id -1: any queue), the TAG filter, the batch, the invisible time, FIFO and max attempts from the group, and a
+/// Turns a v2 ReceiveMessageRequest and its group's subscription config into a <see cref="PopMessage"/>: any queue
+/// of the topic (the request's queue id only names the broker group), the TAG filter, the batch, the invisible time, FIFO and max attempts from the group, and a
 /// polling time bounded so the stream ends before the call's deadline. The broker checks the ranges.
 /// </summary>
 public static class ReceiveRequestPlan
@@ -41,7 +41,8 @@ public static class ReceiveRequestPlan
         if (polling > MaxPolling) polling = MaxPolling;
         if (remaining is { } left && polling > left - DeadlineMargin) polling = left - DeadlineMargin;
         if (polling < TimeSpan.Zero) polling = TimeSpan.Zero;
-        var queueId = r.MessageQueue!.Id; // -1 (PopLimits.AnyQueue): any queue of the topic
+        // As Apache's proxy: a receive asks the broker group, any queue of the topic (the Node.js client only ever names queue 0).
+        var queueId = PopLimits.AnyQueue;
         var attemptId = r.HasAttemptId && r.AttemptId.Length > 0 ? r.AttemptId : null;
         return new PlannedReceive(new PopMessage(brokerName, group.GroupName, topic, queueId, r.BatchSize, expression,
             (long)invisible.TotalMilliseconds, (long)polling.TotalMilliseconds, group.ConsumeMessageOrderly, attemptId, group.RetryMaxTimes + 1), null);
