@@ -82,7 +82,7 @@ nc = med("native-consume", "msgs_per_s")[0]; npush = med("native-consume", "push
 g = med("grpc-receive-ack", "msgs_per_s")[0]
 print("ratios of the medians:")
 for side in ("grpc-cs-send", "grpc-node-send"):
-    print(f"  {side} / native-send: {med(side, 'msgs_per_s')[0] / ns:.2f}")
+    print(f"  {side} / native-send: {med(side, 'msgs_per_s')[0] / ns:.3f}")
 print(f"  grpc-receive-ack / native pull consume: {g / nc:.2f}")
 print(f"  grpc-receive-ack / native push consume: {g / npush:.2f}")
 PY
