@@ -4,13 +4,13 @@
 // bodies by default, a warm-up, then a fixed timed duration. Prints one RESULT line as `akkamq bench` does.
 //
 // Usage: node bench/grpc-node-send.js --endpoint 127.0.0.1:8081 --topic T [--inflight 64] [--seconds 20]
-//          [--warmup-seconds 5] [--size 1024] [--tag round=1]
+//          [--warmup-seconds 5] [--size 1024] [--tag round=1] [--broker-pid PID: also report its CPU seconds (Linux /proc)]
 // The topic must exist (akkamq updateTopic -t T -c DefaultCluster).
 'use strict';
 const path = require('node:path');
 const { Producer } = require(path.join(__dirname, '..', 'tests', 'node', 'node_modules', 'rocketmq-client-nodejs'));
 
-const defaults = { endpoint: '127.0.0.1:8081', topic: '', inflight: '64', seconds: '20', 'warmup-seconds': '5', size: '1024', tag: '' };
+const defaults = { endpoint: '127.0.0.1:8081', topic: '', inflight: '64', seconds: '20', 'warmup-seconds': '5', size: '1024', tag: '', 'broker-pid': '' };
 function parse(argv) {
   const o = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
@@ -24,6 +24,12 @@ function parse(argv) {
   for (const k of ['seconds', 'warmup-seconds']) if (!(+o[k] >= 0)) fail(`--${k} must be a number of seconds (got '${o[k]}')`);
   if (+o.seconds <= 0) fail('--seconds must be positive');
   return o;
+}
+// utime + stime of a process in seconds (USER_HZ = 100), as akkamq bench reports broker_cpu_s.
+function procCpu(pid) {
+  const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf-8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (+f[11] + +f[12]) / 100;
 }
 function fail(msg) { console.error(`grpc-node-send: ${msg}`); process.exit(2); }
 
@@ -64,8 +70,10 @@ async function main() {
     }
     const lat = [];
     const cpu0 = process.cpuUsage();
+    const broker0 = o['broker-pid'] ? procCpu(o['broker-pid']) : 0;
     const r = await run(producer, o, +o.seconds, lat);
     const cpu = process.cpuUsage(cpu0);
+    const broker = o['broker-pid'] ? ` broker_cpu_s=${(procCpu(o['broker-pid']) - broker0).toFixed(2)}` : '';
     if (r.errors) console.error(`grpc-node-send: ${r.errors} send(s) failed; first error: ${r.firstError}`);
     lat.sort((a, b) => a - b);
     const rate = r.sent / r.secs;
@@ -73,7 +81,7 @@ async function main() {
     console.log(`RESULT peer=akkamq scenario=grpc-node-send size=${o.size} window=${o.inflight} count=${r.sent + r.errors} secs=${r.secs.toFixed(2)} ` +
       `msgs_per_s=${rate.toFixed(0)} MiB_per_s=${(rate * o.size / 1048576).toFixed(1)} p50_us=${us(0.5)} p99_us=${us(0.99)} p999_us=${us(0.999)} ` +
       `max_us=${Math.round(lat.length ? lat[lat.length - 1] : 0)} endpoint=${o.endpoint} errors=${r.errors} ` +
-      `client_cpu_s=${((cpu.user + cpu.system) / 1e6).toFixed(2)}${o.tag ? ' ' + o.tag : ''} utc=${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
+      `client_cpu_s=${((cpu.user + cpu.system) / 1e6).toFixed(2)}${broker}${o.tag ? ' ' + o.tag : ''} utc=${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
   } finally {
     await producer.shutdown();
   }
