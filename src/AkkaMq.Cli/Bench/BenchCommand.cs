@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AkkaMq.Cli.Bench;
 
-/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push, soak, delay).</summary>
+/// <summary>`akkamq bench`: the benchmark group (produce, consume, e2e, push, soak, delay; grpc-send and grpc-receive over the gRPC endpoint).</summary>
 public sealed class BenchCommand : Command
 {
     public BenchCommand() : base("bench", "Benchmarks against a running AkkaMq cluster (or one started with --start-node). " +
@@ -14,5 +14,7 @@ public sealed class BenchCommand : Command
         Subcommands.Add(new BenchPushCommand());
         Subcommands.Add(new BenchSoakCommand());
         Subcommands.Add(new BenchDelayCommand());
+        Subcommands.Add(new BenchGrpcSendCommand());
+        Subcommands.Add(new BenchGrpcReceiveCommand());
     }
 }
