@@ -14,7 +14,7 @@ namespace AkkaMq.Proxy.Tests;
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
-        "consumer-simple.test.js" };
+        "consumer-simple.test.js", "consumer-push.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -83,6 +83,10 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             }
             case "consumer-simple.test.js":
                 Assert.Equal(3, sent.GetProperty("received").GetArrayLength());
+                break;
+            case "consumer-push.test.js":
+                Assert.Equal(5, sent.GetProperty("consumed").GetInt32());
+                Assert.Equal(2, sent.GetProperty("attempts").GetArrayLength());
                 break;
             default:
             {
