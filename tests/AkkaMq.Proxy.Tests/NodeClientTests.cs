@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Text.Json;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Consumer;
@@ -14,7 +15,7 @@ namespace AkkaMq.Proxy.Tests;
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
-        "consumer-simple.test.js", "consumer-push.test.js" };
+        "consumer-simple.test.js", "consumer-push.test.js", "consumer-push-fifo.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -23,10 +24,11 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
         var topic = "Node" + Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(script)).Replace("-", "") + Guid.NewGuid().ToString("N")[..6];
         await fx.CreateTopicAsync(topic, messageType: script switch
         {
-            "producer-fifo.test.js" => "FIFO",
+            "producer-fifo.test.js" or "consumer-push-fifo.test.js" => "FIFO",
             "producer-delay.test.js" => "DELAY",
             _ => "NORMAL",
         });
+        if (script == "consumer-push-fifo.test.js") await OrderlyGroupAsync("node-push-fifo-" + topic);
         using var home = new TempDirectory(); // the client logs under $HOME/logs/rocketmq: keep it out of the real home
         var resultFile = Path.Combine(home.Path, "sent.json");
         {
@@ -43,6 +45,15 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
             await VerifyAsync(script, topic, result.RootElement);
         }
+    }
+
+    /// <summary>Makes a consumer group FIFO (consumeMessageOrderly), as `akkamq updateSubGroup -o true` does.</summary>
+    private async Task OrderlyGroupAsync(string group)
+    {
+        var update = await fx.Node.System.ActorSelection(BrokerAccess.GatewayPath).Ask<AkkaMq.Protocol.Admin.SubscriptionGroupReply>(
+            new AkkaMq.Protocol.Admin.UpdateSubscriptionGroup(fx.Node.Settings.Broker!.BrokerName,
+                new AkkaMq.Protocol.Admin.SubscriptionGroupConfig(group, ConsumeMessageOrderly: true)), TimeSpan.FromSeconds(10));
+        Assert.True(update.Code == ResponseCode.Success, update.Error);
     }
 
     private async Task VerifyAsync(string script, string topic, JsonElement sent)
@@ -83,6 +94,9 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             }
             case "consumer-simple.test.js":
                 Assert.Equal(3, sent.GetProperty("received").GetArrayLength());
+                break;
+            case "consumer-push-fifo.test.js":
+                Assert.Equal(12, sent.GetProperty("consumed").GetInt32());
                 break;
             case "consumer-push.test.js":
                 Assert.Equal(5, sent.GetProperty("consumed").GetInt32());

@@ -3,15 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { PushConsumer, ConsumeResult } = require('rocketmq-client-nodejs');
 const { endpoint, topic, startProducer, record } = require('./lib');
-
-// Polls a condition (the listener runs on the client's own schedule), failing with what was seen when time runs out.
-async function waitFor(condition, timeoutMs, describe) {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out: ${describe()}`);
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
+const { waitFor } = require('./push-lib');
 
 test('a PushConsumer consumes each message once, gets a failed one again with a higher attempt, and shuts down cleanly', { timeout: 120000 }, async () => {
   const producer = await startProducer();
@@ -54,8 +46,5 @@ test('a PushConsumer consumes each message once, gets a failed one again with a 
   } finally {
     if (!shutDown) await consumer.shutdown();
     await producer.shutdown();
-    // rocketmq-client-nodejs 1.0.8 leaks a logger (with its flush timer) in the PushConsumer's consume service:
-    // shutdown() leaves it open and it would keep the process alive, so it is closed here.
-    consumer.getConsumeService()?.logger?.close?.();
   }
 });
