@@ -65,6 +65,21 @@ public sealed class BrokerAccess
     public Task<ForwardToDeadLetterQueueResult> ForwardToDeadLetterQueueAsync(ForwardToDeadLetterQueue forward, CancellationToken ct) =>
         _system.ActorSelection(GatewayPath).Ask<ForwardToDeadLetterQueueResult>(forward, _timeout, ct);
 
+    /// <summary>A pull of one queue; the broker may hold it for its suspend time, so the ask waits that long more.</summary>
+    public Task<PullResult> PullAsync(PullMessage pull, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<PullResult>(pull, _timeout + TimeSpan.FromMilliseconds(pull.SuspendTimeoutMillis), ct);
+
+    /// <summary>A queue's min or max offset, or the first offset stored at or after a time.</summary>
+    public Task<QueueOffsetReply> QueueOffsetAsync(QueryQueueOffset query, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<QueueOffsetReply>(query, _timeout, ct);
+
+    /// <summary>The group's committed offset on a queue, in the store native consumers commit to.</summary>
+    public Task<ConsumerOffsetReply> ConsumerOffsetAsync(QueryConsumerOffset query, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<ConsumerOffsetReply>(query, _timeout, ct);
+
+    public Task<CommitConsumerOffsetsReply> CommitOffsetsAsync(CommitConsumerOffsets commit, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<CommitConsumerOffsetsReply>(commit, _timeout, ct);
+
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)
     {

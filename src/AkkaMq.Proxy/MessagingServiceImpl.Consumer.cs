@@ -104,7 +104,7 @@ public sealed partial class MessagingServiceImpl
             if (HandleTarget(request.Group, request.Topic) is { } refusal) return new ChangeInvisibleDurationResponse { Status = refusal };
             if (request.InvisibleDuration == null)
                 return new ChangeInvisibleDurationResponse { Status = ProxyStatus.Of(Code.IllegalInvisibleTime, "ChangeInvisibleDurationRequest carries no invisible_duration") };
-            var millis = (long)request.InvisibleDuration.ToTimeSpan().TotalMilliseconds;
+            var millis = ReceiveRequestPlan.ChangedInvisibleMillis(request.InvisibleDuration.ToTimeSpan());
             var result = await _broker.ChangeInvisibleAsync(new ChangeInvisibleTime(_broker.Broker.BrokerName, request.Group.Name, request.Topic.Name,
                 request.ReceiptHandle, millis), ct);
             return result.Code == ResponseCode.Success

@@ -7,21 +7,6 @@ namespace AkkaMq.Proxy;
 // The RPCs AkkaMq does not serve yet: each answers NOT_IMPLEMENTED naming itself, at once.
 public sealed partial class MessagingServiceImpl
 {
-    public override Task<QueryAssignmentResponse> QueryAssignment(QueryAssignmentRequest request, ServerCallContext context) =>
-        NotServed(nameof(QueryAssignment), s => new QueryAssignmentResponse { Status = s });
-
-    public override async Task PullMessage(PullMessageRequest request, IServerStreamWriter<PullMessageResponse> responseStream, ServerCallContext context) =>
-        await responseStream.WriteAsync(await NotServed(nameof(PullMessage), s => new PullMessageResponse { Status = s }));
-
-    public override Task<UpdateOffsetResponse> UpdateOffset(UpdateOffsetRequest request, ServerCallContext context) =>
-        NotServed(nameof(UpdateOffset), s => new UpdateOffsetResponse { Status = s });
-
-    public override Task<GetOffsetResponse> GetOffset(GetOffsetRequest request, ServerCallContext context) =>
-        NotServed(nameof(GetOffset), s => new GetOffsetResponse { Status = s });
-
-    public override Task<QueryOffsetResponse> QueryOffset(QueryOffsetRequest request, ServerCallContext context) =>
-        NotServed(nameof(QueryOffset), s => new QueryOffsetResponse { Status = s });
-
     public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
         NotServed(nameof(EndTransaction), s => new EndTransactionResponse { Status = s });
 

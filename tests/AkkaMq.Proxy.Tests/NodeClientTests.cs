@@ -16,7 +16,7 @@ namespace AkkaMq.Proxy.Tests;
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
-        "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js" };
+        "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js", "consumer-push.test.js", "consumer-push-fifo.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -26,12 +26,13 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
         var queues = script switch { "consumer-redelivery.test.js" => 1, "consumer-fifo.test.js" => 2, _ => 4 };
         await fx.CreateTopicAsync(topic, queues, queues, messageType: script switch
         {
-            "producer-fifo.test.js" or "consumer-fifo.test.js" => "FIFO",
+            "producer-fifo.test.js" or "consumer-fifo.test.js" or "consumer-push-fifo.test.js" => "FIFO",
             "producer-delay.test.js" => "DELAY",
             _ => "NORMAL",
         });
         var group = "node-" + topic;
         await SetUpGroupsAsync(script, group);
+        if (script == "consumer-push-fifo.test.js") await SetUpGroupsAsync(script, "node-push-fifo-" + topic);
         using var home = new TempDirectory(); // the client logs under $HOME/logs/rocketmq: keep it out of the real home
         var resultFile = Path.Combine(home.Path, "sent.json");
         {
@@ -59,7 +60,7 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
         {
             // Max attempts 1: a message that expires once goes to the DLQ.
             "consumer-redelivery.test.js" => new[] { new SubscriptionGroupConfig(group + "-dlq", RetryMaxTimes: 0) },
-            "consumer-fifo.test.js" => new[] { new SubscriptionGroupConfig(group, ConsumeMessageOrderly: true) },
+            "consumer-fifo.test.js" or "consumer-push-fifo.test.js" => new[] { new SubscriptionGroupConfig(group, ConsumeMessageOrderly: true) },
             _ => Array.Empty<SubscriptionGroupConfig>(),
         };
         foreach (var config in configs)
@@ -121,6 +122,13 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             }
             case "consumer-fifo.test.js":
                 Assert.Equal(12, sent.GetProperty("received").GetArrayLength());
+                break;
+            case "consumer-push-fifo.test.js":
+                Assert.Equal(12, sent.GetProperty("consumed").GetInt32());
+                break;
+            case "consumer-push.test.js":
+                Assert.Equal(5, sent.GetProperty("consumed").GetInt32());
+                Assert.Equal(2, sent.GetProperty("attempts").GetArrayLength());
                 break;
             default:
             {

@@ -16,10 +16,6 @@ public sealed class NotServedRpcTests(GrpcNodeFixture fx)
         var c = fx.Client;
         var answers = new (string Rpc, Status Status)[]
         {
-            ("QueryAssignment", (await c.QueryAssignmentAsync(new QueryAssignmentRequest(), deadline: Soon)).Status),
-            ("UpdateOffset", (await c.UpdateOffsetAsync(new UpdateOffsetRequest(), deadline: Soon)).Status),
-            ("GetOffset", (await c.GetOffsetAsync(new GetOffsetRequest(), deadline: Soon)).Status),
-            ("QueryOffset", (await c.QueryOffsetAsync(new QueryOffsetRequest(), deadline: Soon)).Status),
             ("EndTransaction", (await c.EndTransactionAsync(new EndTransactionRequest(), deadline: Soon)).Status),
             ("RecallMessage", (await c.RecallMessageAsync(new RecallMessageRequest(), deadline: Soon)).Status),
             ("SyncLiteSubscription", (await c.SyncLiteSubscriptionAsync(new SyncLiteSubscriptionRequest(), deadline: Soon)).Status),
@@ -29,14 +25,5 @@ public sealed class NotServedRpcTests(GrpcNodeFixture fx)
             Assert.True(status.Code == Code.NotImplemented, $"{rpc}: {status.Code} {status.Message}");
             Assert.Contains(rpc, status.Message);
         }
-    }
-
-    [Fact]
-    public async Task The_unserved_streaming_rpc_answers_one_NOT_IMPLEMENTED_frame_and_end()
-    {
-        using var pull = fx.Client.PullMessage(new PullMessageRequest(), deadline: Soon);
-        Assert.True(await pull.ResponseStream.MoveNext());
-        Assert.Equal(Code.NotImplemented, pull.ResponseStream.Current.Status.Code);
-        Assert.False(await pull.ResponseStream.MoveNext());
     }
 }

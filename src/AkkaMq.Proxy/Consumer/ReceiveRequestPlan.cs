@@ -36,16 +36,34 @@ public static class ReceiveRequestPlan
             return Refuse(V2.Code.IllegalFilterExpression, $"SQL filter expressions are not supported by AkkaMq; use a TAG expression (got '{filter.Expression}')");
         var expression = string.IsNullOrWhiteSpace(filter?.Expression) ? "*" : filter!.Expression;
         var invisible = r.InvisibleDuration?.ToTimeSpan() ?? DefaultInvisible;
-        var polling = r.LongPollingTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (polling < TimeSpan.Zero) return Refuse(V2.Code.IllegalPollingTime, $"long_polling_timeout {polling} is negative");
-        if (polling > MaxPolling) polling = MaxPolling;
-        if (remaining is { } left && polling > left - DeadlineMargin) polling = left - DeadlineMargin;
-        if (polling < TimeSpan.Zero) polling = TimeSpan.Zero;
+        if (Polling(r.LongPollingTimeout, remaining) is not { } polling)
+            return Refuse(V2.Code.IllegalPollingTime, $"long_polling_timeout {r.LongPollingTimeout.ToTimeSpan()} is negative");
         // As Apache's proxy: a receive asks the broker group, any queue of the topic (the Node.js client only ever names queue 0).
         var queueId = PopLimits.AnyQueue;
         var attemptId = r.HasAttemptId && r.AttemptId.Length > 0 ? r.AttemptId : null;
         return new PlannedReceive(new PopMessage(brokerName, group.GroupName, topic, queueId, r.BatchSize, expression,
             (long)invisible.TotalMilliseconds, (long)polling.TotalMilliseconds, group.ConsumeMessageOrderly, attemptId, group.RetryMaxTimes + 1), null);
+    }
+
+    /// <summary>The polling time to hold a receive or pull: at most 20 s, ending 1 s before the deadline; null when negative.</summary>
+    public static TimeSpan? Polling(Google.Protobuf.WellKnownTypes.Duration? requested, TimeSpan? remaining)
+    {
+        var polling = requested?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (polling < TimeSpan.Zero) return null;
+        if (polling > MaxPolling) polling = MaxPolling;
+        if (remaining is { } left && polling > left - DeadlineMargin) polling = left - DeadlineMargin;
+        return polling < TimeSpan.Zero ? TimeSpan.Zero : polling;
+    }
+
+    /// <summary>
+    /// A PushConsumer nacks with ChangeInvisibleDuration of its retry backoff (seconds, or milliseconds in the Node.js client),
+    /// which Apache's proxy accepts: a time under the broker's 10 s minimum is raised to it, so the nack works and the
+    /// message comes back then, rather than the client retrying a refused nack for ever. Negative times stay refused.
+    /// </summary>
+    public static long ChangedInvisibleMillis(TimeSpan requested)
+    {
+        var millis = (long)requested.TotalMilliseconds;
+        return millis is >= 0 and < PopLimits.MinInvisibleMillis ? PopLimits.MinInvisibleMillis : millis;
     }
 
     private static PlannedReceive Refuse(V2.Code code, string message) => new(null, ProxyStatus.Of(code, message));

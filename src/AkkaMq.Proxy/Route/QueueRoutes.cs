@@ -56,7 +56,7 @@ public static class QueueRoutes
             _ => null,
         } : null;
 
-    private static V2.Permission Permission(bool read, bool write) => (read, write) switch
+    internal static V2.Permission Permission(bool read, bool write) => (read, write) switch
     {
         (true, true) => V2.Permission.ReadWrite,
         (true, false) => V2.Permission.Read,
