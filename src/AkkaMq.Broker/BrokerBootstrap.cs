@@ -43,7 +43,8 @@ public static class BrokerBootstrap
         var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port), BrokerGateway.Name);
         if (listener != null)
             // Sends and pulls only: admin and group commands stay on Akka.Remote.
-            system.ActorOf(DataChannelServer.Props(listener, gateway, m => m is SendMessages or PullMessage, settings.MaxFrameBytes), DataChannelName);
+            system.ActorOf(DataChannelServer.Props(listener, gateway, m => m is SendMessages or PullMessage, settings.MaxFrameBytes,
+                limits: settings.DataChannel), DataChannelName);
         return gateway;
     }
 

@@ -16,6 +16,8 @@ namespace AkkaMq.NameServer;
 /// heartbeat came for broker-expiry. A broker identity (brokerName, brokerId) is held by one node:
 /// another node's registration for it is refused while the holder is a live, older member
 /// (<see cref="BrokerIdentityClaim"/>), and asked again once the holder's registration leaves.
+/// Registrations and unregistrations come only from cluster members with the broker role
+/// (<see cref="ClusterControl"/>): another Akka.Remote peer's are refused and logged.
 /// </summary>
 public sealed class RouteTable : ReceiveActor, IWithTimers
 {
@@ -66,10 +68,13 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         _settings = settings;
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-        Receive<RegisterBroker>(Register);
+        Receive<RegisterBroker>(m => { if (!RefusedAsNonMember(m)) Register(m); });
         // Only the holder's own node unregisters it: a refused claimant that stops must not take the holder's routes.
-        Receive<UnregisterBroker>(m => RemoveWhere(b => b.Identity.BrokerName == m.BrokerName && b.Identity.BrokerId == m.BrokerId
-                                                        && b.Identity.ClusterName == m.ClusterName && NodeOf(b.Gateway).Equals(NodeOf(Sender)), "unregistered"));
+        Receive<UnregisterBroker>(m =>
+        {
+            if (!RefusedAsNonMember(m)) RemoveWhere(b => b.Identity.BrokerName == m.BrokerName && b.Identity.BrokerId == m.BrokerId
+                                                         && b.Identity.ClusterName == m.ClusterName && NodeOf(b.Gateway).Equals(NodeOf(Sender)), "unregistered");
+        });
         Receive<GetRouteInfo>(GetRoute);
         Receive<CreateTopic>(Create);
         Receive<UpdateTopicConfigReply>(OnTopicConfigReply);
@@ -176,6 +181,21 @@ public sealed class RouteTable : ReceiveActor, IWithTimers
         info.GrpcEndpoint = m.GrpcEndpoint;
         info.LastUpdate = _clock();
         Sender.Tell(new RegisterBrokerReply(ResponseCode.Success, null));
+    }
+
+    /// <summary>True (logged, and a registration answered) when Sender is not a broker member of this cluster.</summary>
+    private bool RefusedAsNonMember(object m)
+    {
+        var peer = Sender.Path.Address;
+        // No sender: it arrives as this node's dead letters, local to look at, from anywhere.
+        if (!Clustered || (peer.HasLocalScope && !Sender.IsNobody())) return false;
+        var member = Sender.IsNobody() ? null : Cluster.Get(Context.System).State.Members.FirstOrDefault(x => x.Address.Equals(peer));
+        var standing = member == null || member.Status is MemberStatus.Down or MemberStatus.Removed ? PeerStanding.NotMember
+            : member.HasRole(BrokerRole) ? PeerStanding.Member : PeerStanding.MemberWithoutRole;
+        if (ClusterControl.Refusal(m.GetType().Name, peer.ToString(), standing, BrokerRole) is not { } error) return false;
+        _log.Warning("{0}: {1}", error, m);
+        if (m is RegisterBroker && !Sender.IsNobody()) Sender.Tell(new RegisterBrokerReply(ResponseCode.NoPermission, error));
+        return true;
     }
 
     private void RemoveWhere(Func<BrokerLiveInfo, bool> predicate, string reason)

@@ -72,6 +72,9 @@ public sealed record BrokerSettings(
     /// <summary>Largest data-channel frame, the same limit as Akka.Remote's maximum-frame-size.</summary>
     public int MaxFrameBytes { get; init; } = ProtocolConfig.DefaultMaxFrameBytes;
 
+    /// <summary>Connection caps, timeouts and per-connection budgets of the data channel (akkamq.broker.data-channel).</summary>
+    public AkkaMq.Protocol.Remoting.DataChannelLimits DataChannel { get; init; } = AkkaMq.Protocol.Remoting.DataChannelLimits.Default;
+
     /// <summary>Disk watermarks of the data directory's file system (diskMaxUsedSpaceRatio, ..., disk-check-interval).</summary>
     public Storage.DiskSpaceSettings Disk { get; init; } = Storage.DiskSpaceSettings.Default;
 
@@ -161,6 +164,7 @@ public sealed record BrokerSettings(
             AutoCreateSubscriptionGroup = c.GetBoolean("autoCreateSubscriptionGroup"),
             FastListenPort = fastPort,
             MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
+            DataChannel = AkkaMq.Protocol.Remoting.DataChannelLimits.Create(c.GetConfig("data-channel"), p + "data-channel."),
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
             Retention = retention,

@@ -1,13 +1,17 @@
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Broker;
 
 /// <summary>
 /// updateTopic and deleteTopic on the gateway: each goes to the group's topic table, and the
-/// gateway's own copy and the NameServer's route follow the table's answer.
+/// gateway's own copy and the NameServer's route follow the table's answer. UpdateTopicConfig is
+/// cluster control (the NameServer's createTopic and auto-create send it): only members may send it.
 /// </summary>
 public sealed partial class BrokerGateway
 {
@@ -20,6 +24,12 @@ public sealed partial class BrokerGateway
         Receive<UpdateTopicConfig>(m =>
         {
             if (_validator.CheckBroker(m.BrokerName) is { } failure) { Reply(m, Sender, failure); return; }
+            if (NonMemberRefusal(m) is { } refused)
+            {
+                _log.Warning("{0}: {1}", refused, m);
+                Reply(m, Sender, ResponseCode.NoPermission, refused);
+                return;
+            }
             AddRequester(_topicUpdateRequesters, m.Config.TopicName);
             _region.Tell(m, Self);
         });
@@ -48,6 +58,17 @@ public sealed partial class BrokerGateway
             if (_topicDeleteRequesters.Remove(m.Topic, out var list))
                 foreach (var r in list) r.Tell(m);
         });
+    }
+
+    /// <summary>Why Sender may not send cluster control here (a remote peer that is not a cluster member), or null.</summary>
+    private string? NonMemberRefusal(object m)
+    {
+        var peer = Sender.Path.Address;
+        // No sender: it arrives as this node's dead letters, local to look at, from anywhere.
+        if (peer.HasLocalScope && !Sender.IsNobody()) return null;
+        var member = Sender.IsNobody() ? null : Cluster.Get(Context.System).State.Members.FirstOrDefault(x => x.Address.Equals(peer));
+        var standing = member == null || member.Status is MemberStatus.Down or MemberStatus.Removed ? PeerStanding.NotMember : PeerStanding.Member;
+        return ClusterControl.Refusal(m.GetType().Name, peer.ToString(), standing, role: null);
     }
 
     private void AddRequester(Dictionary<string, List<IActorRef>> requesters, string topic)

@@ -9,7 +9,9 @@ namespace AkkaMq.Protocol.Remoting;
 /// <summary>
 /// Accepts data-channel connections (the broker's fastListenPort) and starts a
 /// <see cref="DataChannelSession"/> per connection. The listening socket is bound by the caller
-/// before this actor starts, so the port is known (and advertised) at once.
+/// before this actor starts, so the port is known (and advertised) at once. It holds the
+/// connection limits (<see cref="DataChannelLimits"/>): a connection past the node's or its source
+/// address's cap is closed at once, and a periodic sweep closes connections past a timeout.
 /// </summary>
 public sealed class DataChannelServer : ReceiveActor, IWithTimers
 {
@@ -21,20 +23,48 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
         public static readonly AcceptAgain Instance = new();
     }
 
+    private sealed class Sweep : INoSerializationVerificationNeeded
+    {
+        public static readonly Sweep Instance = new();
+    }
+
+    /// <summary>Answered with <see cref="CurrentConnections"/>.</summary>
+    public sealed class GetConnections : INoSerializationVerificationNeeded
+    {
+        public static readonly GetConnections Instance = new();
+    }
+
+    /// <param name="Open">Connections open now.</param>
+    /// <param name="Refused">Connections refused at a connection cap since the server started.</param>
+    public sealed record CurrentConnections(int Open, long Refused) : INoSerializationVerificationNeeded;
+
+    private sealed record Session(FramedConnection Connection, InflightWindow Window, IPAddress Source);
+
     private readonly Socket _listener;
     private readonly IActorRef _target;
     private readonly Func<object, bool> _accepts;
     private readonly int _maxFrameBytes;
+    private readonly DataChannelLimits _limits;
+    private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ConnectionAdmission _admission;
+    private readonly Dictionary<IActorRef, Session> _open = new();
     private int _sessions;
+    private long _refused;
+    // Refusals are logged at most once a second, with the count of those not logged.
+    private long _lastRefusalLog = long.MinValue / 2;
+    private int _refusalsNotLogged;
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="listener">A bound, listening socket; this actor owns and closes it.</param>
     /// <param name="target">Receives every request, with the session as sender (replies go straight back).</param>
     /// <param name="accepts">Which decoded messages are requests this channel serves; anything else closes the connection.</param>
     /// <param name="askTimeout">How long a session waits for the target's answer to an asked request beyond its suspend time (default 30 s).</param>
-    public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan? askTimeout = null) =>
-        Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes, askTimeout ?? DataChannelSession.DefaultAskTimeout));
+    /// <param name="limits">Connection caps, timeouts and per-connection budgets (default <see cref="DataChannelLimits.Default"/>).</param>
+    public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan? askTimeout = null,
+        DataChannelLimits? limits = null) =>
+        Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes, askTimeout ?? DataChannelSession.DefaultAskTimeout,
+            limits ?? DataChannelLimits.Default));
 
     /// <summary>Binds host:port (0 = a free port) for <see cref="Props"/>.</summary>
     public static Socket Bind(string host, int port)
@@ -54,19 +84,29 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
         }
     }
 
-    public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout)
+    public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout,
+        DataChannelLimits limits)
     {
         _listener = listener;
         _target = target;
         _accepts = accepts;
         _maxFrameBytes = maxFrameBytes;
+        _limits = limits;
+        _askTimeout = askTimeout;
+        _admission = new ConnectionAdmission(limits.MaxConnections, limits.MaxConnectionsPerIp);
         Receive<Accepted>(m =>
         {
-            Context.ActorOf(DataChannelSession.Props(m.Socket, _target, _accepts, _maxFrameBytes, askTimeout), "session-" + ++_sessions);
+            OnAccepted(m.Socket);
             AcceptNext();
         });
-        // The gateway is gone (the node is stopping): stop taking connections for it.
-        Receive<Terminated>(_ => Context.Stop(Self));
+        Receive<Terminated>(t =>
+        {
+            if (_open.Remove(t.ActorRef, out var closed)) _admission.Release(closed.Source);
+            // The gateway is gone (the node is stopping): stop taking connections for it.
+            else if (t.ActorRef.Equals(_target)) Context.Stop(Self);
+        });
+        Receive<Sweep>(_ => SweepTimeouts());
+        Receive<GetConnections>(_ => Sender.Tell(new CurrentConnections(_admission.Open, _refused)));
         Receive<AcceptFailed>(m =>
         {
             if (m.Error is ObjectDisposedException) return; // stopping
@@ -81,7 +121,58 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
     {
         _log.Info("Data channel listening on {0}", _listener.LocalEndPoint);
         Context.Watch(_target);
+        Timers.StartPeriodicTimer(Sweep.Instance, Sweep.Instance, _limits.SweepInterval);
         AcceptNext();
+    }
+
+    private void OnAccepted(Socket socket)
+    {
+        var source = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (_admission.TryAdmit(source) is { } refusal)
+        {
+            _refused++;
+            LogRefusal(source, refusal);
+            // Closed without a word: the client sees the connection end, as at a full listen backlog.
+            socket.Dispose();
+            return;
+        }
+        try
+        {
+            var connection = new FramedConnection(socket, Serializer(Context.System), _maxFrameBytes, writePreamble: false, _limits.MaxOutputBytes);
+            var window = new InflightWindow(_limits.MaxInflightRequests);
+            var session = Context.ActorOf(DataChannelSession.Props(connection, window, _target, _accepts, _askTimeout), "session-" + ++_sessions);
+            _open[Context.Watch(session)] = new Session(connection, window, source);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset before it could be set up.
+            _admission.Release(source);
+            socket.Dispose();
+        }
+    }
+
+    private void LogRefusal(IPAddress source, string refusal)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastRefusalLog < 1000)
+        {
+            _refusalsNotLogged++;
+            return;
+        }
+        var more = _refusalsNotLogged > 0 ? $" ({_refusalsNotLogged} more refused in the last second)" : "";
+        _log.Warning("Data channel on {0} refused a connection from {1}: {2}{3}", _listener.LocalEndPoint, source, refusal, more);
+        _lastRefusalLog = now;
+        _refusalsNotLogged = 0;
+    }
+
+    private void SweepTimeouts()
+    {
+        var now = Environment.TickCount64;
+        // A full window with no answer for this long has lost count (an answer that never came): close, the client reconnects.
+        var stuckAfter = _askTimeout + _askTimeout;
+        foreach (var s in _open.Values)
+            if (ConnectionDeadlines.Check(s.Connection.Activity, s.Window.Count, s.Window.LastAnswerAt, now, _limits, stuckAfter) is { } reason)
+                s.Connection.Abort(reason);
     }
 
     protected override void PostStop() => _listener.Dispose();
@@ -92,82 +183,6 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
 
     internal static SerializerWithStringManifest Serializer(ActorSystem system) =>
         (SerializerWithStringManifest)system.Serialization.FindSerializerForType(typeof(IAkkaMqMessage));
-}
-
-/// <summary>
-/// One accepted data-channel connection: decoded requests go to the target and replies are written
-/// back. A request without an id is told with this actor as sender (a send batch: its acks carry
-/// their own correlation ids); a request with one is asked, and its reply goes back under that id.
-/// </summary>
-public sealed class DataChannelSession : ReceiveActor
-{
-    private sealed record ConnectionClosed(Exception? Reason) : INoSerializationVerificationNeeded;
-    private sealed record WriteFailed(string Error) : INoSerializationVerificationNeeded;
-
-    /// <summary>An asked request that has no answer by then has none coming (a held pull ends by its suspend time).</summary>
-    public static readonly TimeSpan DefaultAskTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly FramedConnection _connection;
-    private readonly string _remote;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-
-    public static Props Props(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new DataChannelSession(socket, target, accepts, maxFrameBytes, askTimeout));
-
-    public DataChannelSession(Socket socket, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout)
-    {
-        var connection = _connection = new FramedConnection(socket, DataChannelServer.Serializer(Context.System), maxFrameBytes, writePreamble: false);
-        var self = Self;
-        var remote = _remote = _connection.Remote;
-        _connection.Start((m, id) =>
-        {
-            if (!accepts(m)) throw new InvalidDataException($"{m.GetType().Name} from {remote} is not a data-channel request");
-            if (id == 0)
-            {
-                target.Tell(m, self);
-                return;
-            }
-            // The broker caps a pull's suspend time itself; the cap here only keeps a wild value from overflowing.
-            var timeout = askTimeout + (m is Broker.PullMessage p ? TimeSpan.FromMilliseconds(Math.Clamp(p.SuspendTimeoutMillis, 0, 3_600_000)) : TimeSpan.Zero);
-            // The answer is written where it completes, not handed to this actor first: one thread hop fewer per pull.
-            target.Ask(m, timeout).ContinueWith(t =>
-            {
-                var reply = t.IsCompletedSuccessfully ? t.Result as IAkkaMqMessage : null;
-                // No answer (or a failure): the client is told so under the request id rather than left waiting for one.
-                if (reply == null && m is Broker.PullMessage pull)
-                    reply = Broker.PullResult.Failed(pull, ResponseCode.SystemError, t.IsCompletedSuccessfully
-                        ? $"broker answered the pull with {t.Result?.GetType().Name ?? "nothing"}"
-                        : t.Exception?.GetBaseException() is AskTimeoutException or null
-                            ? $"broker did not answer the pull within {timeout.TotalSeconds:0.#} s"
-                            : $"broker failed the pull: {t.Exception.GetBaseException().Message}");
-                if (reply == null) return;
-                try { connection.Send(reply, id); }
-                catch (Exception e) { self.Tell(new WriteFailed(e.Message)); }
-            }, TaskContinuationOptions.ExecuteSynchronously);
-        }, expectPreamble: true);
-        _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
-
-        Receive<ConnectionClosed>(m =>
-        {
-            if (m.Reason != null) _log.Warning("Data channel connection from {0} closed: {1}", remote, m.Reason.Message);
-            Context.Stop(Self);
-        });
-        Receive<WriteFailed>(m => Fail(m.Error));
-        Receive<IAkkaMqMessage>(m =>
-        {
-            try { _connection.Send(m); }
-            catch (Exception e) { Fail(e.Message); }
-        });
-    }
-
-    // A reply that cannot be written (over the frame limit): close, so the client fails over at once instead of waiting.
-    private void Fail(string error)
-    {
-        _log.Error("Data channel connection from {0}: {1}; closing it", _remote, error);
-        Context.Stop(Self);
-    }
-
-    protected override void PostStop() => _connection.Dispose();
 }
 
 /// <summary>The data channel's port could not be bound (in use, or not an address of this host).</summary>

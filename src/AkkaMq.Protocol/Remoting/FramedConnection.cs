@@ -15,6 +15,8 @@ namespace AkkaMq.Protocol.Remoting;
 /// A send is written on the caller's thread when no write is under way, and completes there when
 /// the socket takes it at once (the usual case), so a frame costs no thread hop. Frames that queue
 /// up behind a write leave together in the next one (the coalescing Netty's flush gives RocketMQ).
+/// A frame is held only as its bytes arrive: the read buffer grows with them, never ahead of them
+/// to the declared length, so a header claiming the frame limit costs nothing until it is sent.
 /// </summary>
 public sealed class FramedConnection : IDisposable
 {
@@ -38,12 +40,23 @@ public sealed class FramedConnection : IDisposable
     // A write is under way; whoever runs it also writes what queues up meanwhile.
     private bool _writing;
     private bool _started;
+    private readonly OutputBudget? _output;
+    // What the server's sweep reads (Environment.TickCount64 ms): see ConnectionDeadlines.
+    private readonly long _openedAt = Environment.TickCount64;
+    private long _lastReadAt = Environment.TickCount64;
+    private long _frameStartedAt;
+    private bool _handshaken;
+    private bool _readPaused;
+    private int _readBufferBytes;
 
     /// <param name="writePreamble">The client's side: the preamble goes out ahead of every frame.</param>
-    public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes, bool writePreamble)
+    /// <param name="maxOutputBytes">Frames queued and not yet taken by the socket past which the connection is closed (0 = no limit).</param>
+    public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes, bool writePreamble, long maxOutputBytes = 0)
     {
+        if (maxOutputBytes > 0) _output = new OutputBudget(maxOutputBytes);
         if (writePreamble) _pending.Write(Preamble);
         _socket = socket;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _socket.NoDelay = true;
         // A peer gone without a reset (a dropped NAT flow, a frozen host) is noticed in ~20 s, not
         // after the kernel's retransmission limit: its sends and pulls then fail over.
@@ -59,10 +72,25 @@ public sealed class FramedConnection : IDisposable
     /// <summary>Completes once when the connection is gone: null when closed in order, else the reason.</summary>
     public Task<Exception?> Closed => _closed.Task;
 
-    public string Remote => _socket.RemoteEndPoint?.ToString() ?? "?";
+    // Kept from the start: a disposed socket no longer names its peer, and close reasons need it.
+    public string Remote { get; }
+
+    /// <summary>What the connection has done so far, for the server's timeouts.</summary>
+    public ConnectionActivity Activity => new(_openedAt, Volatile.Read(ref _handshaken), Volatile.Read(ref _lastReadAt),
+        Volatile.Read(ref _frameStartedAt), Volatile.Read(ref _readPaused));
+
+    /// <summary>Bytes the reader holds for frames under way (its buffer).</summary>
+    public int ReadBufferBytes => Volatile.Read(ref _readBufferBytes);
+
+    /// <summary>Bytes of frames queued and not yet taken by the socket (0 without an output limit).</summary>
+    public long QueuedOutputBytes => _output?.Queued ?? 0;
+
+    /// <summary>Closes the connection for a reason the owner decided (a limit); <see cref="Closed"/> carries it.</summary>
+    public void Abort(string reason) => Close(new DataChannelLimitException($"{Remote} {reason}"));
 
     /// <summary>Starts reading and writing. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
-    public void Start(Action<object, long> onMessage, bool expectPreamble)
+    /// <param name="window">Requests not yet answered: while it is full the reader waits before the next frame.</param>
+    public void Start(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window = null)
     {
         lock (_gate)
         {
@@ -70,7 +98,7 @@ public sealed class FramedConnection : IDisposable
             _writing = _pending.WrittenCount > 0;
         }
         if (_writing) Flush();
-        _ = ReadLoop(onMessage, expectPreamble);
+        _ = ReadLoop(onMessage, expectPreamble, window);
     }
 
     /// <summary>Serializes a message and writes it, or queues it behind the write under way.</summary>
@@ -81,20 +109,35 @@ public sealed class FramedConnection : IDisposable
         var head = HeaderBytes + IdBytes + 1 + manifest.Length;
         if (head - HeaderBytes + payload.Length > _maxFrameBytes)
             throw new InvalidOperationException($"{message.GetType().Name} of {payload.Length} bytes exceeds the data channel's frame limit of {_maxFrameBytes} bytes");
+        var overLimit = false;
         lock (_gate)
         {
             if (_closed.Task.IsCompleted) return;
-            var span = _pending.GetSpan(head);
-            BinaryPrimitives.WriteInt32BigEndian(span, head - HeaderBytes + payload.Length);
-            BinaryPrimitives.WriteInt64BigEndian(span[HeaderBytes..], requestId);
-            span[HeaderBytes + IdBytes] = (byte)manifest.Length;
-            Encoding.ASCII.GetBytes(manifest, span[(HeaderBytes + IdBytes + 1)..]);
-            _pending.Advance(head);
-            _pending.Write(payload);
-            if (_writing || !_started) return;
-            _writing = true;
+            if (_output != null && !_output.TryQueue(head + payload.Length)) overLimit = true;
+            else if (WriteFrame(head, payload, manifest, requestId)) return;
+            else _writing = true;
+        }
+        if (overLimit)
+        {
+            // The client does not read its answers: close rather than hold them without bound.
+            Close(new DataChannelLimitException($"{Remote} does not read its answers: {_output!.Queued} bytes queued, over the output limit of " +
+                                                $"{_output.MaxBytes} bytes (akkamq.broker.data-channel.max-output-bytes)"));
+            return;
         }
         Flush();
+    }
+
+    /// <summary>Appends one frame to the pending buffer (under the gate); true when no write needs starting.</summary>
+    private bool WriteFrame(int head, byte[] payload, string manifest, long requestId)
+    {
+        var span = _pending.GetSpan(head);
+        BinaryPrimitives.WriteInt32BigEndian(span, head - HeaderBytes + payload.Length);
+        BinaryPrimitives.WriteInt64BigEndian(span[HeaderBytes..], requestId);
+        span[HeaderBytes + IdBytes] = (byte)manifest.Length;
+        Encoding.ASCII.GetBytes(manifest, span[(HeaderBytes + IdBytes + 1)..]);
+        _pending.Advance(head);
+        _pending.Write(payload);
+        return _writing || !_started;
     }
 
     /// <summary>Writes what is pending until nothing is, or until a write has to wait for the socket.</summary>
@@ -124,6 +167,7 @@ public sealed class FramedConnection : IDisposable
                         _ = FinishWrite(write, data);
                         return;
                     }
+                    _output?.Written(write.Result);
                     data = data[write.Result..];
                 }
             }
@@ -139,8 +183,15 @@ public sealed class FramedConnection : IDisposable
     {
         try
         {
-            data = data[await write.ConfigureAwait(false)..];
-            while (data.Length > 0) data = data[await _socket.SendAsync(data, SocketFlags.None, _cts.Token).ConfigureAwait(false)..];
+            var n = await write.ConfigureAwait(false);
+            _output?.Written(n);
+            data = data[n..];
+            while (data.Length > 0)
+            {
+                n = await _socket.SendAsync(data, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+                _output?.Written(n);
+                data = data[n..];
+            }
         }
         catch (Exception e)
         {
@@ -150,9 +201,10 @@ public sealed class FramedConnection : IDisposable
         Flush();
     }
 
-    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble)
+    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window)
     {
-        var buf = new byte[64 * 1024];
+        var buf = new byte[BufferBytes];
+        Volatile.Write(ref _readBufferBytes, buf.Length);
         int start = 0, end = 0;
         try
         {
@@ -163,6 +215,8 @@ public sealed class FramedConnection : IDisposable
                 if (!pre.AsSpan().SequenceEqual(Preamble))
                     throw new InvalidDataException($"{Remote} is not an AkkaMq data-channel client (bad preamble)");
             }
+            Volatile.Write(ref _lastReadAt, Environment.TickCount64);
+            Volatile.Write(ref _handshaken, true);
             while (true)
             {
                 while (end - start >= HeaderBytes)
@@ -171,6 +225,14 @@ public sealed class FramedConnection : IDisposable
                     if (length < IdBytes + 2 || length > _maxFrameBytes)
                         throw new InvalidDataException($"frame of {length} bytes from {Remote} is outside {IdBytes + 2}..{_maxFrameBytes}");
                     if (end - start - HeaderBytes < length) break;
+                    if (window?.WaitForRoom() is { IsCompleted: false } room)
+                    {
+                        // Too many requests unanswered: read nothing more until answers drain.
+                        Volatile.Write(ref _readPaused, true);
+                        await Task.WhenAny(room, _closed.Task).ConfigureAwait(false);
+                        Volatile.Write(ref _readPaused, false);
+                        if (_closed.Task.IsCompleted) return;
+                    }
                     var id = BinaryPrimitives.ReadInt64BigEndian(buf.AsSpan(start + HeaderBytes));
                     var manifestLength = buf[start + HeaderBytes + IdBytes];
                     if (manifestLength == 0 || IdBytes + 1 + manifestLength > length)
@@ -183,11 +245,12 @@ public sealed class FramedConnection : IDisposable
                     catch (Exception e) { throw new InvalidDataException($"frame '{manifest}' from {Remote} does not decode: {e.Message}", e); }
                     onMessage(message, id);
                     start += HeaderBytes + length;
+                    Volatile.Write(ref _frameStartedAt, 0);
                 }
                 if (start == end)
                 {
                     start = end = 0;
-                    if (buf.Length > 4 * 64 * 1024) buf = new byte[64 * 1024]; // after a large frame
+                    if (buf.Length > 4 * BufferBytes) buf = new byte[BufferBytes]; // after a large frame
                 }
                 else if (start > 0 && buf.Length - end < 4096)
                 {
@@ -195,25 +258,23 @@ public sealed class FramedConnection : IDisposable
                     end -= start;
                     start = 0;
                 }
-                if (end - start >= HeaderBytes)
+                if (end == buf.Length)
                 {
-                    // A frame larger than the buffer: grow to hold it whole.
-                    var need = HeaderBytes + BinaryPrimitives.ReadInt32BigEndian(buf.AsSpan(start));
-                    if (need > buf.Length - start)
-                    {
-                        var bigger = new byte[Math.Max(need, buf.Length * 2)];
-                        Buffer.BlockCopy(buf, start, bigger, 0, end - start);
-                        end -= start;
-                        start = 0;
-                        buf = bigger;
-                    }
+                    // A frame larger than the buffer (start is 0 here): grow as its bytes arrive, at most to the frame.
+                    var need = HeaderBytes + BinaryPrimitives.ReadInt32BigEndian(buf);
+                    var bigger = new byte[Math.Min(need, buf.Length * 2)];
+                    Buffer.BlockCopy(buf, 0, bigger, 0, end);
+                    buf = bigger;
                 }
+                Volatile.Write(ref _readBufferBytes, buf.Length);
+                if (end > start && Volatile.Read(ref _frameStartedAt) == 0) Volatile.Write(ref _frameStartedAt, Environment.TickCount64);
                 var n = await _stream.ReadAsync(buf.AsMemory(end), _cts.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     Close(end > start ? new EndOfStreamException($"{Remote} closed the connection inside a frame") : null);
                     return;
                 }
+                Volatile.Write(ref _lastReadAt, Environment.TickCount64);
                 end += n;
             }
         }
@@ -237,3 +298,6 @@ public sealed class FramedConnection : IDisposable
         Close(null);
     }
 }
+
+/// <summary>A data-channel connection closed because it passed one of its limits (akkamq.broker.data-channel).</summary>
+public sealed class DataChannelLimitException(string message) : IOException(message);
