@@ -55,6 +55,30 @@ public sealed class DataChannelEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_producer_idle_past_the_nodes_idle_timeout_reconnects_without_taking_the_close_for_a_failure()
+    {
+        var (node, client) = await Start("akkamq.broker.data-channel.idle-timeout = 1s");
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var collector = client.ActorOf(Props.Create(() => new WarningCollector(warnings)));
+        client.EventStream.Subscribe(collector, typeof(Akka.Event.Warning));
+        var producer = AkkaMqProducer.Create(client);
+        await producer.SendAsync(Message.FromText("IdleTopic", "before"));
+
+        await Eventually.TrueAsync(async () => (await Sessions(node)).Count == 0, () => "the idle data channel is still open", TimeSpan.FromSeconds(30));
+        var after = await producer.SendAsync(Message.FromText("IdleTopic", "after"));
+
+        Assert.Equal(SendStatus.SendOk, after.SendStatus);
+        Assert.Single(await Sessions(node)); // a new data channel, not a fallback to Akka.Remote
+        Assert.DoesNotContain(warnings, w => w.Contains("is gone"));
+    }
+
+    private sealed class WarningCollector : ReceiveActor
+    {
+        public WarningCollector(System.Collections.Concurrent.ConcurrentQueue<string> into) =>
+            Receive<Akka.Event.Warning>(w => into.Enqueue(w.Message?.ToString() ?? ""));
+    }
+
+    [Fact]
     public async Task Sends_and_pulls_use_the_data_channel_and_get_through_after_its_connections_close()
     {
         var (node, client) = await Start();

@@ -153,6 +153,15 @@ public sealed partial class ProducerActor
                 FlushBroker(conn);
                 continue;
             }
+            if (t.ActorRef.Equals(conn.Gateway) && conn.State == BrokerConnectionState.DataChannel && conn.Outbox.Count == 0
+                && !_inflight.Values.Any(p => !p.Finished && p.LastBroker == conn.BrokerName && p.BatchId != 0))
+            {
+                // The node closed a data channel with nothing on it (its idle-timeout): not a failure; the next send reconnects.
+                _log.Debug("Data channel to broker {0} at {1} closed while idle", conn.BrokerName, conn.Address);
+                DropGateway(conn, graceful: false);
+                conn.ForgetBatches();
+                continue;
+            }
             _log.Warning("Broker {0} at {1} is gone; failing over its in-flight sends", conn.BrokerName, conn.Address);
             _faults.BrokerFailed(conn.BrokerName);
             DropGateway(conn, graceful: false);
