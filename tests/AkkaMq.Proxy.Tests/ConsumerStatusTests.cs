@@ -37,7 +37,8 @@ public sealed class ConsumerStatusTests(GrpcNodeFixture fx)
             (Code.IllegalTopic, "'bad topic!'", async () => (await new V2Consumer(fx.Client, "grpc-status", "bad topic!").AckAsync(m)).Status),
             (Code.TopicNotFound, "'NoSuchGrpcStatusTopic'", async () => (await new V2Consumer(fx.Client, "grpc-status-new", "NoSuchGrpcStatusTopic").ReceiveAsync()).Status),
             (Code.IllegalPollingTime, "long_polling_timeout", async () => (await consumer.ReceiveAsync(consumer.ReceiveRequest(pollSeconds: -1))).Status),
-            (Code.IllegalInvisibleTime, "invisible time 1000 ms", async () => (await consumer.ChangeInvisibleDurationAsync(m, handle, TimeSpan.FromSeconds(1))).Status),
+            // A time under 10 s is raised to 10 s (a PushConsumer's nack backoff), so only a negative one is refused.
+            (Code.IllegalInvisibleTime, "invisible time -1000 ms", async () => (await consumer.ChangeInvisibleDurationAsync(m, handle, TimeSpan.FromSeconds(-1))).Status),
             (Code.IllegalInvisibleTime, "invisible time 43200001 ms",
                 async () => (await consumer.ChangeInvisibleDurationAsync(m, handle, TimeSpan.FromHours(12) + TimeSpan.FromMilliseconds(1))).Status),
             (Code.BadRequest, "no entry", async () => (await consumer.AckAsync(Array.Empty<Message>())).Status),
