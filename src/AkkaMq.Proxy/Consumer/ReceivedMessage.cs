@@ -17,7 +17,17 @@ public static class ReceivedMessage
 {
     public static V2.Message ToV2(PoppedMessage popped, string storeHost, TimeSpan invisible)
     {
-        var m = popped.Message;
+        var message = ToV2(popped.Message, storeHost);
+        var sys = message.SystemProperties;
+        sys.ReceiptHandle = popped.ReceiptHandle;
+        sys.DeliveryAttempt = popped.DeliveryAttempt;
+        sys.InvisibleDuration = Duration.FromTimeSpan(invisible);
+        return message;
+    }
+
+    /// <summary>A stored message as a v2 message, without what only a receive adds (receipt handle, attempt, invisible time).</summary>
+    public static V2.Message ToV2(AkkaMq.Protocol.MessageExt m, string storeHost)
+    {
         var properties = m.Properties;
         var sys = new V2.SystemProperties
         {
@@ -28,11 +38,8 @@ public static class ReceivedMessage
             BornHost = properties.GetValueOrDefault(MessageProperties.BornHost) ?? "",
             StoreTimestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(m.StoreTimestamp)),
             StoreHost = storeHost,
-            ReceiptHandle = popped.ReceiptHandle,
             QueueId = m.QueueId,
             QueueOffset = m.QueueOffset,
-            DeliveryAttempt = popped.DeliveryAttempt,
-            InvisibleDuration = Duration.FromTimeSpan(invisible),
             MessageType = V2.MessageType.Normal,
         };
         if (m.Tags != null) sys.Tag = m.Tags;
