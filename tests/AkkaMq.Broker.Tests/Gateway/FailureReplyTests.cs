@@ -3,6 +3,7 @@ using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Transaction;
 
 namespace AkkaMq.Broker.Tests.Gateway;
 
@@ -46,6 +47,11 @@ public sealed class FailureReplyTests
         Case(new AckMessage("broker-a", "g", "Orders", "h"), typeof(AckResult)),
         Case(new ChangeInvisibleTime("broker-a", "g", "Orders", "h", 30_000), typeof(ChangeInvisibleTimeResult)),
         Case(new ForwardToDeadLetterQueue("broker-a", "g", "Orders", "h"), typeof(ForwardToDeadLetterQueueResult)),
+        Case(new PrepareHalfMessages("broker-a", new[] { new SendEntry(1, 0, false, 0, Message.FromText("Orders", "x")) }), typeof(SendAcks)),
+        Case(new EndTransaction("broker-a", "pg", "Orders", "tx", TransactionResolution.Commit, false), typeof(EndTransactionReply)),
+        Case(new ProducerHeartbeat("broker-a", "pg", "c1"), typeof(ProducerHeartbeatReply)),
+        Case(new UnregisterProducer("broker-a", "pg", "c1"), null),
+        Case(new QueryHalfMessages("broker-a", null, null, 10), typeof(HalfMessageList)),
     }.ToDictionary(c => c.Sample.GetType());
 
     private static (IBrokerRequest Sample, Type? Reply) Case(IBrokerRequest sample, Type? reply) => (sample, reply);
