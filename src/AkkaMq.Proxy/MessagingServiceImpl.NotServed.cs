@@ -22,9 +22,6 @@ public sealed partial class MessagingServiceImpl
     public override Task<QueryOffsetResponse> QueryOffset(QueryOffsetRequest request, ServerCallContext context) =>
         NotServed(nameof(QueryOffset), s => new QueryOffsetResponse { Status = s });
 
-    public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
-        NotServed(nameof(EndTransaction), s => new EndTransactionResponse { Status = s });
-
     public override Task<RecallMessageResponse> RecallMessage(RecallMessageRequest request, ServerCallContext context) =>
         NotServed(nameof(RecallMessage), s => new RecallMessageResponse { Status = s });
 

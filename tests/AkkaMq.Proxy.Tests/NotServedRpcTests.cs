@@ -20,7 +20,6 @@ public sealed class NotServedRpcTests(GrpcNodeFixture fx)
             ("UpdateOffset", (await c.UpdateOffsetAsync(new UpdateOffsetRequest(), deadline: Soon)).Status),
             ("GetOffset", (await c.GetOffsetAsync(new GetOffsetRequest(), deadline: Soon)).Status),
             ("QueryOffset", (await c.QueryOffsetAsync(new QueryOffsetRequest(), deadline: Soon)).Status),
-            ("EndTransaction", (await c.EndTransactionAsync(new EndTransactionRequest(), deadline: Soon)).Status),
             ("RecallMessage", (await c.RecallMessageAsync(new RecallMessageRequest(), deadline: Soon)).Status),
             ("SyncLiteSubscription", (await c.SyncLiteSubscriptionAsync(new SyncLiteSubscriptionRequest(), deadline: Soon)).Status),
         };

@@ -104,7 +104,7 @@ public sealed class AkkaMqTransactionProducer : IAkkaMqTransactionProducer, IAsy
                 new EndTransaction(broker, ProducerGroup, message.Topic, transactionId, ToResolution(state), FromTransactionCheck: false), CancellationToken.None)
                 .ConfigureAwait(false);
         }
-        catch (AkkaMqException)
+        catch (Exception e) when (e is AkkaMqException or Akka.Actor.AskTimeoutException or TimeoutException or IOException)
         {
             // The decision did not arrive: the half message stays pending and the check-back asks the group.
         }

@@ -25,6 +25,8 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
 
     private sealed record EndTransactionFailed(string TransactionId, string Error) : INoSerializationVerificationNeeded;
 
+    private sealed record BrokersUnknown(string Error) : INoSerializationVerificationNeeded;
+
     private readonly ClientContext _context;
     private readonly string _group;
     private readonly string _clientId;
@@ -49,7 +51,7 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
 
         Receive<Heartbeat>(_ => AskBrokers());
         Receive<BrokerClusterInfo>(OnBrokers);
-        Receive<Status.Failure>(f => _log.Warning("Producer group {0}: the NameServer did not list the brokers: {1}", _group, f.Cause.Message));
+        Receive<BrokersUnknown>(f => _log.Warning("Producer group {0}: the NameServer did not list the brokers: {1}", _group, f.Error));
         Receive<ProducerHeartbeatReply>(r =>
         {
             if (r.Code != ResponseCode.Success) _log.Warning("Producer group {0}: broker {1} refused the heartbeat: {2}", _group, r.BrokerName, r.Error);
@@ -76,7 +78,8 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
             Context.System.ActorSelection(_context.Settings.BrokerPath(address)).Tell(new UnregisterProducer(brokerName, _group, _clientId));
     }
 
-    private void AskBrokers() => _context.AskNameServerAsync<BrokerClusterInfo>(GetBrokerClusterInfo.Instance).PipeTo(Self);
+    private void AskBrokers() =>
+        _context.AskNameServerAsync<BrokerClusterInfo>(GetBrokerClusterInfo.Instance).PipeTo(Self, failure: e => new BrokersUnknown(e.GetBaseException().Message));
 
     private void OnBrokers(BrokerClusterInfo info)
     {
