@@ -159,6 +159,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
         ServingPop();
+        ServingTransactions();
         ServingTopicAdmin(); // updateTopic and deleteTopic
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Snapshot())));
         Receive<SampleTps>(_ => _report.Sample());
@@ -209,7 +210,11 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
     /// shard move when nobody sends a delayed message: an empty ScheduleMessages starts it and keeps
     /// it from being passivated.
     /// </summary>
-    private void WakeSchedule() => _region.Tell(new ScheduleMessages(BrokerName, Array.Empty<ScheduledEntry>()), Self);
+    private void WakeSchedule()
+    {
+        _region.Tell(new ScheduleMessages(BrokerName, Array.Empty<ScheduledEntry>()), Self);
+        WakeTransactions();
+    }
 
     private void Register() => _registration.Register(Identity, _topics.Snapshot(), DateTime.UtcNow, Self);
 
@@ -340,11 +345,18 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Dictionary<(string, int), List<SendEntry>>? byQueue = null;
         List<SendAck>? rejected = null;
         List<ScheduledEntry>? scheduled = null;
+        List<SendEntry>? halves = null;
         foreach (var e in m.Entries)
         {
-            if (_validator.CheckSendEntry(m.BrokerName, e, _topics, out var deliverAt) is { } failure)
+            if ((_validator.CheckSendEntry(m.BrokerName, e, _topics, out var deliverAt)
+                 ?? (Protocol.Transaction.TransactionConst.IsHalf(e.Message.Properties) ? CheckHalf(e, deliverAt) : null)) is { } failure)
             {
                 if (!e.Oneway) (rejected ??= new()).Add(e.FailedAck(failure.Code, failure.Error));
+                continue;
+            }
+            if (Protocol.Transaction.TransactionConst.IsHalf(e.Message.Properties))
+            {
+                (halves ??= new()).Add(e);
                 continue;
             }
             if (deliverAt > 0)
@@ -359,6 +371,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         }
         if (rejected != null) Sender.Tell(new SendAcks(BrokerName, rejected));
         if (scheduled != null) _region.Tell(new ScheduleMessages(BrokerName, scheduled), Sender);
+        if (halves != null) _region.Tell(new Protocol.Transaction.PrepareHalfMessages(BrokerName, halves), Sender);
         if (byQueue == null) return;
         foreach (var ((topic, queueId), entries) in byQueue)
             _region.Tell(new AppendMessages(BrokerName, topic, queueId, entries), Sender);

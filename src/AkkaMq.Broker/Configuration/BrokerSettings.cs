@@ -58,6 +58,9 @@ public sealed record BrokerSettings(
     /// <summary>Delay levels and the delayed-message schedule (akkamq.broker.messageDelayLevel, akkamq.broker.schedule).</summary>
     public Consumer.ScheduleSettings Schedule { get; init; } = Consumer.ScheduleSettings.Default;
 
+    /// <summary>Transactional messages: check-back timing and the half-message store's bounds (transactionTimeOut, ..., akkamq.broker.transaction).</summary>
+    public Transaction.TransactionSettings Transaction { get; init; } = AkkaMq.Broker.Transaction.TransactionSettings.Default;
+
     /// <summary>Retention by time (akkamq.broker.fileReservedTime, deleteWhen, cleanResourceInterval).</summary>
     public Retention.RetentionSettings Retention { get; init; } = AkkaMq.Broker.Retention.RetentionSettings.Default;
 
@@ -164,6 +167,7 @@ public sealed record BrokerSettings(
             ConsumerManager = Consumer.ConsumerManagerSettings.Create(c),
             Schedule = Consumer.ScheduleSettings.Create(c),
             Retention = retention,
+            Transaction = AkkaMq.Broker.Transaction.TransactionSettings.Create(c),
             Disk = Storage.DiskSpaceSettings.Create(c),
             Memory = AkkaMq.Broker.Memory.MemorySettings.Create(c),
         };

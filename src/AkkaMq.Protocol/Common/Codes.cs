@@ -29,6 +29,8 @@ public enum ResponseCode
     IllegalInvisibleTime = 40011,
     InvalidReceiptHandle = 40013,
     IllegalPollingTime = 40018,
+    /// <summary>A transaction id that names no pending half message of this broker, or a decision that contradicts an earlier one (v2's INVALID_TRANSACTION_ID).</summary>
+    InvalidTransactionId = 40008,
 }
 
 public enum SendStatus

@@ -16,7 +16,8 @@ public sealed class TopicMessageTypeTests(ITestOutputHelper output)
         [TopicMessageType.Normal] = new(),
         [TopicMessageType.Fifo] = new() { [TopicMessageTypes.ShardingKey] = "order-1" },
         [TopicMessageType.Delay] = new() { [MessageConst.DelayTimeLevel] = "2" },
-        [TopicMessageType.Transaction] = new() { [TopicMessageTypes.TransactionPrepared] = "true" },
+        // A half message names its producer group (PGROUP), which the broker requires.
+        [TopicMessageType.Transaction] = new() { [TopicMessageTypes.TransactionPrepared] = "true", ["PGROUP"] = "pg" },
     };
 
     [Fact]
