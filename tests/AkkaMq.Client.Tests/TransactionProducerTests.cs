@@ -12,8 +12,8 @@ public sealed class TransactionNodeFixture : IAsyncLifetime
 {
     /// <summary>Check-backs after 1 s without a decision, every 500 ms; producers heartbeat every second.</summary>
     public const string BrokerHocon = """
-        akkamq.broker.transaction.transactionTimeOut = 1s
-        akkamq.broker.transaction.transactionCheckInterval = 500ms
+        akkamq.broker.transactionTimeOut = 1s
+        akkamq.broker.transactionCheckInterval = 500ms
         """;
 
     public const string ClientHocon = "akkamq.client.producer.heartbeatBrokerInterval = 1s";

@@ -32,8 +32,8 @@ public sealed class TransactionProcessTests : IDisposable
             akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
             akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"
             akkamq.proxy.grpc.port = -1
-            akkamq.broker.transaction.transactionTimeOut = 1s
-            akkamq.broker.transaction.transactionCheckInterval = 500ms
+            akkamq.broker.transactionTimeOut = 1s
+            akkamq.broker.transactionCheckInterval = 500ms
             """);
     }
 
