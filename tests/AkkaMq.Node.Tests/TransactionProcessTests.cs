@@ -81,14 +81,19 @@ public sealed class TransactionProcessTests : IDisposable
     public async Task After_a_SIGKILL_between_half_message_and_commit_the_commit_lands_and_nothing_rolled_back_is_delivered()
     {
         var ledger = new Ledger();
-        var client = ActorSystem.Create("tx-client", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}")
-            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akkamq.client.producer.heartbeatBrokerInterval = 1s")));
+        var client = ActorSystem.Create("tx-client", Akka.Configuration.ConfigurationFactory.ParseString("""
+                akkamq.client.producer.heartbeatBrokerInterval = 1s
+                # A loaded shared runner answers slowly; the default 3 s is for a quiet one.
+                akkamq.client.request-timeout = 10s
+                """).WithFallback(AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}")));
         try
         {
             Task<TransactionSendResult> inDoubt;
             using (var node = await StartNode())
             {
-                await AkkaMqPullConsumer.Create(client, "tx-kill-reader").Context.CreateTopicAsync(TopicConfig.Create(Topic, 2));
+                var context = AkkaMqPullConsumer.Create(client, "tx-kill-reader").Context;
+                await Eventually.ReturnsAsync(() => context.CreateTopicAsync(TopicConfig.Create(Topic, 2)), TimeSpan.FromSeconds(60),
+                    TimeSpan.FromMilliseconds(500), retryWhen: e => e is AkkaMqException);
                 var producer = AkkaMqTransactionProducer.Create(client, Group, ledger);
                 foreach (var key in new[] { "commit-before", "rollback-before" })
                     await Eventually.ReturnsAsync(() => producer.SendMessageInTransactionAsync(Message.FromText(Topic, key, keys: key)),
