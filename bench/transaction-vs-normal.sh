@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Transactional sends (half message + local transaction that commits + EndTransaction) against normal sync sends,
 # both at the same number in flight, in alternating rounds against one standalone node. Not part of CI.
-# Usage: bench/transaction-vs-normal.sh [ROUNDS] [INFLIGHT] [COUNT] [CONFIG]
+# Usage: [BENCH_LOG=file] bench/transaction-vs-normal.sh [ROUNDS] [INFLIGHT] [COUNT] [CONFIG]   (BENCH_LOG keeps the progress lines)
 # CONFIG is Release (default) or Debug: dotnet build src/AkkaMq.Node -c Release && dotnet build src/AkkaMq.Cli -c Release
 set -euo pipefail
 ROUNDS=${1:-3}
@@ -41,6 +41,6 @@ for round in $(seq 1 "$ROUNDS"); do
     extra=""
     if [ "$kind" = transaction ]; then extra="--transaction"; fi
     dotnet "$CLI_DLL" bench produce -n "127.0.0.1:$PORT" --broker-pid "$NODE_PID" --mode sync --inflight "$INFLIGHT" --count "$COUNT" \
-      --warmup 2000 --warmup-seconds 3 $extra --tag "round=$round kind=$kind" 2>/dev/null
+      --warmup 2000 --warmup-seconds 3 --max-seconds 120 $extra --tag "round=$round kind=$kind" 2>>"${BENCH_LOG:-/dev/null}"
   done
 done
