@@ -28,6 +28,7 @@ public static class AkkaMqCli
         new QueryMsgByOffsetCommand(),
         new SendMessageCommand(),
         new ConsumeMessageCommand(),
+        new HalfMessageListCommand(),
         new BenchCommand(),
     };
 

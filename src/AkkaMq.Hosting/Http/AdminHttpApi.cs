@@ -60,6 +60,8 @@ public static class AdminHttpApi
             Run(() => admin.SubscriptionGroupListAsync(clusterName, brokerName, ct)));
         api.MapPost("/subscription-groups", (UpdateSubGroupRequest r, CancellationToken ct) =>
             Run(() => admin.UpdateSubscriptionGroupAsync(r.ToConfig(), r.ClusterName, r.BrokerName, ct)));
+        api.MapGet("/transactions", (string? topic, string? producerGroup, string? clusterName, string? brokerName, int? maxNum, CancellationToken ct) =>
+            Run(() => admin.HalfMessageListAsync(topic, producerGroup, clusterName, brokerName, maxNum ?? 100, ct)));
         api.MapDelete("/subscription-groups/{group}", (string group, string? clusterName, string? brokerName, CancellationToken ct) =>
             Run(() => admin.DeleteSubscriptionGroupAsync(group, clusterName, brokerName, ct)));
     }

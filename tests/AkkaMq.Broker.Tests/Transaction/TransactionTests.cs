@@ -1,4 +1,7 @@
+using Akka.Actor;
 using AkkaMq.Broker.Retention;
+using AkkaMq.Client;
+using AkkaMq.Client.Admin;
 using AkkaMq.Broker.Transaction;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
@@ -191,5 +194,41 @@ public sealed class TransactionTests : BrokerTestBase
         var tx = _tx.SendHalf("TxTyped", "typed");
         Assert.Equal(0, _tx.EndOk("TxTyped", tx, TransactionResolution.Commit).QueueOffset);
         Assert.Equal("typed", TransactionDriver.Body(Assert.Single(Pull("TxTyped", 0, 0).Messages)));
+    }
+
+    [Fact]
+    public async Task The_admin_lists_half_messages_per_topic_and_producer_group_with_age_and_check_count()
+    {
+        CreateTopic("TxListA", 1);
+        CreateTopic("TxListB", 1);
+        var producer = _tx.Producer("pg-a");
+        var a1 = _tx.SendHalf("TxListA", "a1", group: "pg-a", keys: "order-1");
+        Advance(TimeSpan.FromSeconds(10));
+        producer.ExpectMsg<CheckTransactionState>(TimeSpan.FromSeconds(10));
+        _tx.SendHalf("TxListA", "a2", group: "pg-a");
+        _tx.SendHalf("TxListB", "b1", group: "pg-b");
+        Advance(TimeSpan.FromSeconds(2));
+        // The clock moved past one check interval: a1 is checked once more, the younger ones not yet.
+        Assert.Equal((a1, 2), producer.ExpectMsg<CheckTransactionState>(TimeSpan.FromSeconds(10)) is var c ? (c.TransactionId, c.CheckCount) : default);
+
+        var client = ActorSystem.Create("tx-admin", Node.ClientConfig());
+        try
+        {
+            await using var admin = new AkkaMqAdmin(new ClientContext(client, ClientSettings.Create(client.Settings.Config)));
+            var report = await admin.HalfMessageListAsync(null, null, null, null, maxNum: 2);
+            Assert.Equal(new[] { ("TxListA", "pg-a", 2L, 12_000L, 2), ("TxListB", "pg-b", 1L, 2_000L, 0) },
+                report.Groups.Select(g => (g.Topic, g.ProducerGroup, g.Pending, g.OldestAgeMillis, g.MaxCheckCount)));
+            Assert.Equal(2, report.Messages.Count);
+            var first = report.Messages[0];
+            Assert.Equal((a1, "order-1", 12_000L, 2), (first.TransactionId, first.Keys, first.AgeMillis, first.CheckCount));
+            Assert.Equal("TxListB", Assert.Single((await admin.HalfMessageListAsync("TxListB", null, null, BrokerName)).Messages).Topic);
+            Assert.Empty((await admin.HalfMessageListAsync(null, "pg-none", null, null)).Groups);
+            var bad = await Assert.ThrowsAsync<AkkaMqException>(() => admin.HalfMessageListAsync(null, "bad group", null, null));
+            Assert.Contains("producer group", bad.Message);
+        }
+        finally
+        {
+            await client.Terminate();
+        }
     }
 }
