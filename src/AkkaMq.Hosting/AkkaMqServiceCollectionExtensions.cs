@@ -23,4 +23,19 @@ public static class AkkaMqServiceCollectionExtensions
         services.TryAddSingleton<IAkkaMqProducer>(sp => sp.GetRequiredService<AkkaMqProducer>());
         return services;
     }
+
+    /// <summary>
+    /// Registers the transaction producer of producerGroup as <see cref="IAkkaMqTransactionProducer"/> (and
+    /// <see cref="AkkaMqTransactionProducer"/>), with <typeparamref name="TListener"/> called from a new DI scope per call.
+    /// Add <see cref="AkkaMqTransactionHostingExtensions.WithAkkaMqTransactionProducer{TListener}"/> to the AddAkka builder too,
+    /// so the producer starts with the host and answers check-backs before the first injection.
+    /// </summary>
+    public static IServiceCollection AddAkkaMqTransactionProducer<TListener>(this IServiceCollection services, string producerGroup)
+        where TListener : class, ITransactionListener
+    {
+        services.TryAddSingleton(sp => AkkaMqTransactionProducerProvider.Get(sp.GetRequiredService<ActorSystem>())
+            .GetOrCreate(producerGroup, () => new ScopedTransactionListener<TListener>(sp.GetRequiredService<IServiceScopeFactory>())));
+        services.TryAddSingleton<IAkkaMqTransactionProducer>(sp => sp.GetRequiredService<AkkaMqTransactionProducer>());
+        return services;
+    }
 }

@@ -5,6 +5,7 @@ using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
+using AkkaMq.Protocol.Transaction;
 
 namespace AkkaMq.Proxy;
 
@@ -32,6 +33,9 @@ public sealed class BrokerAccess
     }
 
     public BrokerSettings Broker { get; }
+
+    /// <summary>The node's ActorSystem (the gRPC producers' check-back members live in it).</summary>
+    public ActorSystem System => _system;
 
     /// <summary>Path of the broker node's NameServer proxy (a ClusterSingletonProxy to the route table).</summary>
     public const string NameServerPath = "/user/broker-namesrv-proxy";
@@ -79,6 +83,10 @@ public sealed class BrokerAccess
 
     public Task<CommitConsumerOffsetsReply> CommitOffsetsAsync(CommitConsumerOffsets commit, CancellationToken ct) =>
         _system.ActorSelection(GatewayPath).Ask<CommitConsumerOffsetsReply>(commit, _timeout, ct);
+
+    /// <summary>A producer's decision on a half message of this broker group.</summary>
+    public Task<EndTransactionReply> EndTransactionAsync(EndTransaction end, CancellationToken ct) =>
+        _system.ActorSelection(GatewayPath).Ask<EndTransactionReply>(end, _timeout, ct);
 
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)

@@ -7,9 +7,6 @@ namespace AkkaMq.Proxy;
 // The RPCs AkkaMq does not serve yet: each answers NOT_IMPLEMENTED naming itself, at once.
 public sealed partial class MessagingServiceImpl
 {
-    public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
-        NotServed(nameof(EndTransaction), s => new EndTransactionResponse { Status = s });
-
     public override Task<RecallMessageResponse> RecallMessage(RecallMessageRequest request, ServerCallContext context) =>
         NotServed(nameof(RecallMessage), s => new RecallMessageResponse { Status = s });
 

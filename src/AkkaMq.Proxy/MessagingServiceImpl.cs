@@ -82,7 +82,7 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 var ack = await send;
                 var id = request.Messages[i].SystemProperties.MessageId;
                 entries[i] = ack.Code == ResponseCode.Success
-                    ? new SendResultEntry { Status = ProxyStatus.Ok(), MessageId = id, Offset = ack.QueueOffset }
+                    ? new SendResultEntry { Status = ProxyStatus.Ok(), MessageId = id, Offset = ack.QueueOffset, TransactionId = TransactionIdOf(request.Messages[i], ack) }
                     : new SendResultEntry { Status = ProxyStatus.FromBroker(ack.Code, ack.Error), MessageId = id };
             }
             // As RocketMQ's proxy: the response carries the first failure, or OK.
@@ -91,10 +91,15 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
             return response;
         }, r => r.Status, s => new SendMessageResponse { Status = s }, context);
 
-    /// <summary>The client's Settings come in (first at start, again on changes); each is answered with the server's.</summary>
+    /// <summary>
+    /// The client's Settings come in (first at start, again on changes); each is answered with the server's. A producer's
+    /// stream also carries the check-backs of its topics' half messages (MessagingServiceImpl.Transaction.cs).
+    /// </summary>
     public override async Task Telemetry(IAsyncStreamReader<TelemetryCommand> requestStream, IServerStreamWriter<TelemetryCommand> responseStream,
         ServerCallContext context)
     {
+        var writer = new TelemetryWriter(responseStream, context.CancellationToken);
+        IActorRef? producer = null;
         try
         {
             while (await requestStream.MoveNext(context.CancellationToken))
@@ -103,13 +108,19 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 if (command.CommandCase != TelemetryCommand.CommandOneofCase.Settings) continue;
                 var started = Stopwatch.GetTimestamp();
                 var answer = _settingsAnswer.Answer(command.Settings, await ConsumerGroupAsync(command.Settings, context.CancellationToken));
-                await responseStream.WriteAsync(answer, context.CancellationToken);
+                await writer.WriteAsync(answer);
+                if (answer.Status.Code == Code.Ok) producer = TransactionProducer(producer, command.Settings, writer, context);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
         {
             // The client went away: the stream simply ends.
+        }
+        finally
+        {
+            // The broker watches it: the client no longer answers check-backs.
+            producer?.Tell(PoisonPill.Instance);
         }
     }
 

@@ -30,7 +30,12 @@ public sealed class GrpcNodeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _node = await NodeAndClient.StartAsync($"akkamq.broker.maxMessageSize = {MaxMessageSize}");
+        // Half messages left undecided are checked back within a second or two (transaction tests).
+        _node = await NodeAndClient.StartAsync($"""
+            akkamq.broker.maxMessageSize = {MaxMessageSize}
+            akkamq.broker.transactionTimeOut = 1s
+            akkamq.broker.transactionCheckInterval = 500ms
+            """);
         Proxy = await ProxyServer.StartAsync(Node.System, Node.Settings.Broker!, ProxySettings.Default with { GrpcPort = 0 });
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Proxy.Port}");
         Client = new MessagingService.MessagingServiceClient(Channel);

@@ -16,7 +16,8 @@ namespace AkkaMq.Proxy.Tests;
 public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output)
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
-        "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js", "consumer-push.test.js", "consumer-push-fifo.test.js" };
+        "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js", "consumer-push.test.js", "consumer-push-fifo.test.js",
+        "producer-transaction.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -28,6 +29,7 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
         {
             "producer-fifo.test.js" or "consumer-fifo.test.js" or "consumer-push-fifo.test.js" => "FIFO",
             "producer-delay.test.js" => "DELAY",
+            "producer-transaction.test.js" => "TRANSACTION",
             _ => "NORMAL",
         });
         var group = "node-" + topic;
@@ -105,6 +107,16 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
                 var m = Assert.Single(await fx.ReadAllAsync(topic, 1));
                 Assert.Equal(sent.GetProperty("messageId").GetString(), m.Properties[MessageProperties.UniqKey]);
                 Assert.Equal(sent.GetProperty("deliverAt").GetInt64().ToString(), m.Properties[MessageConst.TimerDeliverMs]);
+                break;
+            }
+            case "producer-transaction.test.js":
+            {
+                // The committed message and the one the check-back committed are stored once each; the rolled-back one never.
+                var read = await fx.ReadAllAsync(topic, 2);
+                var ids = read.Select(m => m.Properties[MessageProperties.UniqKey]).ToList();
+                Assert.Equal(sent.GetProperty("committed").EnumerateArray().Select(e => e.GetString()!).Order(), ids.Order());
+                Assert.DoesNotContain(sent.GetProperty("rolledBack").GetString(), ids);
+                Assert.Equal(2, await fx.CountAsync(topic));
                 break;
             }
             case "consumer-simple.test.js":

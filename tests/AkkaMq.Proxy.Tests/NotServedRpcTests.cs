@@ -16,7 +16,6 @@ public sealed class NotServedRpcTests(GrpcNodeFixture fx)
         var c = fx.Client;
         var answers = new (string Rpc, Status Status)[]
         {
-            ("EndTransaction", (await c.EndTransactionAsync(new EndTransactionRequest(), deadline: Soon)).Status),
             ("RecallMessage", (await c.RecallMessageAsync(new RecallMessageRequest(), deadline: Soon)).Status),
             ("SyncLiteSubscription", (await c.SyncLiteSubscriptionAsync(new SyncLiteSubscriptionRequest(), deadline: Soon)).Status),
         };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using AkkaMq.Client;
 using AkkaMq.Protocol;
 
 namespace AkkaMq.Cli.Bench;
@@ -35,7 +36,14 @@ public sealed class BenchProduceCommand : BenchCommandBase
         Positive(_topics);
         PositiveLong(_count);
         Options.Add(_keys);
+        Options.Add(_transaction);
     }
+
+    private readonly Option<bool> _transaction = new("--transaction")
+    {
+        Description = "sync mode: every send is a transactional send (half message, local transaction that commits, EndTransaction), " +
+                      "through a transaction producer of group BenchTxGroup",
+    };
 
     private readonly Option<int> _topics = new("--topics")
     {
@@ -58,9 +66,16 @@ public sealed class BenchProduceCommand : BenchCommandBase
         var inflight = r.GetValue(_inflight);
         var count = r.GetValue(_count);
 
+        var transactional = r.GetValue(_transaction);
+        if (transactional && mode != SendMode.Sync) throw new Common.CliException("--transaction needs --mode sync", 2);
+        await using var txProducer = transactional
+            ? AkkaMqTransactionProducer.Create(session.Client.System, "BenchTxGroup", new CommitAll(), session.Client.Settings)
+            : null;
+        Func<Message, CancellationToken, Task>? send = txProducer == null ? null : (m, c) => txProducer.SendMessageInTransactionAsync(m, null, c);
+
         var topics = new[] { s.Topic }.Concat(Enumerable.Range(1, r.GetValue(_topics) - 1).Select(i => $"{s.Topic}-{i}")).ToArray();
         var queues = topics.Length == 1 ? await session.CreateTopicAsync(ct) : await session.CreateTopicsAsync(topics, ct);
-        await session.WarmupAsync(queues, mode, inflight, pullBack: false, ct);
+        await session.WarmupAsync(queues, mode, inflight, pullBack: false, ct, send);
         // One-way warm-up sends may still be landing: start counting from a settled total.
         // With --topics the stored total is not asked (thousands of queries to queues just starting); acks count.
         var many = topics.Length > 1;
@@ -80,7 +95,7 @@ public sealed class BenchProduceCommand : BenchCommandBase
         await using (new ProgressReporter("produce", s.Size, count, () => Volatile.Read(ref counters.Completed),
                          () => Volatile.Read(ref counters.Errors), latency))
         {
-            run = await SendLoop.RunAsync(session.Producer, topics, body, mode, inflight, count, latency, counters, deadline, ct, r.GetValue(_keys));
+            run = await SendLoop.RunAsync(session.Producer, topics, body, mode, inflight, count, latency, counters, deadline, ct, r.GetValue(_keys), send);
         }
 
         // Messages the broker actually stored: equals the acked sends for sync/async; one-way sends
@@ -101,8 +116,15 @@ public sealed class BenchProduceCommand : BenchCommandBase
         return session.Result("publish",
             $"window={(mode == SendMode.Oneway ? 0 : inflight)} count={run.Completed} secs={run.Seconds:F2} msgs_per_s={rate:F0} " +
             $"MiB_per_s={rate * s.Size / 1048576:F1} {latency?.Format() ?? "p50_us=0 p99_us=0 p999_us=0 max_us=0"} " +
-            $"mode={mode.ToString().ToLowerInvariant()} flush={s.FlushForReport} queues={queues.Count} errors={run.Errors} {storedFields}",
+            $"mode={mode.ToString().ToLowerInvariant()}{(transactional ? " transaction=1" : "")} flush={s.FlushForReport} queues={queues.Count} errors={run.Errors} {storedFields}",
             run.Truncated);
+    }
+
+    /// <summary>The bench's local transaction: commits at once, so a send costs the half message and its commit.</summary>
+    private sealed class CommitAll : ITransactionListener
+    {
+        public Task<LocalTransactionState> ExecuteLocalTransaction(Message message, object? arg) => Task.FromResult(LocalTransactionState.Commit);
+        public Task<LocalTransactionState> CheckLocalTransaction(MessageExt message) => Task.FromResult(LocalTransactionState.Commit);
     }
 
     /// <summary>

@@ -125,7 +125,9 @@ public sealed class BenchSession : IAsyncDisposable
     /// Warm-up: at least n sends and WarmupSeconds of sending (not measured), then optionally pulls
     /// them back (for at least WarmupSeconds too) so the read path is warm as well.
     /// </summary>
-    public async Task WarmupAsync(IReadOnlyList<MessageQueue> queues, SendMode mode, int inflight, bool pullBack, CancellationToken ct)
+    /// <param name="send">Sync mode: how one message is sent, when not by the session's producer (transactional sends).</param>
+    public async Task WarmupAsync(IReadOnlyList<MessageQueue> queues, SendMode mode, int inflight, bool pullBack, CancellationToken ct,
+        Func<Message, CancellationToken, Task>? send = null)
     {
         var n = Settings.Warmup;
         if (n <= 0) return;
@@ -134,12 +136,12 @@ public sealed class BenchSession : IAsyncDisposable
         var body = Payload(Settings.Size);
         var counters = new SendCounters();
         var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(60, Settings.MaxSeconds) * Stopwatch.Frequency);
-        var run = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, n, null, counters, deadline, ct);
+        var run = await SendLoop.RunAsync(Producer, new[] { Topic }, body, mode, inflight, n, null, counters, deadline, ct, send: send);
         if (Settings.WarmupSeconds > sw.Elapsed.TotalSeconds)
         {
             // Counted sends were done sooner: go on until the time is up (same counters).
             var until = Stopwatch.GetTimestamp() + (long)((Settings.WarmupSeconds - sw.Elapsed.TotalSeconds) * Stopwatch.Frequency);
-            var more = await SendLoop.RunAsync(Producer, Topic, body, mode, inflight, long.MaxValue, null, counters, Math.Min(until, deadline), ct);
+            var more = await SendLoop.RunAsync(Producer, new[] { Topic }, body, mode, inflight, long.MaxValue, null, counters, Math.Min(until, deadline), ct, send: send);
             run = run with { Completed = more.Completed, Errors = more.Errors };
         }
         var pulled = 0L;

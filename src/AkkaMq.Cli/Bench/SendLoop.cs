@@ -35,15 +35,17 @@ public static class SendLoop
         RunAsync(producer, new[] { topic }, body, mode, inflight, count, latency, counters, deadline, ct, keyed);
 
     /// <summary>As above, the n-th send going to topics[n % topics.Length] (bench produce --topics).</summary>
+    /// <param name="send">Sync mode: sends one message instead of producer.SendAsync (bench produce --transaction).</param>
     public static Task<SendRun> RunAsync(AkkaMqProducer producer, string[] topics, byte[] body, SendMode mode, int inflight, long count,
-        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed = false) => mode switch
+        LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed = false,
+        Func<Message, CancellationToken, Task>? send = null) => mode switch
     {
-        SendMode.Sync => SyncAsync(producer, topics, body, inflight, count, latency, counters, deadline, ct, keyed),
+        SendMode.Sync => SyncAsync(send ?? producer.SendAsync, topics, body, inflight, count, latency, counters, deadline, ct, keyed),
         SendMode.Async => AsyncAsync(producer, topics, body, inflight, count, latency, counters, deadline, ct),
         _ => OnewayAsync(producer, topics, body, count, counters, deadline, ct),
     };
 
-    private static async Task<SendRun> SyncAsync(AkkaMqProducer producer, string[] topics, byte[] body, int inflight, long count,
+    private static async Task<SendRun> SyncAsync(Func<Message, CancellationToken, Task> send, string[] topics, byte[] body, int inflight, long count,
         LatencyRecorder? latency, SendCounters counters, long deadline, CancellationToken ct, bool keyed)
     {
         long next = -1;
@@ -59,7 +61,7 @@ public static class SendLoop
                 try
                 {
                     // --keys: a unique key per message, so the broker's key index works on every one.
-                    await producer.SendAsync(new Message(topics[n % topics.Length], body, keys: keyed ? "key-" + n : null), ct).ConfigureAwait(false);
+                    await send(new Message(topics[n % topics.Length], body, keys: keyed ? "key-" + n : null), ct).ConfigureAwait(false);
                     latency?.RecordTicks(Stopwatch.GetTimestamp() - t0);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)

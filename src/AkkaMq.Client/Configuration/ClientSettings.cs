@@ -16,6 +16,12 @@ public sealed record ProducerSettings(
 {
     /// <summary>RocketMQ's latency-based broker fault avoidance (latencyMax / notAvailableDuration).</summary>
     public FaultAvoidanceSettings FaultAvoidance { get; init; } = FaultAvoidanceSettings.Default;
+
+    /// <summary>How often a transaction producer tells every broker group it is a live member of its producer group (heartbeatBrokerInterval).</summary>
+    public TimeSpan HeartbeatBrokerInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Check-backs a transaction producer answers at once; more are dropped and asked again (checkRequestHoldMax).</summary>
+    public int CheckRequestHoldMax { get; init; } = 2000;
 }
 
 /// <summary>Client settings, read from <c>akkamq.client</c>.</summary>
@@ -48,7 +54,11 @@ public sealed record ClientSettings(
         {
             FaultAvoidance = new FaultAvoidanceSettings(p.GetLongList("latencyMax").ToArray(), p.GetLongList("notAvailableDuration").ToArray())
                 { SendLatencyFaultEnable = p.GetBoolean("sendLatencyFaultEnable"), DetectInterval = p.GetTimeSpan("detectInterval") }.Validated("akkamq.client.producer"),
+            HeartbeatBrokerInterval = p.GetTimeSpan("heartbeatBrokerInterval"),
+            CheckRequestHoldMax = p.GetInt("checkRequestHoldMax"),
         };
+        if (producer.HeartbeatBrokerInterval <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.heartbeatBrokerInterval must be positive");
+        if (producer.CheckRequestHoldMax < 1) throw new ConfigurationException("akkamq.client.producer.checkRequestHoldMax must be at least 1");
         if (producer.SendMsgTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.client.producer.sendMsgTimeout must be positive");
         if (producer.StickyQueueMessages < 0) throw new ConfigurationException("akkamq.client.producer.sticky-queue-messages must not be negative");
         if (producer.RetryTimesWhenSendFailed < 0) throw new ConfigurationException("akkamq.client.producer.retryTimesWhenSendFailed must not be negative");

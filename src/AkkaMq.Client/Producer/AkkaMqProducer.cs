@@ -73,7 +73,10 @@ public sealed class AkkaMqProducer : IAkkaMqProducer, IAsyncDisposable
         Actor.Tell(new ProducerActor.Send(message, CommunicationMode.Oneway, null, null, (_, _) => _outstanding.Release()));
     }
 
-    private async Task<SendResult> SendCore(Message message, MessageQueue? queue, string? key, CancellationToken ct)
+    /// <summary>Sync send of a half message: not sent again after it was written to a broker whose ack never came.</summary>
+    internal Task<SendResult> SendHalfAsync(Message message, CancellationToken ct) => SendCore(message, null, null, ct, transactional: true);
+
+    private async Task<SendResult> SendCore(Message message, MessageQueue? queue, string? key, CancellationToken ct, bool transactional = false)
     {
         await _outstanding.WaitAsync(ct);
         var tcs = new TaskCompletionSource<SendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -84,7 +87,7 @@ public sealed class AkkaMqProducer : IAkkaMqProducer, IAsyncDisposable
             Metrics.ClientMetrics.RecordSend(message.Topic, started, e == null);
             if (e != null) tcs.TrySetException(e);
             else tcs.TrySetResult(r!);
-        }));
+        }) { Transactional = transactional });
         return await tcs.Task;
     }
 

@@ -171,8 +171,13 @@ public sealed partial class ProducerActor
             var queued = conn.Outbox.ToList();
             conn.Outbox.Clear();
             RequestAllRoutes();
+            foreach (var p in lost)
+                if (p.Request.Transactional)
+                    Finish(p, null, new AkkaMqException(ResponseCode.ServiceNotAvailable,
+                        $"broker '{conn.BrokerName}' at {conn.Address} became unreachable after the half message was written; it is not sent again (the check-back resolves it if it was stored)"));
             foreach (var p in lost.Concat(queued))
             {
+                if (p.Finished) continue;
                 p.BatchId = 0;
                 if (p.Movable && p.Attempt <= _p.RetryTimesWhenSendFailed) Dispatch(p);
                 else if (p.Attempt > _p.RetryTimesWhenSendFailed)

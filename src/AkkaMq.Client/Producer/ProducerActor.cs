@@ -22,7 +22,11 @@ public sealed partial class ProducerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Send request. Done is called exactly once (for one-way sends, when handed to the wire).</summary>
     public sealed record Send(Message Message, CommunicationMode Mode, MessageQueue? Queue, string? ShardingKey,
-        Action<SendResult?, Exception?> Done) : INoSerializationVerificationNeeded;
+        Action<SendResult?, Exception?> Done) : INoSerializationVerificationNeeded
+    {
+        /// <summary>A half message: once written to a broker it is never sent again elsewhere (a lost ack is left to the check-back).</summary>
+        public bool Transactional { get; init; }
+    }
 
     private sealed class Tick : INoSerializationVerificationNeeded
     {

@@ -19,6 +19,7 @@ public static class MessageProperties
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal)
     {
         UniqKey, MessageGroup, BornHost,
+        Protocol.Transaction.TransactionConst.TransactionPrepared, Protocol.Transaction.TransactionConst.ProducerGroup,
         Protocol.Consumer.MessageConst.DelayTimeLevel, Protocol.Consumer.MessageConst.TimerDeliverMs,
         Protocol.Consumer.MessageConst.RetryTopic, Protocol.Consumer.MessageConst.OriginMessageId,
         Protocol.Consumer.MessageConst.ReconsumeTime,

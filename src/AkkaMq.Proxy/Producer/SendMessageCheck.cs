@@ -2,6 +2,7 @@ using System.IO.Compression;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
+using AkkaMq.Protocol.Transaction;
 using AkkaMq.Proxy.Route;
 using V2 = Apache.Rocketmq.V2;
 
@@ -14,7 +15,8 @@ public readonly record struct CheckedMessage(SendEntry? Entry, V2.Status? Refusa
 /// Turns one v2 message of a SendMessage into the <see cref="SendEntry"/> the local broker group stores, or a v2
 /// status naming what is wrong with it (RocketMQ's SendMessageActivity checks). The message type must agree with
 /// its properties and with the topic's message.type; a FIFO message group hashes to one write queue; a delivery
-/// timestamp goes to the broker's schedule as TIMER_DELIVER_MS; the client's message id is kept as UNIQ_KEY.
+/// timestamp goes to the broker's schedule as TIMER_DELIVER_MS; a TRANSACTION message is a half message of producer group
+/// topic; the client's message id is kept as UNIQ_KEY.
 /// </summary>
 public sealed class SendMessageCheck
 {
@@ -81,6 +83,14 @@ public sealed class SendMessageCheck
                 return Refuse(V2.Code.IllegalDeliveryTime, $"message {sys.MessageId}: delivery_timestamp {at} is negative or more than timerMaxDelay ({_timerMaxDelay}) ahead");
             properties[MessageConst.TimerDeliverMs] = at.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        if (sys.MessageType == V2.MessageType.Transaction)
+        {
+            // A half message; over gRPC the topic is the producer group (as RocketMQ's proxy registers gRPC producers).
+            properties[TransactionConst.TransactionPrepared] = "true";
+            properties[TransactionConst.ProducerGroup] = name;
+            if (sys.OrphanedTransactionRecoveryDuration is { } recovery && recovery.Seconds > 0)
+                properties[TransactionConst.CheckImmunityTimeInSeconds] = recovery.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var keys = sys.Keys.Count == 0 ? null : string.Join(' ', sys.Keys);
         var message = new Message(name, body, sys.HasTag ? sys.Tag : null, keys, properties);
         if (Validators.CheckMessage(message, _limits) is { } error)
@@ -96,9 +106,7 @@ public sealed class SendMessageCheck
         string Name(V2.MessageType t) => t.ToString().ToUpperInvariant(); // as RocketMQ and message.type spell them
         if (type == V2.MessageType.Unspecified)
             type = sys.HasMessageGroup ? V2.MessageType.Fifo : sys.DeliveryTimestamp != null ? V2.MessageType.Delay : V2.MessageType.Normal;
-        if (type == V2.MessageType.Transaction)
-            return ProxyStatus.Of(V2.Code.Unsupported, $"message {sys.MessageId}: transactional messages (TRANSACTION) are not supported by AkkaMq yet");
-        if (type is not (V2.MessageType.Normal or V2.MessageType.Fifo or V2.MessageType.Delay))
+        if (type is not (V2.MessageType.Normal or V2.MessageType.Fifo or V2.MessageType.Delay or V2.MessageType.Transaction))
             return ProxyStatus.Of(V2.Code.Unsupported, $"message {sys.MessageId}: message type {Name(type)} is not supported by AkkaMq");
         if (sys.HasMessageGroup && (sys.MessageGroup.Length == 0 || sys.MessageGroup.Length > MaxMessageGroupLength || sys.MessageGroup.Any(char.IsControl)))
             return ProxyStatus.Of(V2.Code.IllegalMessageGroup, $"message {sys.MessageId}: message group '{sys.MessageGroup}' is empty, longer than {MaxMessageGroupLength} characters or has control characters");
