@@ -29,6 +29,9 @@ public enum ResponseCode
     IllegalInvisibleTime = 40011,
     InvalidReceiptHandle = 40013,
     IllegalPollingTime = 40018,
+    // Authentication and ACLs: v2's UNAUTHORIZED (who are you) and FORBIDDEN (not allowed).
+    Unauthorized = 40100,
+    Forbidden = 40300,
 }
 
 public enum SendStatus
@@ -131,6 +134,8 @@ public class AkkaMqException : Exception
         ResponseCode.IllegalInvisibleTime => "ILLEGAL_INVISIBLE_TIME",
         ResponseCode.InvalidReceiptHandle => "INVALID_RECEIPT_HANDLE",
         ResponseCode.IllegalPollingTime => "ILLEGAL_POLLING_TIME",
+        ResponseCode.Unauthorized => "UNAUTHORIZED",
+        ResponseCode.Forbidden => "FORBIDDEN",
         _ => code.ToString().ToUpperInvariant(),
     };
 }

@@ -9,7 +9,7 @@ namespace AkkaMq.Protocol.Serialization;
 /// bodies are copied, never re-encoded. Manifests are short and never reused; persisted formats
 /// carry a version digit and stay readable forever.
 /// One partial file per area, named by the manifest's first letter: B Broker, N NameServer,
-/// C Consumer groups, A Admin, S persisted Store events and snapshots (subscription groups: AG.., SG.. in their own file), P POP consumption. In each file a message's
+/// C Consumer groups, A Admin, S persisted Store events and snapshots (subscription groups: AG.., SG.. in their own file), P POP consumption, U users, ACLs and signed requests. In each file a message's
 /// writer stands right before its reader.
 /// </summary>
 public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
@@ -23,9 +23,11 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerId;
 
     // Broker first: sends and pulls are the hot path.
-    public override string Manifest(object o) =>
+    public override string Manifest(object o) => ManifestOf(o) ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
+
+    private static string? ManifestOf(object o) =>
         BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
-        ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
+        ?? AuthManifest(o);
 
     public override byte[] ToBinary(object obj)
     {
@@ -33,10 +35,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         w.Reset();
         try
         {
-            if (!WriteBroker(w, obj) && !WriteStore(w, obj) && !WriteNameServer(w, obj) && !WriteConsumer(w, obj) && !WriteAdmin(w, obj)
-                && !WriteSubscriptionGroup(w, obj)
-                && !WritePop(w, obj))
-                throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
+            if (!WriteAny(w, obj)) throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
             return w.ToArray();
         }
         finally
@@ -46,7 +45,15 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         }
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    private static bool WriteAny(WireWriter w, object obj) =>
+        WriteBroker(w, obj) || WriteStore(w, obj) || WriteNameServer(w, obj) || WriteConsumer(w, obj) || WriteAdmin(w, obj)
+        || WriteSubscriptionGroup(w, obj)
+        || WritePop(w, obj)
+        || WriteAuth(w, obj);
+
+    public override object FromBinary(byte[] bytes, string manifest) => ReadAny(bytes, manifest);
+
+    private static object ReadAny(ReadOnlySpan<byte> bytes, string manifest)
     {
         var r = new WireReader(bytes);
         var result = (manifest.Length == 0 ? null : manifest[0] switch
@@ -57,6 +64,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             'C' => ReadConsumer(manifest, ref r),
             'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
             'P' => ReadPop(manifest, ref r),
+            'U' => ReadAuth(manifest, ref r),
             _ => null,
         }) ?? throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'");
         if (!r.AtEnd) throw new SerializationException($"AkkaMqSerializer: trailing bytes after '{manifest}' payload");
