@@ -51,6 +51,16 @@ public sealed class AuthService : ReceiveActor, IWithTimers
         Receive<IUpdateResponse>(OnUpdated);
     }
 
+    /// <summary>Reachable by path over Akka.Remote like any actor: the same guard as the gateways.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var result = AuthExtension.For(Context.System).Guard.Check(message, Sender);
+        if (!result.Refused) return base.AroundReceive(receive, result.Message);
+        _log.Warning("Auth refused {0} from {1}: {2}", result.Message.GetType().Name, Sender.Path.Address, result.Error);
+        if (!Sender.IsNobody()) Sender.Tell(RequestGuard.RefusalFor(result.Message, result.Code, result.Error!));
+        return true;
+    }
+
     protected override void PreStart()
     {
         _replicator.Tell(Dsl.Subscribe(AuthStore.Users, Self));

@@ -77,8 +77,7 @@ public sealed class RequestGuard
     }
 
     /// <summary>Requests a client sends: what the ACL table names, and every broker request and admin request.</summary>
-    public static bool IsClientRequest(object message) =>
-        message is IBrokerRequest or IAuthAdminRequest or GetRouteInfo or CreateTopic or DeleteTopicInNameServer or GetAllTopicList or GetBrokerClusterInfo;
+    public static bool IsClientRequest(object message) => ClientRequests.Is(message);
 
     private bool IsTrusted(IActorRef sender)
     {

@@ -61,3 +61,11 @@ public sealed record DataChannelAuthResult(ResponseCode Code, string? Error) : I
 /// whose reply has no code of its own; the client's ask helpers turn it into an AkkaMqException.
 /// </summary>
 public sealed record AccessRefused(ResponseCode Code, string Error) : IAkkaMqMessage;
+
+/// <summary>The requests a client sends to a gateway; a client system with credentials signs exactly these.</summary>
+public static class ClientRequests
+{
+    public static bool Is(object message) =>
+        message is Broker.IBrokerRequest or IAuthAdminRequest or NameServer.GetRouteInfo or NameServer.CreateTopic
+            or Admin.DeleteTopicInNameServer or Admin.GetAllTopicList or NameServer.GetBrokerClusterInfo;
+}

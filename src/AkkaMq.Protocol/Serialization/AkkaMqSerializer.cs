@@ -18,12 +18,29 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
 
     [ThreadStatic] private static WireWriter? _writer;
 
-    public AkkaMqSerializer(ExtendedActorSystem system) : base(system) { }
+    // Set in client systems with akkamq.client.access-key: their requests leave signed (Auth/RequestSignature.cs).
+    private readonly Auth.RequestSigner? _signer;
+
+    public AkkaMqSerializer(ExtendedActorSystem system) : base(system) => _signer = ClientSigner(system);
+
+    /// <summary>
+    /// Native clients sign at the serialization boundary, so every request that leaves the client for a
+    /// gateway carries its credentials whatever path sent it. Cluster members trust each other and never sign.
+    /// </summary>
+    private static Auth.RequestSigner? ClientSigner(ExtendedActorSystem system)
+    {
+        var config = system.Settings.Config;
+        var accessKey = config.GetString("akkamq.client.access-key", "");
+        if (string.IsNullOrEmpty(accessKey) || system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal)) return null;
+        return new Auth.RequestSigner(accessKey, config.GetString("akkamq.client.secret-key", "") ?? "");
+    }
+
+    private bool Signs(object o) => _signer != null && Auth.ClientRequests.Is(o);
 
     public override int Identifier => SerializerId;
 
     // Broker first: sends and pulls are the hot path.
-    public override string Manifest(object o) => ManifestOf(o) ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
+    public override string Manifest(object o) => Signs(o) ? SignedRequestManifest : ManifestOf(o) ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
 
     private static string? ManifestOf(object o) =>
         BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
@@ -31,6 +48,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj)
     {
+        if (Signs(obj)) obj = _signer!.Sign(obj);
         var w = _writer ??= new WireWriter(4096);
         w.Reset();
         try
