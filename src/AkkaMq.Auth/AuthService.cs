@@ -33,20 +33,25 @@ public sealed class AuthService : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef replicator, AuthSettings settings, AuthCache cache) =>
-        Akka.Actor.Props.Create(() => new AuthService(replicator, settings, cache));
+    private readonly AuthSnapshotFile? _file;
 
-    public AuthService(IActorRef replicator, AuthSettings settings, AuthCache cache)
+    public static Props Props(IActorRef replicator, AuthSettings settings, AuthCache cache, string? durableDir) =>
+        Akka.Actor.Props.Create(() => new AuthService(replicator, settings, cache, durableDir));
+
+    public AuthService(IActorRef replicator, AuthSettings settings, AuthCache cache, string? durableDir)
     {
         _replicator = replicator;
         _settings = settings;
         _cache = cache;
+        _file = string.IsNullOrEmpty(durableDir) ? null : new AuthSnapshotFile(durableDir, Context.System);
         Receive<Changed>(OnChanged);
         Receive<EnsureInitUser>(_ => _replicator.Tell(Dsl.Get(AuthStore.Users, new ReadMajority(_settings.WriteTimeout), EnsureInitUser.Instance)));
         Receive<GetSuccess>(g => g.Request is EnsureInitUser, g => CreateInitUser(g.Get(AuthStore.Users)));
-        Receive<NotFound>(g => g.Request is EnsureInitUser, _ => CreateInitUser(LWWDictionary<string, User>.Empty));
+        // No node holds users: the whole cluster restarted, so this node's own copy on disk seeds the maps.
+        Receive<NotFound>(g => g.Request is EnsureInitUser, _ => CreateInitUser(SeedFromDisk()));
         Receive<GetFailure>(g => g.Request is EnsureInitUser, _ =>
             Timers.StartSingleTimer("init-user", EnsureInitUser.Instance, TimeSpan.FromSeconds(1)));
+        Receive<GetSuccess>(g => g.Request == null, Load);
         Receive<IAuthAdminRequest>(OnAdmin);
         Receive<IUpdateResponse>(OnUpdated);
     }
@@ -67,7 +72,6 @@ public sealed class AuthService : ReceiveActor, IWithTimers
         _replicator.Tell(Dsl.Subscribe(AuthStore.Acls, Self));
         _replicator.Tell(Dsl.Get(AuthStore.Users, ReadLocal.Instance));
         _replicator.Tell(Dsl.Get(AuthStore.Acls, ReadLocal.Instance));
-        Receive<GetSuccess>(g => g.Request == null, g => Load(g));
         if (_settings.InitUsername.Length > 0 && _settings.InitPassword != null) Self.Tell(EnsureInitUser.Instance);
     }
 
@@ -81,6 +85,22 @@ public sealed class AuthService : ReceiveActor, IWithTimers
     {
         if (c.Key.Equals(AuthStore.Users)) _cache.ReplaceUsers(c.Get(AuthStore.Users).Entries);
         else if (c.Key.Equals(AuthStore.Acls)) _cache.ReplaceAcls(c.Get(AuthStore.Acls).Entries);
+        _file?.Write(_cache);
+    }
+
+    private LWWDictionary<string, User> SeedFromDisk()
+    {
+        var users = LWWDictionary<string, User>.Empty;
+        if (_file?.Read() is not { } saved) return users;
+        foreach (var u in saved.Users) users = users.SetItem(_cluster, u.Username, u);
+        var acls = LWWDictionary<string, UserAcl>.Empty;
+        foreach (var a in saved.Acls) acls = acls.SetItem(_cluster, a.Username, a);
+        foreach (var u in saved.Users) _cache.Apply(new AuthChange.PutUser(u));
+        foreach (var a in saved.Acls) _cache.Apply(new AuthChange.PutAcl(a));
+        _replicator.Tell(Dsl.Update(AuthStore.Users, LWWDictionary<string, User>.Empty, WriteLocal.Instance, m => m.Merge(users)));
+        _replicator.Tell(Dsl.Update(AuthStore.Acls, LWWDictionary<string, UserAcl>.Empty, WriteLocal.Instance, m => m.Merge(acls)));
+        _log.Info("Auth: loaded {0} users and {1} ACLs from {2}", saved.Users.Count, saved.Acls.Count, _file.Path);
+        return users;
     }
 
     private void CreateInitUser(LWWDictionary<string, User> users)
@@ -151,7 +171,7 @@ public sealed class AuthService : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>The replicated maps and their replicator: durable (LMDB) where the node has a directory for it.</summary>
+/// <summary>The replicated maps and their replicator; each node's copy on disk is an <see cref="AuthSnapshotFile"/>.</summary>
 public static class AuthStore
 {
     public static readonly LWWDictionaryKey<string, User> Users = new("akkamq-auth-users");
@@ -163,14 +183,12 @@ public static class AuthStore
     {
         var auth = AuthExtension.For(system);
         system.Settings.InjectTopLevelFallback(DistributedData.DefaultConfig());
-        var durable = string.IsNullOrEmpty(durableDir)
-            ? "durable.keys = []"
-            : $"durable.keys = [\"akkamq-auth-*\"]\ndurable.lmdb.dir = \"{Path.GetFullPath(durableDir).Replace("\\", "/")}\"";
-        var config = ConfigurationFactory.ParseString($"name = {ReplicatorName}\nrole = \"\"\n{durable}")
+        // DistributedData's LMDB store does not load against the LightningDB version pinned here; AuthSnapshotFile keeps the copy.
+        var config = ConfigurationFactory.ParseString($"name = {ReplicatorName}\nrole = \"\"\ndurable.keys = []")
             .WithFallback(system.Settings.Config.GetConfig("akka.cluster.distributed-data"));
         // A replicator of our own (own name, own LMDB directory), not the system's shared one; its class is not public API.
         var replicatorType = typeof(DistributedData).Assembly.GetType("Akka.DistributedData.Replicator", throwOnError: true)!;
         var replicator = system.ActorOf(Props.Create(replicatorType, ReplicatorSettings.Create(config)), ReplicatorName);
-        return system.ActorOf(AuthService.Props(replicator, auth.Settings, auth.Cache), AuthService.Name);
+        return system.ActorOf(AuthService.Props(replicator, auth.Settings, auth.Cache, durableDir), AuthService.Name);
     }
 }

@@ -8,8 +8,6 @@ public sealed record AuthSettings(bool Enabled, string InitUsername, string? Ini
 {
     public static readonly Config DefaultConfig = ConfigurationFactory.FromResource<AuthSettings>("AkkaMq.Auth.reference.conf");
 
-    public static readonly AuthSettings Disabled = Create(DefaultConfig);
-
     /// <param name="environment">Reads an environment variable (tests pass their own).</param>
     public static AuthSettings Create(Config config, Func<string, string?>? environment = null)
     {

@@ -97,7 +97,7 @@ public sealed class HttpAccess
         if (!Table.TryGetValue(key, out var need))
             return new AuthzDecision(false, $"user '{user.Username}' may not call {http.Request.Method} {http.Request.Path}: Super users only");
         JsonElement? body = null;
-        if (http.Request.ContentLength is > 0 && (HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method)))
+        if (http.Request.ContentLength != 0 && (HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method)))
         {
             http.Request.EnableBuffering();
             try { body = (await JsonDocument.ParseAsync(http.Request.Body)).RootElement.Clone(); }
