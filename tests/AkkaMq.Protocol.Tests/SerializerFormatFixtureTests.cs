@@ -68,6 +68,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "ARO", "ARR", "ARC", // offset resets reaching running consumers (issue 19); bytes pinned in AdminSerializerTests
         "BUT3", // UpdateTopicConfig of an auto-create (issue 19, autoCreateQueueLimit)
         "NRB3", "NRI3", // gRPC endpoints in registrations and routes (issue 20)
+        "UU1", "UA1", "US", "UCU", "UUU", "UDU", "UGU", "ULU", "UCA", "UUA", "UDA", "UGA", "ULA", "UR", "UHC", "UHR", "UHS", "UX", // users and ACLs (issue 22)
     };
 
     [Fact]
