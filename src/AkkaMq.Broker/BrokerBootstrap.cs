@@ -38,12 +38,15 @@ public static class BrokerBootstrap
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
         // Bound here, before anything serves, so that a port in use stops the node at start; the
         // listener lives beside the gateway (not under it), so a gateway restart keeps the port.
-        var listener = settings.FastListenPort >= 0 ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
+        // With auth on the data channel stays closed until its session handshake checks users (clients use Akka.Remote, signed).
+        var listener = settings.FastListenPort >= 0 && !AkkaMq.Auth.AuthExtension.For(system).Settings.Enabled
+            ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
         var port = listener != null ? ((IPEndPoint)listener.LocalEndPoint!).Port : 0;
         var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port), BrokerGateway.Name);
         if (listener != null)
             // Sends and pulls only: admin and group commands stay on Akka.Remote.
-            system.ActorOf(DataChannelServer.Props(listener, gateway, m => m is SendMessages or PullMessage, settings.MaxFrameBytes,
+            system.ActorOf(DataChannelServer.Props(listener, gateway,
+                m => m is SendMessages or PullMessage or AkkaMq.Protocol.Auth.SignedRequest { Request: SendMessages or PullMessage }, settings.MaxFrameBytes,
                 limits: settings.DataChannel), DataChannelName);
         return gateway;
     }

@@ -181,7 +181,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
             if (_failover.ShardAnswered()) ReleaseHeld();
             Timers.Cancel("topics-refresh");
             if (_awaitingTopics.Count > 0)
-                foreach (var (msg, sender) in _awaitingTopics.TakeAll()) Self.Tell(msg, sender);
+                foreach (var (msg, sender) in _awaitingTopics.TakeAll()) Self.Tell(Guard.Admit(msg), sender);
             Register();
         });
         Receive<Heartbeat>(_ =>
@@ -253,7 +253,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Timers.Cancel("expire-held");
         _log.Info("Broker {0}: the group's queues answer again; passing on {1} held requests", BrokerName, _failover.HeldCount);
         // In arrival order and ahead of anything newer in the mailbox.
-        Stash.Prepend(_failover.Release());
+        Stash.Prepend(_failover.Release().Select(e => new Envelope(Guard.Admit(e.Message), e.Sender)));
         Stash.UnstashAll();
     }
 

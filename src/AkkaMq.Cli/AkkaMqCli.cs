@@ -29,6 +29,16 @@ public static class AkkaMqCli
         new SendMessageCommand(),
         new ConsumeMessageCommand(),
         new HalfMessageListCommand(),
+        new Auth.CreateUserCommand(),
+        new Auth.UpdateUserCommand(),
+        new Auth.DeleteUserCommand(),
+        new Auth.GetUserCommand(),
+        new Auth.ListUserCommand(),
+        new Auth.CreateAclCommand(),
+        new Auth.UpdateAclCommand(),
+        new Auth.DeleteAclCommand(),
+        new Auth.GetAclCommand(),
+        new Auth.ListAclCommand(),
         new BenchCommand(),
     };
 

@@ -31,7 +31,7 @@ public sealed class ClientContext
     /// <summary>Asks the NameServer, moving to the next address when one does not answer.</summary>
     public async Task<T> AskNameServerAsync<T>(object request, CancellationToken ct = default)
     {
-        if (_client.HasNameServerOverride) return await _client.NameServer(0, Settings).Ask<T>(request, Settings.RequestTimeout, ct);
+        if (_client.HasNameServerOverride) return Refused<T>(await _client.NameServer(0, Settings).Ask<object>(request, Settings.RequestTimeout, ct));
         Exception? last = null;
         var first = _client.CurrentNameServer;
         for (var i = 0; i < _client.NameServerCount; i++)
@@ -39,9 +39,9 @@ public sealed class ClientContext
             var index = (first + i) % _client.NameServerCount;
             try
             {
-                var reply = await _client.NameServer(index, Settings).Ask<T>(request, Settings.RequestTimeout, ct);
+                var reply = await _client.NameServer(index, Settings).Ask<object>(request, Settings.RequestTimeout, ct);
                 _client.NameServerAnswered(index);
-                return reply;
+                return Refused<T>(reply);
             }
             catch (AskTimeoutException e)
             {
@@ -51,6 +51,11 @@ public sealed class ClientContext
         throw new AkkaMqException(ResponseCode.ServiceNotAvailable,
             $"no NameServer answered within {Settings.RequestTimeout.TotalMilliseconds} ms (tried {string.Join(", ", Settings.NamesrvAddr)}): {last?.Message}");
     }
+
+    /// <summary>The reply as T, or the gateway's refusal of the credentials or ACL (UNAUTHORIZED, FORBIDDEN) as an exception.</summary>
+    private static T Refused<T>(object reply) => reply is AkkaMq.Protocol.Auth.AccessRefused r
+        ? throw new AkkaMqException(r.Code, r.Error)
+        : reply is T t ? t : throw new AkkaMqException(ResponseCode.SystemError, $"unexpected reply {reply.GetType().Name}, expected {typeof(T).Name}");
 
     /// <summary>A topic's route, cached for pollNameServerInterval (and dropped after a broker failure).</summary>
     public async Task<TopicRouteData> GetRouteAsync(string topic, bool allowAutoCreate = false, CancellationToken ct = default)
@@ -212,7 +217,7 @@ public sealed class ClientContext
         var gateway = request is PullMessage ? await PullChannelAsync(address) : await GatewayAsync(address);
         try
         {
-            return await gateway.Ask<T>(request, Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero), ct);
+            return Refused<T>(await gateway.Ask<object>(request, Settings.RequestTimeout + (extraTime ?? TimeSpan.Zero), ct));
         }
         catch (IOException e)
         {

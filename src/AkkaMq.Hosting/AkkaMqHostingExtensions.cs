@@ -17,6 +17,9 @@ public sealed class AkkaMqClientOptions
     public string? ClusterSystemName { get; set; }
     public TimeSpan? SendMsgTimeout { get; set; }
     public int? RetryTimesWhenSendFailed { get; set; }
+    /// <summary>Access key (username) and secret key of a cluster with auth on; requests are signed with them.</summary>
+    public string? AccessKey { get; set; }
+    public string? SecretKey { get; set; }
 
     internal Config ToConfig()
     {
@@ -25,8 +28,12 @@ public sealed class AkkaMqClientOptions
         if (ClusterSystemName != null) lines.Add($"akkamq.client.cluster-system-name = \"{ClusterSystemName}\"");
         if (SendMsgTimeout != null) lines.Add($"akkamq.client.producer.sendMsgTimeout = {(long)SendMsgTimeout.Value.TotalMilliseconds}ms");
         if (RetryTimesWhenSendFailed != null) lines.Add($"akkamq.client.producer.retryTimesWhenSendFailed = {RetryTimesWhenSendFailed}");
+        if (AccessKey != null) lines.Add($"akkamq.client.access-key = {Quote(AccessKey)}");
+        if (SecretKey != null) lines.Add($"akkamq.client.secret-key = {Quote(SecretKey)}");
         return ConfigurationFactory.ParseString(string.Join("\n", lines));
     }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
 
 /// <summary>Marker for the producer actor in the ActorRegistry (<c>IRequiredActor&lt;AkkaMqProducerKey&gt;</c>).</summary>

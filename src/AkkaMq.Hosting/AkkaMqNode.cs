@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Configuration;
+using AkkaMq.Auth;
 using AkkaMq.Broker;
 using AkkaMq.Broker.Store;
 using AkkaMq.NameServer;
@@ -20,6 +21,8 @@ public static class AkkaMqNode
     /// </summary>
     public static (Config Config, JournalSetup? Journal) Compose(NodeSettings settings, Config userConfig)
     {
+        // Auth on without a first super user (or its secret) stops the node here, naming the setting.
+        AuthSettings.Create(userConfig);
         var journal = settings.Broker != null ? JournalSetup.Create(settings.Store!, settings.Broker.FlushDiskType) : null;
         journal?.ClaimFor(settings.Broker!.BrokerClusterName, settings.Broker.BrokerName);
         var config = settings.ToAkkaConfig().WithFallback(userConfig);
@@ -51,8 +54,18 @@ public static class AkkaMqNode
         // On port 0 a NameServer node cannot list itself as seed; it starts the cluster itself.
         var cluster = Cluster.Get(system);
         if (joinSelf && settings.Port == 0 && settings.IsNameServer) cluster.Join(cluster.SelfAddress);
+        // Users and ACLs first: the gateways check requests against this node's copy.
+        AuthStore.Start(system, AuthDurableDir(system, settings));
         if (settings.NameServer != null) NameServerBootstrap.Start(system, settings.NameServer);
         if (settings.Broker != null) BrokerBootstrap.Start(system, settings.Broker, settings.NameServer?.Role ?? "nameserver");
+    }
+
+    /// <summary>akkamq.auth.durable-dir, else the auth folder of a broker's SQLite data directory; null keeps users in memory only.</summary>
+    public static string? AuthDurableDir(ActorSystem system, NodeSettings settings)
+    {
+        var dir = system.Settings.Config.GetString("akkamq.auth.durable-dir", "");
+        if (!string.IsNullOrEmpty(dir)) return dir;
+        return settings.Broker != null && settings.Store is { Journal: "sqlite" } store ? Path.Combine(store.DataDir, "auth") : null;
     }
 
     /// <summary>One line for the log: address, roles, broker identity and journal.</summary>

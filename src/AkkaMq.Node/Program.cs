@@ -44,6 +44,7 @@ try
     settings = NodeSettings.Create(fileConfig);
     NodeHttpSettings.Create(fileConfig);
     AkkaMq.Proxy.ProxySettings.Create(fileConfig);
+    AkkaMq.Auth.AuthSettings.Create(fileConfig);
 }
 catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or InvalidOperationException)
 {

@@ -69,6 +69,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "BUT3", // UpdateTopicConfig of an auto-create (issue 19, autoCreateQueueLimit)
         "NRB3", "NRI3", // gRPC endpoints in registrations and routes (issue 20)
         "TPM", "TET", "TER", "TCK", "TPB", "TPR", "TPU", "THQ", "THL", "TSH1", "TSR1", "TSC1", "TSS1", // transactional messages (issue 21)
+        "UU1", "UA1", "US", "UCU", "UUU", "UDU", "UGU", "ULU", "UCA", "UUA", "UDA", "UGA", "ULA", "UR", "UHC", "UHR", "UHS", "UX", // users and ACLs (issue 22)
     };
 
     [Fact]

@@ -21,6 +21,9 @@ public abstract class AdminCommandBase : CliCommand
         DefaultValueFactory = _ => "127.0.0.1:9876",
     };
     private readonly Option<bool> _json = new("--json") { Description = "Print the result as JSON (for scripts) instead of a table" };
+    private readonly Option<string?> _accessKey = new("--accessKey") { Description = $"Access key of a cluster with auth on (else ${Credentials.AccessKeyEnv} or the credentials file)" };
+    private readonly Option<string?> _secretKey = new("--secretKey") { Description = $"Secret key (else ${Credentials.SecretKeyEnv} or the credentials file)" };
+    private readonly Option<string?> _credentials = new("--credentials") { Description = "File of accessKey=... and secretKey=... lines (default ~/.akkamq/credentials)" };
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -40,6 +43,9 @@ public abstract class AdminCommandBase : CliCommand
         foreach (var o in options) Options.Add(o);
         Options.Add(_namesrv);
         Options.Add(_json);
+        Options.Add(_accessKey);
+        Options.Add(_secretKey);
+        Options.Add(_credentials);
     }
 
     /// <summary>Runs the operation; returns the result object (JSON form) and how to draw it as a table.</summary>
@@ -48,12 +54,17 @@ public abstract class AdminCommandBase : CliCommand
     protected sealed override async Task<int> ExecuteAsync(ParseResult r, CancellationToken ct)
     {
         var namesrv = r.GetValue(_namesrv)!;
-        await using var client = ClientSystem.Create(namesrv);
+        var credentials = Credentials.Hocon(r.GetValue(_accessKey), r.GetValue(_secretKey), r.GetValue(_credentials));
+        await using var client = ClientSystem.Create(namesrv, extraHocon: credentials);
         await using var admin = new AkkaMqAdmin(client.Context);
         try
         {
             // Reachability first, so every command fails the same way when no NameServer answers.
             await admin.ClusterInfoAsync(ct);
+        }
+        catch (AkkaMqException e) when (e.Code is ResponseCode.Unauthorized or ResponseCode.Forbidden)
+        {
+            throw new CliException(e.Message);
         }
         catch (AkkaMqException e) when (e.Code == ResponseCode.ServiceNotAvailable)
         {

@@ -28,7 +28,7 @@ public sealed record ApiError(string Code, string Error);
 /// CLI uses. Errors come back as {code, error} with 400 (bad input), 404 (unknown topic, group
 /// or message), 503 (broker or NameServer unreachable) or 500.
 /// </summary>
-public static class AdminHttpApi
+public static partial class AdminHttpApi
 {
     public static void Map(IEndpointRouteBuilder app, AkkaMqAdmin admin)
     {
@@ -64,6 +64,7 @@ public static class AdminHttpApi
             Run(() => admin.HalfMessageListAsync(topic, producerGroup, clusterName, brokerName, maxNum ?? 100, ct)));
         api.MapDelete("/subscription-groups/{group}", (string group, string? clusterName, string? brokerName, CancellationToken ct) =>
             Run(() => admin.DeleteSubscriptionGroupAsync(group, clusterName, brokerName, ct)));
+        MapAuth(api, admin);
     }
 
     private static async Task<IResult> Run<T>(Func<Task<T>> operation)
@@ -81,6 +82,8 @@ public static class AdminHttpApi
                 ResponseCode.MessageIllegal or ResponseCode.ConsumerGroupIllegal or ResponseCode.SubscriptionParseFailed
                     or ResponseCode.OffsetIllegal or ResponseCode.MessagePropertyConflictWithType => StatusCodes.Status400BadRequest,
                 ResponseCode.ServiceNotAvailable => StatusCodes.Status503ServiceUnavailable,
+                ResponseCode.Unauthorized => StatusCodes.Status401Unauthorized,
+                ResponseCode.Forbidden => StatusCodes.Status403Forbidden,
                 _ => StatusCodes.Status500InternalServerError,
             };
             return Results.Json(new ApiError(AkkaMqException.CodeName(e.Code), e.Message), statusCode: status);

@@ -59,6 +59,10 @@ public sealed class NodeHttpServer : IAsyncDisposable
         var admin = new AkkaMqAdmin(new ClientContext(system, clientSettings));
         var metrics = new NodeMetrics(settings, system);
 
+        // Routing first, so the access check sees which endpoint (and route values) a request is for.
+        app.UseRouting();
+        var access = new HttpAccess(AkkaMq.Auth.AuthExtension.For(system));
+        app.Use(access.InvokeAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/health", async () =>
         {

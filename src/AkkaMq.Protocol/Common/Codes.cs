@@ -31,6 +31,9 @@ public enum ResponseCode
     IllegalPollingTime = 40018,
     /// <summary>A transaction id that names no pending half message of this broker, or a decision that contradicts an earlier one (v2's INVALID_TRANSACTION_ID).</summary>
     InvalidTransactionId = 40008,
+    // Authentication and ACLs: v2's UNAUTHORIZED (who are you) and FORBIDDEN (not allowed).
+    Unauthorized = 40100,
+    Forbidden = 40300,
 }
 
 public enum SendStatus
@@ -133,6 +136,8 @@ public class AkkaMqException : Exception
         ResponseCode.IllegalInvisibleTime => "ILLEGAL_INVISIBLE_TIME",
         ResponseCode.InvalidReceiptHandle => "INVALID_RECEIPT_HANDLE",
         ResponseCode.IllegalPollingTime => "ILLEGAL_POLLING_TIME",
+        ResponseCode.Unauthorized => "UNAUTHORIZED",
+        ResponseCode.Forbidden => "FORBIDDEN",
         _ => code.ToString().ToUpperInvariant(),
     };
 }
