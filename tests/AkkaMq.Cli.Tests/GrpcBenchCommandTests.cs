@@ -81,7 +81,8 @@ public sealed class GrpcBenchCommandTests : IAsyncLifetime
         var run = await InProcessCli.RunAsync([.. args, "-n", _node.Address, "--warmup", "10", "--warmup-seconds", "0", "--max-seconds", "20"]);
         _output.WriteLine($"$ akkamq {string.Join(' ', args)}\n{run}");
         Assert.True(run.ExitCode == 0, run.ToString());
-        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The node runs in this process, so its log lines share stdout with the CLI's: look at the RESULT line only.
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("RESULT "));
         Assert.StartsWith("RESULT peer=akkamq ", line);
         Assert.Contains($"gRPC endpoint {_proxy.Endpoint} (from the route", run.Err);
         return Regex.Matches(line, @"(\w+)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
