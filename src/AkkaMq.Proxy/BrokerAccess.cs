@@ -33,6 +33,16 @@ public sealed class BrokerAccess
 
     public BrokerSettings Broker { get; }
 
+    /// <summary>host:port of this broker node as the NameServer lists it (clusterList's address): RocketMQ's store host.</summary>
+    public string StoreHost
+    {
+        get
+        {
+            var a = Akka.Cluster.Cluster.Get(_system).SelfAddress;
+            return $"{a.Host}:{a.Port}";
+        }
+    }
+
     /// <summary>Path of the broker node's NameServer proxy (a ClusterSingletonProxy to the route table).</summary>
     public const string NameServerPath = "/user/broker-namesrv-proxy";
 
