@@ -158,6 +158,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
+        ServingClients(); // producer heartbeats, producerConnection, gRPC consumers' heartbeats
         ServingPop();
         ServingTopicAdmin(); // updateTopic and deleteTopic
         Receive<GetTopicConfigs>(_ => Sender.Tell(new TopicConfigs(BrokerName, _topics.Snapshot())));

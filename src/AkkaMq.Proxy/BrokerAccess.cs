@@ -75,6 +75,21 @@ public sealed class BrokerAccess
     public Task<ForwardToDeadLetterQueueResult> ForwardToDeadLetterQueueAsync(ForwardToDeadLetterQueue forward, CancellationToken ct) =>
         _system.ActorSelection(GatewayPath).Ask<ForwardToDeadLetterQueueResult>(forward, _timeout, ct);
 
+    /// <summary>A client heartbeat (producer or POP consumer) to the local gateway; the code and error of its reply.</summary>
+    public async Task<(ResponseCode Code, string? Error)> HeartbeatAsync(IBrokerRequest heartbeat, CancellationToken ct)
+    {
+        var reply = await _system.ActorSelection(GatewayPath).Ask<object>(heartbeat, _timeout, ct);
+        return reply switch
+        {
+            ConsumerHeartbeatReply c => (c.Code, c.Error),
+            ProducerHeartbeatReply p => (p.Code, p.Error),
+            _ => (ResponseCode.SystemError, $"the broker answered a heartbeat with {reply.GetType().Name}"),
+        };
+    }
+
+    /// <summary>A one-way request (an unregister) to the local gateway.</summary>
+    public void Tell(IBrokerRequest request) => _system.ActorSelection(GatewayPath).Tell(request, ActorRefs.NoSender);
+
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)
     {

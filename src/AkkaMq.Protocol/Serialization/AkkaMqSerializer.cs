@@ -25,6 +25,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     // Broker first: sends and pulls are the hot path.
     public override string Manifest(object o) =>
         BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
+        ?? ClientsManifest(o)
         ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
 
     public override byte[] ToBinary(object obj)
@@ -35,7 +36,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         {
             if (!WriteBroker(w, obj) && !WriteStore(w, obj) && !WriteNameServer(w, obj) && !WriteConsumer(w, obj) && !WriteAdmin(w, obj)
                 && !WriteSubscriptionGroup(w, obj)
-                && !WritePop(w, obj))
+                && !WritePop(w, obj)
+                && !WriteClients(w, obj))
                 throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
             return w.ToArray();
         }
@@ -54,8 +56,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             'B' => ReadBroker(manifest, ref r),
             'S' => ReadStore(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
             'N' => ReadNameServer(manifest, ref r),
-            'C' => ReadConsumer(manifest, ref r),
-            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
+            'C' => ReadConsumer(manifest, ref r) ?? ReadClients(manifest, ref r),
+            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r) ?? ReadClients(manifest, ref r),
             'P' => ReadPop(manifest, ref r),
             _ => null,
         }) ?? throw new SerializationException($"AkkaMqSerializer: unknown manifest '{manifest}'");

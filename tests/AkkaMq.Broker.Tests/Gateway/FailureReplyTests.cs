@@ -46,6 +46,10 @@ public sealed class FailureReplyTests
         Case(new AckMessage("broker-a", "g", "Orders", "h"), typeof(AckResult)),
         Case(new ChangeInvisibleTime("broker-a", "g", "Orders", "h", 30_000), typeof(ChangeInvisibleTimeResult)),
         Case(new ForwardToDeadLetterQueue("broker-a", "g", "Orders", "h"), typeof(ForwardToDeadLetterQueueResult)),
+        Case(new ProducerHeartbeat("broker-a", "g", "c1", new ClientChannel(null, "DOTNET", "1")), typeof(ProducerHeartbeatReply)),
+        Case(new UnregisterProducer("broker-a", "g", "c1"), null),
+        Case(new GetProducerConnection("broker-a", "g"), typeof(ProducerConnectionInfo)),
+        Case(new PopConsumerHeartbeat("broker-a", "g", "c1", new ClientChannel("h:1", "JAVA", "5.0"), Array.Empty<SubscriptionData>()), typeof(ConsumerHeartbeatReply)),
     }.ToDictionary(c => c.Sample.GetType());
 
     private static (IBrokerRequest Sample, Type? Reply) Case(IBrokerRequest sample, Type? reply) => (sample, reply);
