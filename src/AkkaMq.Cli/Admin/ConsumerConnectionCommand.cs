@@ -20,10 +20,10 @@ public sealed class ConsumerConnectionCommand : AdminCommandBase
         var cc = await admin.ConsumerConnectionAsync(r.GetValue(_group)!, ct);
         return (cc, c =>
         {
-            var t = NewTable("CLIENT ID", "ADDRESS", "LANGUAGE", "VERSION", "CONSUME TYPE", "MESSAGE MODEL", "BROKERS", "LAST HEARTBEAT");
+            var t = NewTable("CLIENT ID", "ADDRESS", "MESSAGE MODEL", "BROKERS", "LAST HEARTBEAT", "LANGUAGE", "VERSION", "CONSUME TYPE");
             foreach (var row in cc.Connections)
-                AddRow(t, row.ClientId, row.Address ?? "-", row.Language, row.Version ?? "-", row.ConsumeType, row.MessageModel,
-                    string.Join(" ", row.Brokers), Time(row.LastHeartbeat));
+                AddRow(t, row.ClientId, row.Address ?? "-", row.MessageModel, string.Join(" ", row.Brokers), Time(row.LastHeartbeat),
+                    row.Language, row.Version ?? "-", row.ConsumeType);
             c.Write(t);
             c.WriteLine("Below is subscription:");
             var s = NewTable("CLIENT ID", "TOPIC", "SUB EXPRESSION");
