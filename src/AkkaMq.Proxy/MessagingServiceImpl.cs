@@ -21,12 +21,14 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
     private readonly ProxyMetrics _metrics;
     private readonly ClientSettingsAnswer _settingsAnswer;
     private readonly SendMessageCheck _sendCheck;
+    private readonly GrpcClients _clients;
 
     public MessagingServiceImpl(BrokerAccess broker, ProxySettings settings, ProxyMetrics metrics)
     {
         _broker = broker;
         _metrics = metrics;
         _settingsAnswer = new ClientSettingsAnswer(settings, broker.Broker.Limits.MaxMessageSize);
+        _clients = new GrpcClients(broker.Broker.ConsumerManager.ChannelExpiredTimeout);
         _sendCheck = new SendMessageCheck(broker.Broker.BrokerName, broker.Broker.Limits, broker.Broker.Schedule.TimerMaxDelay);
     }
 
@@ -49,14 +51,6 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
             response.MessageQueues.AddRange(queues);
             return response;
         }, r => r.Status, s => new QueryRouteResponse { Status = s }, context);
-
-    public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) =>
-        Run(nameof(Heartbeat), _ => Task.FromResult(new HeartbeatResponse { Status = ProxyStatus.Ok() }),
-            r => r.Status, s => new HeartbeatResponse { Status = s }, context);
-
-    public override Task<NotifyClientTerminationResponse> NotifyClientTermination(NotifyClientTerminationRequest request, ServerCallContext context) =>
-        Run(nameof(NotifyClientTermination), _ => Task.FromResult(new NotifyClientTerminationResponse { Status = ProxyStatus.Ok() }),
-            r => r.Status, s => new NotifyClientTerminationResponse { Status = s }, context);
 
     public override Task<SendMessageResponse> SendMessage(SendMessageRequest request, ServerCallContext context) =>
         Run(nameof(SendMessage), async ct =>
@@ -111,6 +105,7 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 await writer.WriteAsync(answer);
                 if (answer.Status.Code == Code.Ok) producer = TransactionProducer(producer, command.Settings, writer, context);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (answer.Status.Code == Code.Ok) await RegisterClientAsync(command.Settings, context);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })

@@ -26,6 +26,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     public override string Manifest(object o) =>
         BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
         ?? TransactionManifest(o)
+        ?? ClientsManifest(o)
         ?? throw new ArgumentException($"AkkaMqSerializer cannot serialize {o.GetType()}");
 
     public override byte[] ToBinary(object obj)
@@ -37,7 +38,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             if (!WriteBroker(w, obj) && !WriteStore(w, obj) && !WriteNameServer(w, obj) && !WriteConsumer(w, obj) && !WriteAdmin(w, obj)
                 && !WriteSubscriptionGroup(w, obj)
                 && !WritePop(w, obj)
-                && !WriteTransaction(w, obj))
+                && !WriteTransaction(w, obj)
+                && !WriteClients(w, obj))
                 throw new ArgumentException($"AkkaMqSerializer cannot serialize {obj.GetType()}");
             return w.ToArray();
         }
@@ -56,8 +58,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             'B' => ReadBroker(manifest, ref r),
             'S' => ReadStore(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
             'N' => ReadNameServer(manifest, ref r),
-            'C' => ReadConsumer(manifest, ref r),
-            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
+            'C' => ReadConsumer(manifest, ref r) ?? ReadClients(manifest, ref r),
+            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r) ?? ReadClients(manifest, ref r),
             'P' => ReadPop(manifest, ref r),
             'T' => ReadTransaction(manifest, ref r),
             _ => null,
