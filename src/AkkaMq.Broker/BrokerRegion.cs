@@ -60,7 +60,7 @@ public static class BrokerRegion
             "s" when parts.Length == 2 => Consumer.ScheduleMessageLog.Props(parts[1], settings.Schedule, settings.ShardRegionName),
             "g" when parts.Length == 3 => Consumer.ConsumerGroupManager.Props(parts[1], parts[2], settings.ConsumerManager),
             "x" when parts.Length == 2 => Transaction.TransactionLog.Props(parts[1], settings.Transaction, settings.Retention.FileReservedTime,
-                settings.ConsumerManager.ChannelExpiredTimeout, settings.ShardRegionName),
+                settings.ShardRegionName),
             "pg" when parts.Length == 3 => Producer.ProducerGroupManager.Props(parts[1], parts[2], settings.ConsumerManager),
             "sg" when parts.Length == 2 => Subscription.SubscriptionGroupLog.Props(parts[1]),
             "p" when parts.Length == 5 => Pop.PopConsumerLog.Props(parts[1], parts[2], parts[3], int.Parse(parts[4]), settings.ConsumerOffsetsSnapshotEvery,

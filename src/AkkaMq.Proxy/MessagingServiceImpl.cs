@@ -22,6 +22,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
     private readonly ClientSettingsAnswer _settingsAnswer;
     private readonly SendMessageCheck _sendCheck;
     private readonly GrpcClients _clients;
+    // Client id -> the GrpcProducer of its open Telemetry stream.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IActorRef> _producers = new(StringComparer.Ordinal);
 
     public MessagingServiceImpl(BrokerAccess broker, ProxySettings settings, ProxyMetrics metrics)
     {
@@ -87,7 +89,7 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
 
     /// <summary>
     /// The client's Settings come in (first at start, again on changes); each is answered with the server's. A producer's
-    /// stream also carries the check-backs of its topics' half messages (MessagingServiceImpl.Transaction.cs).
+    /// stream also carries the check-backs of its topics' half messages (GrpcProducer, MessagingServiceImpl.Clients.cs).
     /// </summary>
     public override async Task Telemetry(IAsyncStreamReader<TelemetryCommand> requestStream, IServerStreamWriter<TelemetryCommand> responseStream,
         ServerCallContext context)
@@ -103,9 +105,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 var started = Stopwatch.GetTimestamp();
                 var answer = _settingsAnswer.Answer(command.Settings, await ConsumerGroupAsync(command.Settings, context.CancellationToken));
                 await writer.WriteAsync(answer);
-                if (answer.Status.Code == Code.Ok) producer = TransactionProducer(producer, command.Settings, writer, context);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (answer.Status.Code == Code.Ok) await RegisterClientAsync(command.Settings, context);
+                if (answer.Status.Code == Code.Ok) producer = await RegisterClientAsync(producer, command.Settings, writer, context);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
@@ -114,8 +115,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
         }
         finally
         {
-            // The broker watches it: the client no longer answers check-backs.
-            producer?.Tell(PoisonPill.Instance);
+            // It unregisters, and the broker, watching it, no longer sends it check-backs.
+            if (producer != null) StopProducer(producer);
         }
     }
 

@@ -1,3 +1,5 @@
+using Akka.Event;
+using AkkaMq.Broker.Processor;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
@@ -9,8 +11,8 @@ public sealed partial class BrokerGateway
 {
     private void ServingClients()
     {
-        Receive<ProducerHeartbeat>(m => ForwardToGroup(m, m.BrokerName, m.ProducerGroup, m.ClientId, null));
-        Receive<UnregisterProducer>(m => ForwardToGroup(m, m.BrokerName, m.ProducerGroup, m.ClientId, null));
+        Receive<ProducerHeartbeat>(m => ForwardProducerRequest(m, m.BrokerName, m.ProducerGroup, m.ClientId));
+        Receive<UnregisterProducer>(m => ForwardProducerRequest(m, m.BrokerName, m.ProducerGroup, m.ClientId));
         Receive<GetProducerConnection>(m => ForwardToGroup(m, m.BrokerName, m.ProducerGroup, null, null));
         Receive<PopConsumerHeartbeat>(m =>
         {
@@ -27,5 +29,17 @@ public sealed partial class BrokerGateway
             }
             ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null);
         });
+    }
+
+    /// <summary>To the group's manager, forwarded so the sender stays the check-back target; an empty client id is refused.</summary>
+    private void ForwardProducerRequest<T>(T m, string brokerName, string group, string clientId) where T : IBrokerShardCommand, IBrokerRequest
+    {
+        if (string.IsNullOrWhiteSpace(clientId) && _validator.CheckGroupRequest(brokerName, group, null, null) == null)
+        {
+            var failure = new RequestFailure(ResponseCode.MessageIllegal, $"producer of group '{group}' sent an empty client id");
+            if (!Reply(m, Sender, failure)) _log.Warning("Dropped {0}: {1}", m.GetType().Name, failure.Error);
+            return;
+        }
+        ForwardToGroup(m, brokerName, group, clientId, null);
     }
 }

@@ -3,13 +3,16 @@ using Akka.Event;
 using AkkaMq.Broker.Consumer;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Transaction;
 
 namespace AkkaMq.Broker.Producer;
 
 /// <summary>
 /// One producer group on one broker group (RocketMQ's ProducerManager for that group): native and gRPC producers join
-/// by heartbeat and leave by unregister or after channelExpiredTimeout without one. Only producerConnection reads it.
-/// Not persisted: after a move or restart the producers' next heartbeats rebuild it.
+/// by heartbeat and leave by unregister, by their actor's death, or after channelExpiredTimeout without one
+/// (<see cref="ProducerRegistry"/>). producerConnection reads it, and the transaction entity's check-backs
+/// (<see cref="CheckTransactionState"/>) come through it to the heartbeat senders in turn. Not persisted: after a move
+/// or restart the producers' next heartbeats rebuild it.
 /// </summary>
 public sealed class ProducerGroupManager : ReceiveActor, IWithTimers
 {
@@ -23,7 +26,7 @@ public sealed class ProducerGroupManager : ReceiveActor, IWithTimers
     private readonly ConsumerManagerSettings _settings;
     private readonly Func<long> _now;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly SortedDictionary<string, ProducerConnectionEntry> _members = new(StringComparer.Ordinal);
+    private readonly ProducerRegistry _members = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -40,17 +43,30 @@ public sealed class ProducerGroupManager : ReceiveActor, IWithTimers
 
         Receive<ProducerHeartbeat>(m =>
         {
-            if (!_members.ContainsKey(m.ClientId))
+            if (!_members.Contains(m.ClientId))
                 _log.Info("Producer {0} ({1} {2}) joined group {3} on {4}", m.ClientId, m.Channel.Language, m.Channel.Version, _group, _brokerName);
-            _members[m.ClientId] = new ProducerConnectionEntry(m.ClientId, m.Channel, _now());
+            // The sender answers check-backs; a heartbeat without one is only listed.
+            if (_members.Heartbeat(m.ClientId, m.Channel, Sender.IsNobody() ? null : Sender, _now())) Context.Watch(Sender);
             Sender.Tell(new ProducerHeartbeatReply(_brokerName, _group, m.ClientId, ResponseCode.Success, null));
         });
         Receive<UnregisterProducer>(m =>
         {
-            if (_members.Remove(m.ClientId)) _log.Info("Producer {0} left group {1} on {2}", m.ClientId, _group, _brokerName);
+            var wasMember = _members.Contains(m.ClientId);
+            if (_members.Unregister(m.ClientId) is { } unused) Context.Unwatch(unused);
+            if (wasMember) _log.Info("Producer {0} left group {1} on {2}", m.ClientId, _group, _brokerName);
+        });
+        Receive<Terminated>(t =>
+        {
+            foreach (var id in _members.Remove(t.ActorRef)) _log.Info("Producer {0} of group {1} on {2} stopped, removed", id, _group, _brokerName);
         });
         Receive<GetProducerConnection>(_ =>
-            Sender.Tell(new ProducerConnectionInfo(_brokerName, _group, _members.Values.ToList(), ResponseCode.Success, null)));
+            Sender.Tell(new ProducerConnectionInfo(_brokerName, _group, _members.Connections, ResponseCode.Success, null)));
+        Receive<CheckTransactionState>(m =>
+        {
+            // No live producer: the check still counted at the transaction entity, as in RocketMQ.
+            if (_members.Pick() is { } producer) producer.Forward(m);
+            else _log.Debug("Check-back of {0} for group {1} on {2}: no live producer", m.TransactionId, _group, _brokerName);
+        });
         Receive<Scan>(_ => Expire());
         Receive<Queue.QueueLog.Stop>(_ => Context.Stop(Self));
     }
@@ -59,11 +75,9 @@ public sealed class ProducerGroupManager : ReceiveActor, IWithTimers
 
     private void Expire()
     {
-        var cutoff = _now() - (long)_settings.ChannelExpiredTimeout.TotalMilliseconds;
-        foreach (var id in _members.Values.Where(e => e.LastHeartbeat < cutoff).Select(e => e.ClientId).ToList())
-        {
-            _members.Remove(id);
+        var (ids, unused) = _members.Expire(_now() - (long)_settings.ChannelExpiredTimeout.TotalMilliseconds);
+        foreach (var r in unused) Context.Unwatch(r);
+        foreach (var id in ids)
             _log.Warning("Producer {0} of group {1} on {2}: no heartbeat for {3}, removed", id, _group, _brokerName, _settings.ChannelExpiredTimeout);
-        }
     }
 }

@@ -8,7 +8,8 @@ namespace AkkaMq.Client;
 
 // Producer heartbeats (RocketMQ's HEART_BEAT with producerDataSet): every broker group this producer sends to knows it
 // under its producer group, for producerConnection; it leaves on shutdown, or when heartbeats stop for the broker's
-// channelExpiredTimeout.
+// channelExpiredTimeout. A transaction producer's sends do not heartbeat: its TransactionCheckActor does, as the
+// check-back target, so each producer has one heartbeat.
 public sealed partial class ProducerActor
 {
     private sealed class HeartbeatTick : INoSerializationVerificationNeeded
@@ -26,20 +27,20 @@ public sealed partial class ProducerActor
     /// <summary>host@pid#n, as the push consumer names itself.</summary>
     private string ClientId => _clientId ??= $"{((ExtendedActorSystem)Context.System).Provider.DefaultAddress.Host ?? "127.0.0.1"}@{Environment.ProcessId}#p{Interlocked.Increment(ref _instanceCounter)}";
 
-    private ClientChannel Channel
+    private ClientChannel Channel => _channel ??= ChannelOf(Context.System);
+
+    /// <summary>How a producer in this system is connected: its remoting address (none when local), DOTNET, the client's version.</summary>
+    internal static ClientChannel ChannelOf(ActorSystem system)
     {
-        get
-        {
-            if (_channel != null) return _channel;
-            var a = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
-            return _channel = new ClientChannel(a.Host != null && a.Port != null ? $"{a.Host}:{a.Port}" : null, "DOTNET", ClientVersion);
-        }
+        var a = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        return new ClientChannel(a.Host != null && a.Port != null ? $"{a.Host}:{a.Port}" : null, "DOTNET", ClientVersion);
     }
 
     private void ReceiveHeartbeats()
     {
         Receive<HeartbeatTick>(_ =>
         {
+            if (!_p.SendsHeartbeats) return;
             foreach (var conn in _brokers.Values)
                 if (GatewayOf(conn) is { } gw) HeartbeatTo(gw, conn.BrokerName);
         });
@@ -49,7 +50,10 @@ public sealed partial class ProducerActor
         });
     }
 
-    private void HeartbeatTo(IActorRef gateway, string brokerName) => gateway.Tell(new ProducerHeartbeat(brokerName, _p.Group, ClientId, Channel), Self);
+    private void HeartbeatTo(IActorRef gateway, string brokerName)
+    {
+        if (_p.SendsHeartbeats) gateway.Tell(new ProducerHeartbeat(brokerName, _p.Group, ClientId, Channel), Self);
+    }
 
     /// <summary>The broker gateway itself: behind a data channel, the gateway that named it.</summary>
     private static IActorRef? GatewayOf(BrokerConnection<PendingSend> conn) =>
