@@ -5,6 +5,7 @@ using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
+using AkkaMq.Protocol.Transaction;
 
 namespace AkkaMq.Broker.Tests;
 
@@ -104,5 +105,32 @@ public sealed class ClientConnectionManagerTests : BrokerTestBase
         Assert.Equal(ResponseCode.Success, ExpectMsg<ProducerHeartbeatReply>(TimeSpan.FromSeconds(10)).Code);
         Gateway.Tell(new GetProducerConnection(BrokerName, "good-group"), TestActor);
         Assert.Equal("c1", Assert.Single(ExpectMsg<ProducerConnectionInfo>(TimeSpan.FromSeconds(10)).Connections).ClientId);
+    }
+
+    [Fact]
+    public void Check_backs_go_to_the_heartbeat_senders_of_the_group_in_turn_and_a_stopped_one_leaves_the_listing()
+    {
+        var manager = Sys.ActorOf(ProducerGroupManager.Props(BrokerName, "tx-pg", Fast));
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        manager.Tell(new ProducerHeartbeat(BrokerName, "tx-pg", "a", Grpc), a.Ref);
+        a.ExpectMsg<ProducerHeartbeatReply>();
+        manager.Tell(new ProducerHeartbeat(BrokerName, "tx-pg", "b", Grpc), b.Ref);
+        b.ExpectMsg<ProducerHeartbeatReply>();
+        CheckTransactionState Check(string tx) =>
+            new(BrokerName, "tx-pg", tx, 1, new MessageExt("T", BrokerName, 0, 0, null, null, new Dictionary<string, string>(), new byte[] { 1 }, 0, 0));
+
+        foreach (var tx in new[] { "t1", "t2", "t3", "t4" }) manager.Tell(Check(tx));
+        Assert.Equal(new[] { "t1", "t3" }, new[] { a.ExpectMsg<CheckTransactionState>().TransactionId, a.ExpectMsg<CheckTransactionState>().TransactionId });
+        Assert.Equal(new[] { "t2", "t4" }, new[] { b.ExpectMsg<CheckTransactionState>().TransactionId, b.ExpectMsg<CheckTransactionState>().TransactionId });
+
+        Sys.Stop(a.Ref);
+        AwaitAssert(() =>
+        {
+            manager.Tell(new GetProducerConnection(BrokerName, "tx-pg"), TestActor);
+            Assert.Equal(new[] { "b" }, ExpectMsg<ProducerConnectionInfo>().Connections.Select(c => c.ClientId));
+        }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        manager.Tell(Check("t5"));
+        Assert.Equal("t5", b.ExpectMsg<CheckTransactionState>().TransactionId);
     }
 }
