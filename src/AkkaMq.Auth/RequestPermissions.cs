@@ -40,6 +40,9 @@ public static class RequestPermissions
         // A decision makes the half message visible in its topic: the same right as the send.
         EndTransaction m => new[] { Topic(m.Topic, AclAction.Pub) },
         QueryHalfMessages m => new[] { m.Topic is { } t ? Topic(t, AclAction.Get) : new Permission(ResourceType.Cluster, clusterName, AclAction.Get) },
+        // A producer's presence in its group (connections, check-backs) needs no right of its own, as in RocketMQ.
+        ProducerHeartbeat or UnregisterProducer => AnyUser,
+        GetProducerConnection m => new[] { Group(m.ProducerGroup, AclAction.Get) },
         GetDataChannel => AnyUser,
         GetRouteInfo => AnyUser,
         GetBrokerClusterInfo => AnyUser,

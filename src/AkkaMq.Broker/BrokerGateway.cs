@@ -158,6 +158,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
         Receive<LockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<UnlockBatchMQ>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, m.Queues));
         Receive<ConsumerSendMsgBack>(OnSendMsgBack);
+        ServingClients(); // producer heartbeats, producerConnection, gRPC consumers' heartbeats
         ServingPop();
         ServingTransactions();
         ServingTopicAdmin(); // updateTopic and deleteTopic

@@ -18,6 +18,7 @@ public static class AkkaMqCli
         new TopicStatusCommand(),
         new ConsumerProgressCommand(),
         new ConsumerConnectionCommand(),
+        new ProducerConnectionCommand(),
         new UpdateSubGroupCommand(),
         new DeleteSubGroupCommand(),
         new GroupListCommand(),

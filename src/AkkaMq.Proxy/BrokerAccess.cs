@@ -36,6 +36,15 @@ public sealed class BrokerAccess
 
     /// <summary>The node's ActorSystem (the gRPC producers' check-back members live in it).</summary>
     public ActorSystem System => _system;
+    /// <summary>host:port of this broker node as the NameServer lists it (clusterList's address): RocketMQ's store host.</summary>
+    public string StoreHost
+    {
+        get
+        {
+            var a = Akka.Cluster.Cluster.Get(_system).SelfAddress;
+            return $"{a.Host}:{a.Port}";
+        }
+    }
 
     /// <summary>Path of the broker node's NameServer proxy (a ClusterSingletonProxy to the route table).</summary>
     public const string NameServerPath = "/user/broker-namesrv-proxy";
@@ -87,6 +96,20 @@ public sealed class BrokerAccess
     /// <summary>A producer's decision on a half message of this broker group.</summary>
     public Task<EndTransactionReply> EndTransactionAsync(EndTransaction end, CancellationToken ct) =>
         _system.ActorSelection(GatewayPath).Ask<EndTransactionReply>(end, _timeout, ct);
+    /// <summary>A client heartbeat (producer or POP consumer) to the local gateway; the code and error of its reply.</summary>
+    public async Task<(ResponseCode Code, string? Error)> HeartbeatAsync(IBrokerRequest heartbeat, CancellationToken ct)
+    {
+        var reply = await _system.ActorSelection(GatewayPath).Ask<object>(heartbeat, _timeout, ct);
+        return reply switch
+        {
+            ConsumerHeartbeatReply c => (c.Code, c.Error),
+            ProducerHeartbeatReply p => (p.Code, p.Error),
+            _ => (ResponseCode.SystemError, $"the broker answered a heartbeat with {reply.GetType().Name}"),
+        };
+    }
+
+    /// <summary>A one-way request (an unregister) to the local gateway.</summary>
+    public void Tell(IBrokerRequest request) => _system.ActorSelection(GatewayPath).Tell(request, ActorRefs.NoSender);
 
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)

@@ -54,8 +54,9 @@ public sealed partial class MessagingServiceImpl
                 return Single(ProxyStatus.Of(Code.MessageNotFound, $"no new message in topic '{plan.Pop!.Topic}' for group '{groupName}'"));
             var frames = new List<ReceiveMessageResponse>(result.Messages.Count + 2) { new() { Status = ProxyStatus.Ok() } };
             var invisible = TimeSpan.FromMilliseconds(plan.Pop!.InvisibleMillis);
+            var storeHost = _broker.StoreHost;
             foreach (var popped in result.Messages)
-                frames.Add(new ReceiveMessageResponse { Message = ReceivedMessage.ToV2(popped, _broker.Broker.BrokerName, invisible) });
+                frames.Add(new ReceiveMessageResponse { Message = ReceivedMessage.ToV2(popped, storeHost, invisible) });
             frames.Add(new ReceiveMessageResponse { DeliveryTimestamp = Timestamp.FromDateTime(DateTime.UtcNow) });
             return frames;
         }

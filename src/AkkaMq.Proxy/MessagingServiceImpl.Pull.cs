@@ -60,7 +60,7 @@ public sealed partial class MessagingServiceImpl
             var plan = PullRequestPlan.Plan(request, _broker.Broker.BrokerName, remaining);
             if (plan.Refusal is { } refusal) return PullRequestPlan.Single(refusal);
             var result = await _broker.PullAsync(plan.Pull!, ct);
-            return PullRequestPlan.Frames(plan.Pull!, result, _broker.Broker.BrokerName);
+            return PullRequestPlan.Frames(plan.Pull!, result, _broker.StoreHost);
         }
         catch (AskTimeoutException)
         {

@@ -9,7 +9,7 @@ using Grpc.Core;
 namespace AkkaMq.Proxy;
 
 // Transactional messages over gRPC: the half message's receipt carries its transaction id, EndTransaction takes the
-// producer's decision, and a producer's Telemetry stream carries the check-backs of its topics (GrpcTransactionProducer).
+// producer's decision, and a producer's Telemetry stream carries the check-backs of its topics (GrpcProducer).
 public sealed partial class MessagingServiceImpl
 {
     public override Task<EndTransactionResponse> EndTransaction(EndTransactionRequest request, ServerCallContext context) =>
@@ -24,21 +24,4 @@ public sealed partial class MessagingServiceImpl
     /// <summary>The transaction id of a stored half message (the receipt's transaction_id); empty for other messages.</summary>
     private string TransactionIdOf(Apache.Rocketmq.V2.Message message, Protocol.Broker.SendAck ack) =>
         message.SystemProperties?.MessageType == MessageType.Transaction ? TransactionIds.Of(_broker.Broker.BrokerName, ack.QueueOffset) : "";
-
-    /// <summary>
-    /// A producer's Settings: its member of the topics' producer groups is started (first Settings) or told the topics
-    /// again. Consumers have none.
-    /// </summary>
-    private IActorRef? TransactionProducer(IActorRef? producer, Apache.Rocketmq.V2.Settings settings, TelemetryWriter writer, ServerCallContext context)
-    {
-        if (settings.PubSubCase != Apache.Rocketmq.V2.Settings.PubSubOneofCase.Publishing) return producer;
-        var topics = settings.Publishing.Topics.Select(t => t.Name).Where(t => Validators.CheckTopic(t) == null).Distinct().ToList();
-        if (producer == null)
-        {
-            var clientId = context.RequestHeaders.GetValue("x-mq-client-id") is { Length: > 0 } id ? id : "grpc-" + Guid.NewGuid().ToString("N");
-            producer = _broker.System.ActorOf(GrpcTransactionProducer.Props(_broker.Broker.BrokerName, clientId, writer));
-        }
-        producer.Tell(new GrpcTransactionProducer.Topics(topics));
-        return producer;
-    }
 }

@@ -21,12 +21,16 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
     private readonly ProxyMetrics _metrics;
     private readonly ClientSettingsAnswer _settingsAnswer;
     private readonly SendMessageCheck _sendCheck;
+    private readonly GrpcClients _clients;
+    // Client id -> the GrpcProducer of its open Telemetry stream.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IActorRef> _producers = new(StringComparer.Ordinal);
 
     public MessagingServiceImpl(BrokerAccess broker, ProxySettings settings, ProxyMetrics metrics)
     {
         _broker = broker;
         _metrics = metrics;
         _settingsAnswer = new ClientSettingsAnswer(settings, broker.Broker.Limits.MaxMessageSize);
+        _clients = new GrpcClients(broker.Broker.ConsumerManager.ChannelExpiredTimeout);
         _sendCheck = new SendMessageCheck(broker.Broker.BrokerName, broker.Broker.Limits, broker.Broker.Schedule.TimerMaxDelay);
     }
 
@@ -49,14 +53,6 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
             response.MessageQueues.AddRange(queues);
             return response;
         }, r => r.Status, s => new QueryRouteResponse { Status = s }, context);
-
-    public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) =>
-        Run(nameof(Heartbeat), _ => Task.FromResult(new HeartbeatResponse { Status = ProxyStatus.Ok() }),
-            r => r.Status, s => new HeartbeatResponse { Status = s }, context);
-
-    public override Task<NotifyClientTerminationResponse> NotifyClientTermination(NotifyClientTerminationRequest request, ServerCallContext context) =>
-        Run(nameof(NotifyClientTermination), _ => Task.FromResult(new NotifyClientTerminationResponse { Status = ProxyStatus.Ok() }),
-            r => r.Status, s => new NotifyClientTerminationResponse { Status = s }, context);
 
     public override Task<SendMessageResponse> SendMessage(SendMessageRequest request, ServerCallContext context) =>
         Run(nameof(SendMessage), async ct =>
@@ -93,7 +89,7 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
 
     /// <summary>
     /// The client's Settings come in (first at start, again on changes); each is answered with the server's. A producer's
-    /// stream also carries the check-backs of its topics' half messages (MessagingServiceImpl.Transaction.cs).
+    /// stream also carries the check-backs of its topics' half messages (GrpcProducer, MessagingServiceImpl.Clients.cs).
     /// </summary>
     public override async Task Telemetry(IAsyncStreamReader<TelemetryCommand> requestStream, IServerStreamWriter<TelemetryCommand> responseStream,
         ServerCallContext context)
@@ -109,8 +105,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
                 var started = Stopwatch.GetTimestamp();
                 var answer = _settingsAnswer.Answer(command.Settings, await ConsumerGroupAsync(command.Settings, context.CancellationToken));
                 await writer.WriteAsync(answer);
-                if (answer.Status.Code == Code.Ok) producer = TransactionProducer(producer, command.Settings, writer, context);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (answer.Status.Code == Code.Ok) producer = await RegisterClientAsync(producer, command.Settings, writer, context);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
@@ -119,8 +115,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
         }
         finally
         {
-            // The broker watches it: the client no longer answers check-backs.
-            producer?.Tell(PoisonPill.Instance);
+            // It unregisters, and the broker, watching it, no longer sends it check-backs.
+            if (producer != null) StopProducer(producer);
         }
     }
 

@@ -36,6 +36,9 @@ public sealed class ProducerTests : AkkaMqTestKit
         public Forwarder(IActorRef target, Func<int> dataPort)
         {
             Receive<GetDataChannel>(m => Sender.Tell(new DataChannelAddress(m.BrokerName, "127.0.0.1", dataPort())));
+            // Producer heartbeats are not what these tests watch; the gateway answers them as the broker does.
+            Receive<ProducerHeartbeat>(m => Sender.Tell(new ProducerHeartbeatReply(m.BrokerName, m.ProducerGroup, m.ClientId, ResponseCode.Success, null)));
+            Receive<UnregisterProducer>(_ => { });
             ReceiveAny(m => target.Forward(m));
         }
     }

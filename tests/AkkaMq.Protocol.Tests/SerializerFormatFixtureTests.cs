@@ -68,7 +68,8 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "ARO", "ARR", "ARC", // offset resets reaching running consumers (issue 19); bytes pinned in AdminSerializerTests
         "BUT3", // UpdateTopicConfig of an auto-create (issue 19, autoCreateQueueLimit)
         "NRB3", "NRI3", // gRPC endpoints in registrations and routes (issue 20)
-        "TPM", "TET", "TER", "TCK", "TPB", "TPR", "TPU", "THQ", "THL", "TSH1", "TSR1", "TSC1", "TSS1", // transactional messages (issue 21)
+        "TPM", "TET", "TER", "TCK", "THQ", "THL", "TSH1", "TSR1", "TSC1", "TSS1", // transactional messages (issue 21)
+        "CKH", "CKR", "CKU", "CKG", "CKC", "CKP", "ACC2", // client connections: producerConnection, gRPC clients (issue 20); ClientConnectionSerializerTests
         "UU1", "UA1", "US", "UCU", "UUU", "UDU", "UGU", "ULU", "UCA", "UUA", "UDA", "UGA", "ULA", "UR", "UHC", "UHR", "UHS", "UX", // users and ACLs (issue 22)
     };
 

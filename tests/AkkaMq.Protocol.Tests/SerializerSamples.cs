@@ -279,7 +279,7 @@ internal static class Samples
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });
 
     /// <summary>One instance of every sample, built once (for tests that only look at types and manifests).</summary>
-    public static readonly Lazy<IReadOnlyList<object>> Instances = new(() => All.Values.Concat(AdminSamples.All.Values).Concat(SubscriptionGroupSamples.All.Values).Concat(PopSamples.All.Values).Concat(TransactionSamples.All.Values).Concat(AuthSamples.All.Values).Select(f => f()).ToList());
+    public static readonly Lazy<IReadOnlyList<object>> Instances = new(() => All.Values.Concat(AdminSamples.All.Values).Concat(SubscriptionGroupSamples.All.Values).Concat(PopSamples.All.Values).Concat(TransactionSamples.All.Values).Concat(ClientConnectionSamples.All.Values).Concat(AuthSamples.All.Values).Select(f => f()).ToList());
 
     public static object Get(string name) => All[name]();
 }

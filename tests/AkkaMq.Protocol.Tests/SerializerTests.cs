@@ -204,7 +204,7 @@ public sealed class SerializerTests : SerializerTestBase
         var sampledTypes = sampled.Select(o => o.GetType()).ToHashSet();
         Assert.Empty(messageTypes.Except(sampledTypes).Select(t => t.Name));
         Assert.Equal(50 + AdminSamples.PinnedManifests.Length + SubscriptionGroupSamples.PinnedManifests.Length + PopSamples.PinnedManifests.Length
-            + TransactionSamples.PinnedManifests.Length
+            + TransactionSamples.PinnedManifests.Length + ClientConnectionSamples.PinnedManifests.Length
             + AuthSamples.PinnedManifests.Length, messageTypes.Count);
         Assert.Equal(50, PinnedManifests().Count());
 

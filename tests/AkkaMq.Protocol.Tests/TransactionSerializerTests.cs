@@ -27,9 +27,6 @@ internal static class TransactionSamples
             "no half message " + Samples.Unicode),
         ["CheckTransactionState"] = () => new CheckTransactionState("broker-a", "pg-1", TxId, 15,
             Samples.Ext(42, "TagA", "k1", HalfProps(), Samples.AllByteValues)),
-        ["ProducerHeartbeat"] = () => new ProducerHeartbeat("broker-a", "pg-1", "10.0.0.1@4711#1"),
-        ["ProducerHeartbeatReply"] = () => new ProducerHeartbeatReply("broker-a", "pg-1", Samples.Unicode, ResponseCode.ConsumerGroupIllegal, "bad group"),
-        ["UnregisterProducer"] = () => new UnregisterProducer("broker-a", Samples.LongUnicode, "c1"),
         ["QueryHalfMessages"] = () => new QueryHalfMessages("broker-a", "TopicTest", null, 100),
         ["QueryHalfMessages-all"] = () => new QueryHalfMessages("broker-a", null, Samples.Unicode, int.MaxValue),
         ["HalfMessageList"] = () => new HalfMessageList("broker-a", 1_700_000_060_000, 7, new[]
@@ -55,8 +52,7 @@ internal static class TransactionSamples
     public static readonly (Type Type, string Manifest)[] PinnedManifests =
     {
         (typeof(PrepareHalfMessages), "TPM"), (typeof(EndTransaction), "TET"), (typeof(EndTransactionReply), "TER"),
-        (typeof(CheckTransactionState), "TCK"), (typeof(ProducerHeartbeat), "TPB"), (typeof(ProducerHeartbeatReply), "TPR"),
-        (typeof(UnregisterProducer), "TPU"), (typeof(QueryHalfMessages), "THQ"), (typeof(HalfMessageList), "THL"),
+        (typeof(CheckTransactionState), "TCK"), (typeof(QueryHalfMessages), "THQ"), (typeof(HalfMessageList), "THL"),
         (typeof(HalfMessagesStored), "TSH1"), (typeof(HalfMessagesResolved), "TSR1"), (typeof(HalfMessagesChecked), "TSC1"),
         (typeof(TransactionLogSnapshot), "TSS1"),
     };

@@ -26,6 +26,7 @@ public sealed class GrpcNodeFixture : IAsyncLifetime
     public GrpcChannel Channel { get; private set; } = null!;
     public MessagingService.MessagingServiceClient Client { get; private set; } = null!;
     public Akka.Actor.ActorSystem NativeClient => _node.Client;
+    public AkkaMqProducer NativeProducer => _node.Producer;
     public AkkaMq.TestKit.AkkaMqTestNode Node => _node.Node;
 
     public async Task InitializeAsync()

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Admin;
+using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Consumer;
 
 namespace AkkaMq.Broker.Consumer;
@@ -42,6 +43,9 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         public long LastHeartbeat;
         public MessageModel Model;
         public IReadOnlyList<SubscriptionData> Subscriptions = Array.Empty<SubscriptionData>();
+        public ClientChannel? Channel;
+        // A POP consumer (gRPC) reads every queue: it owns none in the rebalance and has no actor to tell.
+        public bool Pop;
     }
 
     private readonly record struct LockEntry(string ClientId, long LastUpdate);
@@ -68,6 +72,7 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         _now = nowMillis ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
         Receive<ConsumerHeartbeat>(OnHeartbeat);
+        Receive<PopConsumerHeartbeat>(OnPopHeartbeat);
         Receive<UnregisterConsumer>(m =>
         {
             if (_members.Remove(m.ClientId, out var member))
@@ -75,13 +80,14 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
                 Unwatch(member.Ref);
                 ReleaseLocks(m.ClientId);
                 _log.Info("Consumer {0} left group {1} on {2}", m.ClientId, _group, _brokerName);
-                NotifyChanged();
+                if (!member.Pop) NotifyChanged();
             }
         });
-        Receive<GetConsumerList>(_ => Sender.Tell(new ConsumerList(_group, _members.Keys.ToList(), ResponseCode.Success, null)));
+        Receive<GetConsumerList>(_ => Sender.Tell(new ConsumerList(_group, _members.Where(kv => !kv.Value.Pop).Select(kv => kv.Key).ToList(),
+            ResponseCode.Success, null)));
         Receive<GetConsumerConnection>(_ => Sender.Tell(new ConsumerConnectionInfo(_brokerName, _group,
-            _members.Select(kv => new ConsumerConnectionEntry(kv.Key, AddressOf(kv.Value.Ref), kv.Value.Model, kv.Value.Subscriptions,
-                kv.Value.LastHeartbeat)).ToList(), ResponseCode.Success, null)));
+            _members.Select(kv => new ConsumerConnectionEntry(kv.Key, kv.Value.Channel?.Address ?? AddressOf(kv.Value.Ref), kv.Value.Model,
+                kv.Value.Subscriptions, kv.Value.LastHeartbeat) { Channel = kv.Value.Channel, Pop = kv.Value.Pop }).ToList(), ResponseCode.Success, null)));
         Receive<InvokeBrokerToResetOffset>(OnResetOffset);
         Receive<LockBatchMQ>(OnLock);
         Receive<UnlockBatchMQ>(m =>
@@ -130,6 +136,21 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         if (isNew) NotifyChanged();
     }
 
+    /// <summary>A gRPC consumer's heartbeat through the node's endpoint: kept for consumerConnection, outside the rebalance.</summary>
+    private void OnPopHeartbeat(PopConsumerHeartbeat m)
+    {
+        if (!_members.TryGetValue(m.ClientId, out var member))
+        {
+            _members[m.ClientId] = member = new Member { Ref = ActorRefs.Nobody, Pop = true };
+            _log.Info("Consumer {0} ({1} {2}, POP) joined group {3} on {4}", m.ClientId, m.Channel.Language, m.Channel.Version, _group, _brokerName);
+        }
+        member.LastHeartbeat = _now();
+        member.Model = MessageModel.Clustering;
+        member.Subscriptions = m.Subscriptions;
+        member.Channel = m.Channel;
+        Sender.Tell(new ConsumerHeartbeatReply(_brokerName, _group, m.ClientId, ResponseCode.Success, null));
+    }
+
     /// <summary>
     /// RocketMQ's Broker2Client.resetOffset: every live clustering member subscribed to the topic is told the new
     /// offsets. Broadcasting members keep their own offsets in a local file, which a broker reset does not own.
@@ -140,7 +161,7 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
         var told = new List<string>();
         foreach (var (id, member) in _members)
         {
-            if (member.Model != MessageModel.Clustering || !member.Subscriptions.Any(s => s.Topic == m.Topic)) continue;
+            if (member.Pop || member.Model != MessageModel.Clustering || !member.Subscriptions.Any(s => s.Topic == m.Topic)) continue;
             member.Ref.Tell(notice);
             told.Add(id);
         }
@@ -171,7 +192,7 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
             Unwatch(member.Ref);
             _log.Warning("Consumer {0} of group {1} on {2}: no heartbeat for {3}, removed", id, _group, _brokerName, _settings.ChannelExpiredTimeout);
         }
-        if (expired.Count > 0) NotifyChanged();
+        if (expired.Any(e => !e.Value.Pop)) NotifyChanged();
         var lockCutoff = _now() - (long)_settings.RebalanceLockMaxLiveTime.TotalMilliseconds;
         foreach (var key in _locks.Where(kv => kv.Value.LastUpdate < lockCutoff).Select(kv => kv.Key).ToList()) _locks.Remove(key);
     }
@@ -179,7 +200,7 @@ public sealed class ConsumerGroupManager : ReceiveActor, IWithTimers
     private void NotifyChanged()
     {
         var notice = new ConsumerIdsChanged(_brokerName, _group);
-        foreach (var m in _members.Values.Select(x => x.Ref).Distinct()) m.Tell(notice);
+        foreach (var m in _members.Values.Where(x => !x.Pop).Select(x => x.Ref).Distinct()) m.Tell(notice);
     }
 
     private void ReleaseLocks(string clientId)

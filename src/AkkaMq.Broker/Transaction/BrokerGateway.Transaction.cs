@@ -8,8 +8,8 @@ using AkkaMq.Protocol.Transaction;
 namespace AkkaMq.Broker;
 
 // Transactional messages at the gateway: half messages of a send batch go to the broker group's transaction entity
-// (TransactionLog) instead of their queue; EndTransaction, producer heartbeats and the half-message listing are checked
-// here and kept there.
+// (TransactionLog) instead of their queue; EndTransaction and the half-message listing are checked here and kept there.
+// Producer heartbeats go to the group's ProducerGroupManager (BrokerGateway.Clients.cs), through which check-backs pass.
 public sealed partial class BrokerGateway
 {
     private void ServingTransactions()
@@ -20,8 +20,6 @@ public sealed partial class BrokerGateway
             if (CheckEndTransaction(m) is { } failure) Reply(m, Sender, failure);
             else _region.Forward(m);
         });
-        Receive<ProducerHeartbeat>(m => ForwardProducerRequest(m, m.BrokerName, m.ProducerGroup, m.ClientId));
-        Receive<UnregisterProducer>(m => ForwardProducerRequest(m, m.BrokerName, m.ProducerGroup, m.ClientId));
         Receive<QueryHalfMessages>(m =>
         {
             if (_validator.CheckBroker(m.BrokerName) is { } failure) Reply(m, Sender, failure);
@@ -39,16 +37,6 @@ public sealed partial class BrokerGateway
         if (!TransactionIds.TryParse(BrokerName, m.TransactionId, out _))
             return new RequestFailure(ResponseCode.InvalidTransactionId, $"'{m.TransactionId}' is not a transaction id of broker '{BrokerName}'");
         return null;
-    }
-
-    private void ForwardProducerRequest<T>(T m, string brokerName, string group, string clientId) where T : IBrokerShardCommand, IBrokerRequest
-    {
-        RequestFailure? failure = _validator.CheckBroker(brokerName);
-        if (failure == null && Validators.CheckGroup(group) is { } groupError) failure = new RequestFailure(ResponseCode.MessageIllegal, $"producer group: {groupError}");
-        if (failure == null && string.IsNullOrWhiteSpace(clientId))
-            failure = new RequestFailure(ResponseCode.MessageIllegal, $"producer of group '{group}' sent an empty client id");
-        if (failure == null) _region.Forward(m);
-        else if (!Reply(m, Sender, failure.Value)) _log.Warning("Dropped {0}: {1}", m.GetType().Name, failure.Value.Error);
     }
 
     /// <summary>A half message of a send batch: it needs its producer group (PGROUP) and cannot be delayed.</summary>

@@ -16,7 +16,8 @@ namespace AkkaMq.Broker.Transaction;
 /// keeps its real topic and queue but no queue holds it, so no pull, query, count or lag sees it. Commit stores a copy in
 /// its queue and then records the resolution (see <see cref="TransactionLog"/>'s delivery part); rollback records it.
 /// Every scan (<see cref="TransactionSettings.ScanInterval"/>) the <see cref="TransactionCheckPolicy"/> decides which
-/// undecided ones to check back with a live producer of their group (<see cref="ProducerRegistry"/>), to move to
+/// undecided ones to check back with a live producer of their group (through the group's
+/// <see cref="Producer.ProducerGroupManager"/>, which keeps the producers that heartbeat it), to move to
 /// TRANS_CHECK_MAX_TIME_TOPIC, or to drop as expired. The journal is compacted at every snapshot.
 /// </summary>
 public sealed partial class TransactionLog : CompactingPersistentActor, IWithTimers
@@ -32,13 +33,11 @@ public sealed partial class TransactionLog : CompactingPersistentActor, IWithTim
     private readonly string _brokerName;
     private readonly TransactionSettings _settings;
     private readonly TransactionCheckPolicy _policy;
-    private readonly TimeSpan _channelExpiredTimeout;
     private readonly Func<long> _now;
     private readonly IActorRef? _regionOverride;
     private readonly string _shardRegionName;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HalfMessageTable _table;
-    private readonly ProducerRegistry _producers = new();
     private readonly TransactionStats.Figures _figures;
     private IActorRef _region = ActorRefs.Nobody;
     private int _inflightPersists;
@@ -52,19 +51,18 @@ public sealed partial class TransactionLog : CompactingPersistentActor, IWithTim
     /// <param name="retention">fileReservedTime: older half messages are dropped; null keeps them.</param>
     /// <param name="region">Where commits are stored (the broker region); tests pass a probe.</param>
     /// <param name="nowMillis">Clock of store times and check-backs; tests pass a controllable one.</param>
-    public static Props Props(string brokerName, TransactionSettings settings, TimeSpan? retention, TimeSpan channelExpiredTimeout,
+    public static Props Props(string brokerName, TransactionSettings settings, TimeSpan? retention,
         string shardRegionName, IActorRef? region = null, Func<long>? nowMillis = null) =>
-        Akka.Actor.Props.Create(() => new TransactionLog(brokerName, settings, retention, channelExpiredTimeout, shardRegionName, region, nowMillis));
+        Akka.Actor.Props.Create(() => new TransactionLog(brokerName, settings, retention, shardRegionName, region, nowMillis));
 
     public override string PersistenceId { get; }
 
-    public TransactionLog(string brokerName, TransactionSettings settings, TimeSpan? retention, TimeSpan channelExpiredTimeout,
+    public TransactionLog(string brokerName, TransactionSettings settings, TimeSpan? retention,
         string shardRegionName, IActorRef? region, Func<long>? nowMillis)
     {
         _brokerName = brokerName;
         _settings = settings;
         _policy = new TransactionCheckPolicy(settings.TransactionTimeOut, settings.TransactionCheckInterval, settings.TransactionCheckMax, retention);
-        _channelExpiredTimeout = channelExpiredTimeout;
         _regionOverride = region;
         _shardRegionName = shardRegionName;
         _now = nowMillis ?? (() => Retention.BrokerClock.For(Context.System).GetUtcNow().ToUnixTimeMilliseconds());
@@ -91,12 +89,6 @@ public sealed partial class TransactionLog : CompactingPersistentActor, IWithTim
 
         Command<PrepareHalfMessages>(OnPrepare);
         Command<EndTransaction>(OnEnd);
-        Command<ProducerHeartbeat>(OnProducerHeartbeat);
-        Command<UnregisterProducer>(m =>
-        {
-            if (_producers.Unregister(m.ProducerGroup, m.ClientId) is { } gone) Context.Unwatch(gone);
-        });
-        Command<Terminated>(t => _producers.Remove(t.ActorRef));
         Command<QueryHalfMessages>(m =>
         {
             var (list, total) = _table.List(m.Topic, m.ProducerGroup, Math.Max(0, m.MaxNum));
@@ -217,16 +209,9 @@ public sealed partial class TransactionLog : CompactingPersistentActor, IWithTim
     private void ReplyFailure(EndTransaction m, IActorRef to, string error) =>
         to.Tell(new EndTransactionReply(_brokerName, m.TransactionId, m.Resolution, -1, -1, ResponseCode.InvalidTransactionId, error));
 
-    private void OnProducerHeartbeat(ProducerHeartbeat m)
-    {
-        if (_producers.Heartbeat(m.ProducerGroup, m.ClientId, Sender, _now())) Context.Watch(Sender);
-        Sender.Tell(new ProducerHeartbeatReply(_brokerName, m.ProducerGroup, m.ClientId, ResponseCode.Success, null));
-    }
-
     private void OnScan()
     {
         var now = _now();
-        foreach (var gone in _producers.Expire(now - (long)_channelExpiredTimeout.TotalMilliseconds)) Context.Unwatch(gone);
         List<long>? check = null;
         List<PendingHalf>? checkMax = null;
         List<HalfResolution>? expired = null;
@@ -257,16 +242,19 @@ public sealed partial class TransactionLog : CompactingPersistentActor, IWithTim
         PersistEvent(checkedEvent, SendChecks);
     }
 
-    /// <summary>One CheckTransactionState per half message to the group's next live producer; none live: the check still counts, as in RocketMQ.</summary>
+    /// <summary>
+    /// One CheckTransactionState per half message, through the region to its group's producer manager, which hands it to
+    /// the group's next live producer; none live: the check still counts, as in RocketMQ.
+    /// </summary>
     private void SendChecks(HalfMessagesChecked e)
     {
         foreach (var offset in e.HalfOffsets)
         {
-            if (!_table.TryGet(offset, out var p) || _producers.Pick(p.ProducerGroup) is not { } producer) continue;
+            if (!_table.TryGet(offset, out var p)) continue;
             var m = p.Entry.Message;
             var props = new Dictionary<string, string>(m.Properties) { [TransactionConst.TransactionCheckTimes] = p.CheckCount.ToString() };
             var ext = new MessageExt(m.Topic, _brokerName, p.Entry.QueueId, p.HalfOffset, m.Tags, m.Keys, props, m.Body, p.Entry.BornTimestamp, p.StoreTimestamp);
-            producer.Tell(new CheckTransactionState(_brokerName, p.ProducerGroup, p.TransactionId, p.CheckCount, ext));
+            _region.Tell(new CheckTransactionState(_brokerName, p.ProducerGroup, p.TransactionId, p.CheckCount, ext), Self);
             Interlocked.Increment(ref _figures.CheckBacks);
         }
     }

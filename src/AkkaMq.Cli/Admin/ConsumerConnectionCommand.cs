@@ -10,7 +10,7 @@ public sealed class ConsumerConnectionCommand : AdminCommandBase
     private readonly Option<string> _group = Required("--consumerGroup", "-g", "Consumer group");
 
     public ConsumerConnectionCommand() : base("consumerConnection",
-        "A consumer group's connected consumers: client id, address, message model, subscriptions, last heartbeat")
+        "A consumer group's connected consumers (native and gRPC): client id, address, language, version, consume type, message model, subscriptions, last heartbeat")
     {
         AddOptions(_group);
     }
@@ -20,9 +20,10 @@ public sealed class ConsumerConnectionCommand : AdminCommandBase
         var cc = await admin.ConsumerConnectionAsync(r.GetValue(_group)!, ct);
         return (cc, c =>
         {
-            var t = NewTable("CLIENT ID", "ADDRESS", "MESSAGE MODEL", "BROKERS", "LAST HEARTBEAT");
+            var t = NewTable("CLIENT ID", "ADDRESS", "MESSAGE MODEL", "BROKERS", "LAST HEARTBEAT", "LANGUAGE", "VERSION", "CONSUME TYPE");
             foreach (var row in cc.Connections)
-                AddRow(t, row.ClientId, row.Address ?? "-", row.MessageModel, string.Join(" ", row.Brokers), Time(row.LastHeartbeat));
+                AddRow(t, row.ClientId, row.Address ?? "-", row.MessageModel, string.Join(" ", row.Brokers), Time(row.LastHeartbeat),
+                    row.Language, row.Version ?? "-", row.ConsumeType);
             c.Write(t);
             c.WriteLine("Below is subscription:");
             var s = NewTable("CLIENT ID", "TOPIC", "SUB EXPRESSION");

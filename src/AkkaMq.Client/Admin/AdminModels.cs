@@ -46,14 +46,30 @@ public sealed record SubscriptionRow(string Topic, string SubExpression);
 
 /// <summary>One connected consumer; Brokers are the broker groups it heartbeats to, LastHeartbeat the latest of them (Unix ms).</summary>
 public sealed record ConsumerConnectionRow(string ClientId, string? Address, string MessageModel, IReadOnlyList<SubscriptionRow> Subscriptions,
-    long LastHeartbeat, IReadOnlyList<string> Brokers);
+    long LastHeartbeat, IReadOnlyList<string> Brokers)
+{
+    /// <summary>DOTNET for AkkaMq's own consumers; the gRPC client's language (JAVA, NODE_JS ...) otherwise.</summary>
+    public string Language { get; init; } = "DOTNET";
+
+    /// <summary>The gRPC client's version; null for AkkaMq's own consumers.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>CONSUME_PASSIVELY (native push consumer) or CONSUME_POP (gRPC consumer), as RocketMQ's ConsumeType.</summary>
+    public string ConsumeType { get; init; } = "CONSUME_PASSIVELY";
+}
 
 /// <summary>
-/// consumerConnection: the group's live members. ConsumeType is CONSUME_PASSIVELY because only
-/// push consumers heartbeat to the broker; Errors names broker groups that did not answer.
+/// consumerConnection: the group's live members. ConsumeType is CONSUME_PASSIVELY for native push consumers,
+/// CONSUME_POP for gRPC consumers (both joined by "/" when the group has both); Errors names broker groups that did not answer.
 /// </summary>
 public sealed record ConsumerConnection(string ConsumerGroup, string ConsumeType, string MessageModel, IReadOnlyList<ConsumerConnectionRow> Connections,
     IReadOnlyList<string> Errors);
+
+/// <summary>One live producer: native (language DOTNET) or gRPC; Brokers are the broker groups it heartbeats to, LastHeartbeat the latest (Unix ms).</summary>
+public sealed record ProducerConnectionRow(string ClientId, string? Address, string Language, string Version, long LastHeartbeat, IReadOnlyList<string> Brokers);
+
+/// <summary>producerConnection: the group's live producers on the topic's broker groups; Errors names broker groups that did not answer.</summary>
+public sealed record ProducerConnection(string ProducerGroup, string Topic, IReadOnlyList<ProducerConnectionRow> Connections, IReadOnlyList<string> Errors);
 
 public sealed record OffsetResetRow(string BrokerName, int QueueId, long OldOffset, long NewOffset);
 

@@ -95,14 +95,19 @@ public sealed partial class AkkaMqAdmin
                 var subs = g.SelectMany(x => x.Conn.Subscriptions).Select(x => new SubscriptionRow(x.Topic, x.SubExpression)).Distinct()
                     .OrderBy(x => x.Topic, StringComparer.Ordinal).ToList();
                 return new ConsumerConnectionRow(g.Key, latest.Address, ModelName(latest.MessageModel), subs, latest.LastHeartbeat,
-                    g.Select(x => x.BrokerName).Distinct().ToList());
+                    g.Select(x => x.BrokerName).Distinct().ToList())
+                {
+                    Language = latest.Channel?.Language ?? "DOTNET", Version = latest.Channel?.Version,
+                    ConsumeType = latest.Pop ? "CONSUME_POP" : "CONSUME_PASSIVELY",
+                };
             }).ToList();
         if (rows.Count == 0)
             throw new AkkaMqException(ResponseCode.ConsumerNotOnline, errors.Count == 0
                 ? $"the consumer group '{group}' is not online (no broker knows a live consumer of it)"
                 : $"the consumer group '{group}' is not online on the brokers that answered; {string.Join("; ", errors)}");
         var models = rows.Select(r => r.MessageModel).Distinct().ToList();
-        return new ConsumerConnection(group, "CONSUME_PASSIVELY", models.Count == 1 ? models[0] : string.Join("/", models), rows, errors);
+        var types = rows.Select(r => r.ConsumeType).Distinct().ToList();
+        return new ConsumerConnection(group, string.Join("/", types), models.Count == 1 ? models[0] : string.Join("/", models), rows, errors);
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public sealed record ProducerSettings(
 
     /// <summary>Check-backs a transaction producer answers at once; more are dropped and asked again (checkRequestHoldMax).</summary>
     public int CheckRequestHoldMax { get; init; } = 2000;
+
+    /// <summary>False for a transaction producer's sends: its TransactionCheckActor heartbeats the group under the same client id.</summary>
+    internal bool SendsHeartbeats { get; init; } = true;
 }
 
 /// <summary>Client settings, read from <c>akkamq.client</c>.</summary>

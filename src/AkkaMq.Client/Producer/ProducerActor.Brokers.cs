@@ -82,6 +82,7 @@ public sealed partial class ProducerActor
             return;
         }
         if (conn.Gateway != null) return; // answered twice (a second Identify): the first one stands
+        HeartbeatTo(m.Subject, brokerName);
         if (_client.UseDataChannel(_settings, address))
         {
             // Still resolving (the identify timer runs on) until the gateway names its data channel.

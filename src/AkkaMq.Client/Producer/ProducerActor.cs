@@ -78,6 +78,7 @@ public sealed partial class ProducerActor : ReceiveActor, IWithTimers
         Receive<Reresolve>(OnReresolve);
         Receive<RefreshRoutes>(_ => RequestAllRoutes());
         Receive<DetectIsolated>(_ => DetectIsolatedBrokers());
+        ReceiveHeartbeats();
     }
 
     protected override void PreStart()
@@ -85,10 +86,12 @@ public sealed partial class ProducerActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(50));
         Timers.StartPeriodicTimer("routes", RefreshRoutes.Instance, _settings.PollNameServerInterval);
         Timers.StartPeriodicTimer("detect", DetectIsolated.Instance, _p.FaultAvoidance.DetectInterval);
+        Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.PollNameServerInterval);
     }
 
     protected override void PostStop()
     {
+        UnregisterFromBrokers();
         foreach (var p in _inflight.Values.ToList())
             Finish(p, null, new AkkaMqException(ResponseCode.ServiceNotAvailable, "producer was shut down before the send completed"));
         foreach (var list in _awaitingRoute.Values)

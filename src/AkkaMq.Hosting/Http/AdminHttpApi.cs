@@ -52,6 +52,8 @@ public static partial class AdminHttpApi
         api.MapGet("/messages/{msgId}", (string msgId, CancellationToken ct) => Run(() => admin.QueryMsgByIdAsync(msgId, ct)));
         api.MapGet("/groups/{group}/progress", (string group, string? topic, CancellationToken ct) => Run(() => admin.ConsumerProgressAsync(group, topic, ct)));
         api.MapGet("/groups/{group}/connections", (string group, CancellationToken ct) => Run(() => admin.ConsumerConnectionAsync(group, ct)));
+        api.MapGet("/producer-groups/{group}/connections", (string group, string topic, CancellationToken ct) =>
+            Run(() => admin.ProducerConnectionAsync(group, topic, ct)));
         api.MapPost("/groups/{group}/reset-offset", (string group, string topic, long timestamp, CancellationToken ct) =>
             Run(() => admin.ResetOffsetByTimeAsync(group, topic, timestamp, ct)));
         api.MapPost("/groups/{group}/skip-accumulated", (string group, string topic, CancellationToken ct) =>

@@ -92,7 +92,14 @@ public sealed record GetConsumerConnection(string BrokerName, string ConsumerGro
 /// the broker node's own actor system); LastHeartbeat in Unix ms.
 /// </summary>
 public sealed record ConsumerConnectionEntry(string ClientId, string? Address, MessageModel MessageModel, IReadOnlyList<SubscriptionData> Subscriptions,
-    long LastHeartbeat);
+    long LastHeartbeat)
+{
+    /// <summary>Language and version of a client that told them (gRPC clients); null for native consumers.</summary>
+    public ClientChannel? Channel { get; init; }
+
+    /// <summary>True for a consumer that takes messages by POP (gRPC): RocketMQ's CONSUME_POP.</summary>
+    public bool Pop { get; init; }
+}
 
 /// <summary>Connections is empty when the group has no live member on that broker group.</summary>
 public sealed record ConsumerConnectionInfo(string BrokerName, string ConsumerGroup, IReadOnlyList<ConsumerConnectionEntry> Connections,

@@ -38,7 +38,7 @@ public sealed partial class AkkaMqSerializer
         QueryMessageKey => QueryMessageKeyManifest,
         MessageKeyOffsets => MessageKeyOffsetsManifest,
         GetConsumerConnection => GetConsumerConnectionManifest,
-        ConsumerConnectionInfo => ConsumerConnectionInfoManifest,
+        ConsumerConnectionInfo m => NeedsV2(m) ? ConsumerConnectionInfoV2Manifest : ConsumerConnectionInfoManifest,
         InvokeBrokerToResetOffset => InvokeBrokerToResetOffsetManifest,
         ResetOffsetReply => ResetOffsetReplyManifest,
         ResetConsumerClientOffset => ResetConsumerClientOffsetManifest,
@@ -61,7 +61,7 @@ public sealed partial class AkkaMqSerializer
             case QueryMessageKey m: Write(w, m); return true;
             case MessageKeyOffsets m: Write(w, m); return true;
             case GetConsumerConnection m: WriteGroup(w, m.BrokerName, m.ConsumerGroup); return true;
-            case ConsumerConnectionInfo m: Write(w, m); return true;
+            case ConsumerConnectionInfo m: if (NeedsV2(m)) WriteV2(w, m); else Write(w, m); return true;
             case InvokeBrokerToResetOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;
             case ResetOffsetReply m: Write(w, m); return true;
             case ResetConsumerClientOffset m: WriteReset(w, m.BrokerName, m.ConsumerGroup, m.Topic, m.Offsets); return true;

@@ -2,7 +2,7 @@ using AkkaMq.Protocol.Transaction;
 
 namespace AkkaMq.Protocol.Serialization;
 
-// Transactional messages (manifests "T.."): half messages, EndTransaction, check-backs, producer heartbeats, the admin
+// Transactional messages (manifests "T.."): half messages, EndTransaction, check-backs, the admin
 // listing; and the transaction entity's persisted events and snapshot ("TS..", ending in a version digit).
 public sealed partial class AkkaMqSerializer
 {
@@ -10,9 +10,6 @@ public sealed partial class AkkaMqSerializer
     private const string EndTransactionManifest = "TET";
     private const string EndTransactionReplyManifest = "TER";
     private const string CheckTransactionStateManifest = "TCK";
-    private const string ProducerHeartbeatManifest = "TPB";
-    private const string ProducerHeartbeatReplyManifest = "TPR";
-    private const string UnregisterProducerManifest = "TPU";
     private const string QueryHalfMessagesManifest = "THQ";
     private const string HalfMessageListManifest = "THL";
 
@@ -22,9 +19,6 @@ public sealed partial class AkkaMqSerializer
         EndTransaction => EndTransactionManifest,
         EndTransactionReply => EndTransactionReplyManifest,
         CheckTransactionState => CheckTransactionStateManifest,
-        ProducerHeartbeat => ProducerHeartbeatManifest,
-        ProducerHeartbeatReply => ProducerHeartbeatReplyManifest,
-        UnregisterProducer => UnregisterProducerManifest,
         QueryHalfMessages => QueryHalfMessagesManifest,
         HalfMessageList => HalfMessageListManifest,
         _ => TransactionStoreManifest(o),
@@ -41,12 +35,6 @@ public sealed partial class AkkaMqSerializer
             case EndTransaction m: Write(w, m); return true;
             case EndTransactionReply m: Write(w, m); return true;
             case CheckTransactionState m: Write(w, m); return true;
-            case ProducerHeartbeat m: WriteProducerClient(w, m.BrokerName, m.ProducerGroup, m.ClientId); return true;
-            case ProducerHeartbeatReply m:
-                WriteProducerClient(w, m.BrokerName, m.ProducerGroup, m.ClientId);
-                WriteStatus(w, m.Code, m.Error);
-                return true;
-            case UnregisterProducer m: WriteProducerClient(w, m.BrokerName, m.ProducerGroup, m.ClientId); return true;
             case QueryHalfMessages m:
                 w.WriteString(m.BrokerName);
                 w.WriteString(m.Topic);
@@ -67,21 +55,11 @@ public sealed partial class AkkaMqSerializer
             r.ReadVarInt(), r.ReadVarLong(), ReadCode(ref r), r.ReadString()),
         CheckTransactionStateManifest => new CheckTransactionState(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(),
             ReadFullMessageExt(ref r)),
-        ProducerHeartbeatManifest => new ProducerHeartbeat(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString()),
-        ProducerHeartbeatReplyManifest => new ProducerHeartbeatReply(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString(),
-            ReadCode(ref r), r.ReadString()),
-        UnregisterProducerManifest => new UnregisterProducer(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadRequiredString()),
         QueryHalfMessagesManifest => new QueryHalfMessages(r.ReadRequiredString(), r.ReadString(), r.ReadString(), r.ReadVarInt()),
         HalfMessageListManifest => ReadHalfMessageList(ref r),
         _ => ReadTransactionStore(manifest, ref r),
     };
 
-    private static void WriteProducerClient(WireWriter w, string brokerName, string group, string clientId)
-    {
-        w.WriteString(brokerName);
-        w.WriteString(group);
-        w.WriteString(clientId);
-    }
 
     private static void Write(WireWriter w, EndTransaction m)
     {

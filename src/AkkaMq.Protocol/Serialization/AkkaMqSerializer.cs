@@ -45,6 +45,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
     private static string? ManifestOf(object o) =>
         BrokerManifest(o) ?? StoreManifest(o) ?? NameServerManifest(o) ?? ConsumerManifest(o) ?? AdminManifest(o) ?? SubscriptionGroupManifest(o) ?? PopManifest(o)
         ?? TransactionManifest(o)
+        ?? ClientsManifest(o)
         ?? AuthManifest(o);
 
     public override byte[] ToBinary(object obj)
@@ -69,6 +70,7 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
         || WriteSubscriptionGroup(w, obj)
         || WritePop(w, obj)
         || WriteTransaction(w, obj)
+        || WriteClients(w, obj)
         || WriteAuth(w, obj);
 
     public override object FromBinary(byte[] bytes, string manifest) => ReadAny(bytes, manifest);
@@ -81,8 +83,8 @@ public sealed partial class AkkaMqSerializer : SerializerWithStringManifest
             'B' => ReadBroker(manifest, ref r),
             'S' => ReadStore(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
             'N' => ReadNameServer(manifest, ref r),
-            'C' => ReadConsumer(manifest, ref r),
-            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r),
+            'C' => ReadConsumer(manifest, ref r) ?? ReadClients(manifest, ref r),
+            'A' => ReadAdmin(manifest, ref r) ?? ReadSubscriptionGroup(manifest, ref r) ?? ReadClients(manifest, ref r),
             'P' => ReadPop(manifest, ref r),
             'T' => ReadTransaction(manifest, ref r),
             'U' => ReadAuth(manifest, ref r),

@@ -113,30 +113,13 @@ public sealed record EndTransactionReply(string BrokerName, string TransactionId
 /// Broker to one live producer of the group (RocketMQ's CHECK_TRANSACTION_STATE): what became of this transaction?
 /// Message is the half message as stored (its real topic and queue, QueueOffset = half offset); CheckCount counts this
 /// check. The producer answers with an <see cref="EndTransaction"/> (FromTransactionCheck = true) to the broker gateway.
+/// The transaction entity sends it through the broker region to the group's producer registry (EntityId), which hands it
+/// to the next live producer that heartbeated the group (<see cref="ProducerHeartbeat"/>).
 /// </summary>
-public sealed record CheckTransactionState(string BrokerName, string ProducerGroup, string TransactionId, int CheckCount, MessageExt Message) : IAkkaMqMessage;
-
-/// <summary>
-/// A producer's heartbeat to a broker group (RocketMQ's HEARTBEAT, producer part). The sender is the actor that
-/// answers check-backs for the group: the broker watches it, and forgets it on death, on <see cref="UnregisterProducer"/>
-/// or after channelExpiredTimeout without a heartbeat.
-/// </summary>
-public sealed record ProducerHeartbeat(string BrokerName, string ProducerGroup, string ClientId) : IBrokerShardCommand, IBrokerRequest
+public sealed record CheckTransactionState(string BrokerName, string ProducerGroup, string TransactionId, int CheckCount, MessageExt Message)
+    : IBrokerShardCommand
 {
-    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) =>
-        new ProducerHeartbeatReply(BrokerName, ProducerGroup, ClientId, code, error);
-
-    public string EntityId => TransactionIds.EntityId(BrokerName);
-}
-
-public sealed record ProducerHeartbeatReply(string BrokerName, string ProducerGroup, string ClientId, ResponseCode Code, string? Error) : IAkkaMqMessage;
-
-/// <summary>A producer leaving its group on shutdown (UNREGISTER_CLIENT); no reply.</summary>
-public sealed record UnregisterProducer(string BrokerName, string ProducerGroup, string ClientId) : IBrokerShardCommand, IBrokerRequest
-{
-    public object? FailureReply(BrokerIdentity broker, ResponseCode code, string error) => null;
-
-    public string EntityId => TransactionIds.EntityId(BrokerName);
+    public string EntityId => ProducerEntityIds.ProducerGroup(BrokerName, ProducerGroup);
 }
 
 /// <summary>The pending half messages of a broker group (admin), oldest first, at most MaxNum; null filters match all.</summary>

@@ -49,9 +49,11 @@ public sealed class FailureReplyTests
         Case(new ForwardToDeadLetterQueue("broker-a", "g", "Orders", "h"), typeof(ForwardToDeadLetterQueueResult)),
         Case(new PrepareHalfMessages("broker-a", new[] { new SendEntry(1, 0, false, 0, Message.FromText("Orders", "x")) }), typeof(SendAcks)),
         Case(new EndTransaction("broker-a", "pg", "Orders", "tx", TransactionResolution.Commit, false), typeof(EndTransactionReply)),
-        Case(new ProducerHeartbeat("broker-a", "pg", "c1"), typeof(ProducerHeartbeatReply)),
-        Case(new UnregisterProducer("broker-a", "pg", "c1"), null),
         Case(new QueryHalfMessages("broker-a", null, null, 10), typeof(HalfMessageList)),
+        Case(new ProducerHeartbeat("broker-a", "g", "c1", new ClientChannel(null, "DOTNET", "1")), typeof(ProducerHeartbeatReply)),
+        Case(new UnregisterProducer("broker-a", "g", "c1"), null),
+        Case(new GetProducerConnection("broker-a", "g"), typeof(ProducerConnectionInfo)),
+        Case(new PopConsumerHeartbeat("broker-a", "g", "c1", new ClientChannel("h:1", "JAVA", "5.0"), Array.Empty<SubscriptionData>()), typeof(ConsumerHeartbeatReply)),
     }.ToDictionary(c => c.Sample.GetType());
 
     private static (IBrokerRequest Sample, Type? Reply) Case(IBrokerRequest sample, Type? reply) => (sample, reply);
@@ -68,8 +70,8 @@ public sealed class FailureReplyTests
     [Fact]
     public void Every_shard_command_from_a_client_is_a_broker_request()
     {
-        // The gateway's own commands into the region: it never has to refuse them to a client.
-        var gatewayOwn = new[] { typeof(AppendMessages), typeof(ScheduleMessages), typeof(GetTopicConfigs) };
+        // The broker's own commands into the region (the gateway's; the transaction entity's check-backs): never refused to a client.
+        var gatewayOwn = new[] { typeof(AppendMessages), typeof(ScheduleMessages), typeof(GetTopicConfigs), typeof(CheckTransactionState) };
         var missing = ProtocolTypes()
             .Where(t => typeof(IBrokerShardCommand).IsAssignableFrom(t) && !typeof(IBrokerRequest).IsAssignableFrom(t) && !gatewayOwn.Contains(t))
             .Select(t => t.Name);

@@ -48,7 +48,7 @@ public sealed class TransactionDriver(BrokerTestBase t)
     public TestProbe Producer(string group = "pg", string? clientId = null)
     {
         var probe = t.CreateTestProbe();
-        t.Gateway.Tell(new ProducerHeartbeat(t.BrokerName, group, clientId ?? "client-" + probe.Ref.Path.Name), probe.Ref);
+        t.Gateway.Tell(new ProducerHeartbeat(t.BrokerName, group, clientId ?? "client-" + probe.Ref.Path.Name, new ClientChannel(null, "DOTNET", "test")), probe.Ref);
         Assert.Equal(ResponseCode.Success, probe.ExpectMsg<ProducerHeartbeatReply>(TimeSpan.FromSeconds(10)).Code);
         return probe;
     }

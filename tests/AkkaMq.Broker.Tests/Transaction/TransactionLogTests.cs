@@ -26,7 +26,7 @@ public sealed class TransactionLogTests : BrokerTestBase
         TransactionCheckInterval = TimeSpan.FromMilliseconds(200), DeliveryTimeout = TimeSpan.FromMilliseconds(400),
     };
 
-    private IActorRef Start() => Sys.ActorOf(TransactionLog.Props(_broker, Settings, null, TimeSpan.FromMinutes(2), "unused", _region.Ref,
+    private IActorRef Start() => Sys.ActorOf(TransactionLog.Props(_broker, Settings, null, "unused", _region.Ref,
         () => Interlocked.Read(ref _now)));
 
     private string Prepare(IActorRef log, string body)
@@ -108,7 +108,7 @@ public sealed class TransactionLogTests : BrokerTestBase
     [Fact]
     public void A_full_half_message_store_refuses_with_SYSTEM_BUSY_and_takes_again_after_a_decision()
     {
-        var log = Sys.ActorOf(TransactionLog.Props(_broker, Settings with { MaxPendingMessages = 1 }, null, TimeSpan.FromMinutes(2), "unused", _region.Ref,
+        var log = Sys.ActorOf(TransactionLog.Props(_broker, Settings with { MaxPendingMessages = 1 }, null, "unused", _region.Ref,
             () => Interlocked.Read(ref _now)));
         var tx = Prepare(log, "one");
         log.Tell(new PrepareHalfMessages(_broker, new[] { new SendEntry(7, 0, false, 5, Text("Orders", "two", props: TransactionDriver.HalfProps())) }), TestActor);

@@ -172,7 +172,7 @@ public sealed class TransactionTests : BrokerTestBase
         Assert.Contains("belongs to topic 'TxBad'", _tx.End("TxOther", tx, TransactionResolution.Commit).Error);
         Assert.Contains("belongs to producer group 'pg'", _tx.End("TxBad", tx, TransactionResolution.Commit, group: "pg2").Error);
         Assert.Equal(ResponseCode.MessageIllegal, _tx.End("TxBad", tx, (TransactionResolution)9).Code);
-        Gateway.Tell(new ProducerHeartbeat(BrokerName, "pg", " "), TestActor);
+        Gateway.Tell(new ProducerHeartbeat(BrokerName, "pg", " ", new ClientChannel(null, "DOTNET", "test")), TestActor);
         Assert.Equal(ResponseCode.MessageIllegal, ExpectMsg<ProducerHeartbeatReply>().Code);
         Gateway.Tell(new QueryHalfMessages("other-broker", null, null, 10), TestActor);
         Assert.Equal(ResponseCode.SystemError, ExpectMsg<HalfMessageList>().Code);

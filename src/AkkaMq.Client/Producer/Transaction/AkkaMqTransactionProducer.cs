@@ -45,7 +45,7 @@ public sealed class AkkaMqTransactionProducer : IAkkaMqTransactionProducer, IAsy
         if (Validators.CheckGroup(producerGroup) is { } error) throw new ArgumentException($"producer group: {error}", nameof(producerGroup));
         ArgumentNullException.ThrowIfNull(listener);
         settings ??= ClientSettings.Create(system.Settings.Config);
-        settings = settings with { Producer = settings.Producer with { Group = producerGroup } };
+        settings = settings with { Producer = settings.Producer with { Group = producerGroup, SendsHeartbeats = false } };
         var host = ((ExtendedActorSystem)system).Provider.DefaultAddress.Host ?? "127.0.0.1";
         var clientId = $"{host}@{Environment.ProcessId}#{Interlocked.Increment(ref _instanceCounter)}";
         var name = $"tx-{Uri.EscapeDataString(producerGroup).Replace("%", "_")}-{Guid.NewGuid():N}";

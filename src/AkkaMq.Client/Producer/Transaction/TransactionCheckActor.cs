@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using AkkaMq.Protocol;
+using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Transaction;
 
@@ -12,7 +13,8 @@ namespace AkkaMq.Client;
 /// to each broker group the NameServer lists, so any broker may check back with it, also about a peer's half messages.
 /// A <see cref="CheckTransactionState"/> runs the listener's CheckLocalTransaction off the actor (one check per
 /// transaction at a time, <see cref="TransactionCheckQueue"/>) and its answer goes back as an EndTransaction marked
-/// FromTransactionCheck. On stop it leaves its group at each broker (UnregisterProducer).
+/// FromTransactionCheck. On stop it leaves its group at each broker (UnregisterProducer). It is the transaction producer's
+/// only heartbeat (its sends have none), so producerConnection lists it once.
 /// </summary>
 public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
 {
@@ -31,6 +33,7 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
     private readonly string _group;
     private readonly string _clientId;
     private readonly ITransactionListener _listener;
+    private readonly ClientChannel _channel;
     private readonly TransactionCheckQueue _checks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Broker group -> the node its heartbeats go to (the lowest broker id the NameServer lists).
@@ -47,6 +50,7 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
         _group = producerGroup;
         _clientId = clientId;
         _listener = listener;
+        _channel = ProducerActor.ChannelOf(Context.System);
         _checks = new TransactionCheckQueue(context.Settings.Producer.CheckRequestHoldMax);
 
         Receive<Heartbeat>(_ => AskBrokers());
@@ -87,7 +91,7 @@ public sealed class TransactionCheckActor : ReceiveActor, IWithTimers
         foreach (var b in info.Brokers.OrderBy(b => b.Broker.BrokerId))
             _brokers.TryAdd(b.Broker.BrokerName, b.Broker.Address);
         foreach (var (brokerName, address) in _brokers)
-            Context.ActorSelection(_context.Settings.BrokerPath(address)).Tell(new ProducerHeartbeat(brokerName, _group, _clientId));
+            Context.ActorSelection(_context.Settings.BrokerPath(address)).Tell(new ProducerHeartbeat(brokerName, _group, _clientId, _channel), Self);
     }
 
     private void OnCheck(CheckTransactionState check)
