@@ -26,6 +26,8 @@ public sealed class FramedConnection : IDisposable
     private const int HeaderBytes = 4;
     private const int IdBytes = 8;
     private const int BufferBytes = 64 * 1024;
+    // Frames in a row that fit the default buffer before a grown read buffer is given back.
+    private const int ShrinkAfterSmallFrames = 64;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -205,6 +207,7 @@ public sealed class FramedConnection : IDisposable
     {
         var buf = new byte[BufferBytes];
         Volatile.Write(ref _readBufferBytes, buf.Length);
+        var smallFrames = 0;
         int start = 0, end = 0;
         try
         {
@@ -245,12 +248,15 @@ public sealed class FramedConnection : IDisposable
                     catch (Exception e) { throw new InvalidDataException($"frame '{manifest}' from {Remote} does not decode: {e.Message}", e); }
                     onMessage(message, id);
                     start += HeaderBytes + length;
+                    smallFrames = HeaderBytes + length > BufferBytes ? 0 : smallFrames + 1;
                     Volatile.Write(ref _frameStartedAt, 0);
                 }
                 if (start == end)
                 {
                     start = end = 0;
-                    if (buf.Length > 4 * BufferBytes) buf = new byte[BufferBytes]; // after a large frame
+                    // A buffer grown for large frames stays while they keep coming (each regrowth is several
+                    // large-object allocations); after a run of small frames it is given back.
+                    if (buf.Length > 4 * BufferBytes && smallFrames >= ShrinkAfterSmallFrames) buf = new byte[BufferBytes];
                 }
                 else if (start > 0 && buf.Length - end < 4096)
                 {
