@@ -1,6 +1,8 @@
 using System.Net;
 using Akka.Actor;
+using AkkaMq.Auth;
 using AkkaMq.Broker;
+using AkkaMq.Proxy.Security;
 using AkkaMq.Protocol.Broker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,7 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AkkaMq.Proxy;
 
 /// <summary>
-/// RocketMQ 5's gRPC endpoint of a broker node: Kestrel, plaintext HTTP/2 on brokerIP1:akkamq.proxy.grpc.port. Once
+/// RocketMQ 5's gRPC endpoint of a broker node: Kestrel, plaintext HTTP/2 on brokerIP1:akkamq.proxy.grpc.port; with
+/// akkamq.auth.enabled every RPC is authenticated and authorized first (<see cref="GrpcAuthInterceptor"/>). Once
 /// it listens it tells the local broker gateway its host:port (and repeats it, so a restarted gateway learns it
 /// again); the gateway registers it with the NameServer, and routes served over gRPC name this node.
 /// </summary>
@@ -51,7 +54,13 @@ public sealed class ProxyServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddRoutingCore();
         // gRPC's default 4 MiB limit would refuse a maxMessageSize body before the check could name it.
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = broker.Limits.MaxMessageSize + broker.Limits.MaxPropertiesSize * 4 + 64 * 1024);
+        var auth = AuthExtension.For(system);
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = broker.Limits.MaxMessageSize + broker.Limits.MaxPropertiesSize * 4 + 64 * 1024;
+            if (auth.Settings.Enabled) o.Interceptors.Add<GrpcAuthInterceptor>();
+        });
+        if (auth.Settings.Enabled) builder.Services.AddSingleton(new GrpcAuthInterceptor(new GrpcAuthCheck(auth.Authenticator, auth.Cache)));
         var metrics = new ProxyMetrics();
         builder.Services.AddSingleton(new MessagingServiceImpl(new BrokerAccess(system, broker, settings.RequestTimeout), settings, metrics));
         var app = builder.Build();
