@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
 
@@ -32,6 +33,24 @@ public sealed record TlsClientSettings(bool Enabled, string CaPath, bool VerifyH
         var ca = new X509Certificate2Collection();
         if (CaPath.Length > 0) ca.ImportFromPemFile(CaPath);
         return ca;
+    }
+
+    /// <summary>Checks a server certificate: chained to the CA file (or the system's store without one), and naming the host unless verify-host is off.</summary>
+    public RemoteCertificateValidationCallback Validator()
+    {
+        var ca = LoadCa();
+        return (_, certificate, chain, errors) =>
+        {
+            if (certificate == null) return false;
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 && VerifyHost) return false;
+            if (ca.Count == 0) return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None;
+            using var custom = new X509Chain();
+            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            custom.ChainPolicy.CustomTrustStore.AddRange(ca);
+            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            if (chain != null) foreach (var element in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            return custom.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+        };
     }
 }
 
