@@ -94,6 +94,23 @@ public sealed class TlsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_TLS_enforcing_the_plaintext_data_channel_stays_closed_and_native_sends_go_over_Akka_Remote()
+    {
+        await Assert.ThrowsAsync<Akka.Actor.ActorNotFoundException>(() =>
+            _node.System.ActorSelection("/user/" + AkkaMq.Broker.BrokerBootstrap.DataChannelName).ResolveOne(TimeSpan.FromSeconds(3)));
+        var client = Akka.Actor.ActorSystem.Create("client", _node.ClientConfig());
+        try
+        {
+            var result = await AkkaMq.Client.AkkaMqProducer.Create(client).SendAsync(new AkkaMq.Protocol.Message("tls-topic", "over remoting"u8.ToArray()));
+            Assert.Equal(SendStatus.SendOk, result.SendStatus);
+        }
+        finally
+        {
+            await client.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task Health_is_served_over_HTTPS_and_plaintext_HTTP_is_refused()
     {
         Assert.StartsWith("https://", _http.Url);
