@@ -38,8 +38,10 @@ public static class BrokerBootstrap
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
         // Bound here, before anything serves, so that a port in use stops the node at start; the
         // listener lives beside the gateway (not under it), so a gateway restart keeps the port.
-        // With auth on the data channel stays closed until its session handshake checks users (clients use Akka.Remote, signed).
+        // With auth on the data channel stays closed until its session handshake checks users (clients use Akka.Remote, signed);
+        // with TLS enforcing too, as it has no TLS yet (clients use Akka.Remote, whose own TLS covers them).
         var listener = settings.FastListenPort >= 0 && !AkkaMq.Auth.AuthExtension.For(system).Settings.Enabled
+            && AkkaMq.Protocol.Security.TlsSettings.Create(system.Settings.Config).ServerMode != AkkaMq.Protocol.Security.TlsServerMode.Enforcing
             ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
         var port = listener != null ? ((IPEndPoint)listener.LocalEndPoint!).Port : 0;
         var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port), BrokerGateway.Name);

@@ -4,6 +4,7 @@ using AkkaMq.Auth;
 using AkkaMq.Broker;
 using AkkaMq.Proxy.Security;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,8 +15,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AkkaMq.Proxy;
 
 /// <summary>
-/// RocketMQ 5's gRPC endpoint of a broker node: Kestrel, plaintext HTTP/2 on brokerIP1:akkamq.proxy.grpc.port; with
-/// akkamq.auth.enabled every RPC is authenticated and authorized first (<see cref="GrpcAuthInterceptor"/>). Once
+/// RocketMQ 5's gRPC endpoint of a broker node: Kestrel, HTTP/2 (TLS as akkamq.tls says) on brokerIP1:akkamq.proxy.grpc.port;
+/// with akkamq.auth.enabled every RPC is authenticated and authorized first (<see cref="GrpcAuthInterceptor"/>). Once
 /// it listens it tells the local broker gateway its host:port (and repeats it, so a restarted gateway learns it
 /// again); the gateway registers it with the NameServer, and routes served over gRPC name this node.
 /// </summary>
@@ -44,14 +45,20 @@ public sealed class ProxyServer : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>Starts the endpoint beside a running broker node; throws IOException when the port cannot be bound.</summary>
-    public static async Task<ProxyServer> StartAsync(ActorSystem system, BrokerSettings broker, ProxySettings settings)
+    public static async Task<ProxyServer> StartAsync(ActorSystem system, BrokerSettings broker, ProxySettings settings, TlsSettings? tls = null)
     {
+        tls ??= TlsSettings.Create(system.Settings.Config);
+        var certificate = tls.Enabled ? tls.LoadCertificate() : null;
         if (!settings.Enabled) throw new InvalidOperationException("akkamq.proxy.grpc.port is -1: the gRPC endpoint is off");
         // The empty builder has no configuration sources, as the HTTP endpoint's (no file watchers under ./data).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         var address = IPAddress.TryParse(broker.BrokerIP1, out var ip) ? ip : IPAddress.Any;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, settings.GrpcPort, o =>
+        {
+            o.Protocols = HttpProtocols.Http2;
+            KestrelTls.Apply(o, tls, certificate);
+        }));
         builder.Services.AddRoutingCore();
         // gRPC's default 4 MiB limit would refuse a maxMessageSize body before the check could name it.
         var auth = AuthExtension.For(system);

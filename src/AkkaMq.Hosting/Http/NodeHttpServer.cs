@@ -3,11 +3,13 @@ using AkkaMq.Broker.Stats;
 using AkkaMq.Client;
 using AkkaMq.Client.Admin;
 using AkkaMq.Client.Metrics;
+using AkkaMq.Protocol.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -32,7 +34,7 @@ public sealed class NodeHttpServer : IAsyncDisposable
         _metrics = metrics;
     }
 
-    /// <summary>The address actually bound ("http://127.0.0.1:PORT"), known once started.</summary>
+    /// <summary>The address actually bound ("http://127.0.0.1:PORT", https with akkamq.tls on), known once started.</summary>
     public string Url { get; private set; } = "";
 
     public static async Task<NodeHttpServer> StartAsync(ActorSystem system, NodeSettings settings, NodeHttpSettings http)
@@ -43,7 +45,19 @@ public sealed class NodeHttpServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.WebHost.UseUrls($"http://{http.Hostname}:{http.Port}");
+        var tls = TlsSettings.Create(system.Settings.Config);
+        if (!tls.Enabled) builder.WebHost.UseUrls($"http://{http.Hostname}:{http.Port}");
+        else
+        {
+            var certificate = tls.LoadCertificate();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                Action<ListenOptions> apply = o => AkkaMq.Proxy.KestrelTls.Apply(o, tls, certificate);
+                if (System.Net.IPAddress.TryParse(http.Hostname, out var ip)) k.Listen(ip, http.Port, apply);
+                else if (http.Hostname == "localhost") k.ListenLocalhost(http.Port, apply);
+                else k.ListenAnyIP(http.Port, apply);
+            });
+        }
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(BrokerStats.MeterName, ClientMetrics.MeterName, NodeMetrics.MeterName, AkkaMq.Proxy.ProxyMetrics.MeterName)
             // A scrape reads the instruments now, not a cached answer from an earlier scrape.
