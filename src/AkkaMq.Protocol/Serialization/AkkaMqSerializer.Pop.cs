@@ -129,17 +129,7 @@ public sealed partial class AkkaMqSerializer
             w.WriteString(p.ReceiptHandle);
             w.WriteVarInt(p.DeliveryAttempt);
             w.WriteVarLong(p.InvisibleUntil);
-            var x = p.Message;
-            w.WriteString(x.Topic);
-            w.WriteString(x.BrokerName);
-            w.WriteVarInt(x.QueueId);
-            w.WriteVarLong(x.QueueOffset);
-            w.WriteString(x.Tags);
-            w.WriteString(x.Keys);
-            w.WriteProperties(x.Properties);
-            w.WriteVarLong(x.BornTimestamp);
-            w.WriteVarLong(x.StoreTimestamp);
-            w.WriteBytes(x.Body);
+            WriteFullMessageExt(w, p.Message);
         }
     }
 
@@ -157,17 +147,7 @@ public sealed partial class AkkaMqSerializer
             var handle = r.ReadRequiredString();
             var attempt = r.ReadVarInt();
             var until = r.ReadVarLong();
-            var msgTopic = r.ReadRequiredString();
-            var msgBroker = r.ReadRequiredString();
-            var queueId = r.ReadVarInt();
-            var offset = r.ReadVarLong();
-            var tags = r.ReadString();
-            var keys = r.ReadString();
-            var props = r.ReadProperties();
-            var born = r.ReadVarLong();
-            var store = r.ReadVarLong();
-            var msg = new MessageExt(msgTopic, msgBroker, queueId, offset, tags, keys, props, r.ReadBytes(), born, store);
-            msgs[i] = new PoppedMessage(msg, handle, attempt, until);
+            msgs[i] = new PoppedMessage(ReadFullMessageExt(ref r), handle, attempt, until);
         }
         return new PopResult(broker, group, topic, msgs, code, error);
     }

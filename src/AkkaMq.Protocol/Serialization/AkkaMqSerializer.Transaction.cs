@@ -90,7 +90,7 @@ public sealed partial class AkkaMqSerializer
         WriteFullMessageExt(w, m.Message);
     }
 
-    // A MessageExt with every field, for messages that carry one alone.
+    // A MessageExt with every field, for messages that carry one alone (also each popped message).
     private static void WriteFullMessageExt(WireWriter w, MessageExt x)
     {
         w.WriteString(x.Topic);
