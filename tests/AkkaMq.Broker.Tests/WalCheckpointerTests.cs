@@ -68,7 +68,8 @@ public sealed class WalCheckpointerTests : BrokerTestBase
         Assert.True(stats.Restarts >= 2, $"the WAL started over {stats.Restarts} times");
         Assert.Equal(0, stats.Failures);
         wal.Refresh();
-        Assert.True(wal.Length < 6_000_000, $"WAL file is {wal.Length} bytes after 12 MB of sends");
+        // A restart waits for a moment with no reader, which a busy runner gives late; a WAL that never restarted holds all 12 MB.
+        Assert.True(wal.Length < 9_000_000, $"WAL file is {wal.Length} bytes after 12 MB of sends");
 
         // Nothing was lost to the restarts: the first and the last message of each queue read back.
         Assert.Equal(body + "0", System.Text.Encoding.UTF8.GetString(Pull("Restarted", 0, 0, 1).Messages[0].Body));
