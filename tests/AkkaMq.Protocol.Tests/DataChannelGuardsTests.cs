@@ -52,6 +52,7 @@ public sealed class DataChannelGuardsTests
         Assert.Equal(700, budget.Queued);
         Assert.True(budget.TryQueue(300));
         Assert.False(budget.TryQueue(1));
+        Assert.Equal(1000, budget.Queued); // a refused frame is not held
         Assert.True(new OutputBudget(0).TryQueue(int.MaxValue));
     }
 

@@ -54,8 +54,13 @@ public sealed class OutputBudget(long maxBytes)
     public long Queued => Interlocked.Read(ref _queued);
     public long MaxBytes => maxBytes;
 
-    /// <summary>Counts a frame in; false when the queue is now over the limit (0 = no limit).</summary>
-    public bool TryQueue(int bytes) => Interlocked.Add(ref _queued, bytes) <= maxBytes || maxBytes <= 0;
+    /// <summary>Counts a frame in; false, counting nothing, when it would take the queue over the limit (0 = no limit).</summary>
+    public bool TryQueue(int bytes)
+    {
+        if (Interlocked.Add(ref _queued, bytes) <= maxBytes || maxBytes <= 0) return true;
+        Interlocked.Add(ref _queued, -bytes); // refused frames are never held
+        return false;
+    }
 
     /// <summary>The socket took these bytes.</summary>
     public void Written(int bytes) => Interlocked.Add(ref _queued, -bytes);

@@ -111,19 +111,19 @@ public sealed class FramedConnection : IDisposable
         var head = HeaderBytes + IdBytes + 1 + manifest.Length;
         if (head - HeaderBytes + payload.Length > _maxFrameBytes)
             throw new InvalidOperationException($"{message.GetType().Name} of {payload.Length} bytes exceeds the data channel's frame limit of {_maxFrameBytes} bytes");
-        var overLimit = false;
+        long overLimit = 0;
         lock (_gate)
         {
             if (_closed.Task.IsCompleted) return;
-            if (_output != null && !_output.TryQueue(head + payload.Length)) overLimit = true;
+            if (_output != null && !_output.TryQueue(head + payload.Length)) overLimit = _output.Queued + head + payload.Length;
             else if (WriteFrame(head, payload, manifest, requestId)) return;
             else _writing = true;
         }
-        if (overLimit)
+        if (overLimit > 0)
         {
             // The client does not read its answers: close rather than hold them without bound.
-            Close(new DataChannelLimitException($"{Remote} does not read its answers: {_output!.Queued} bytes queued, over the output limit of " +
-                                                $"{_output.MaxBytes} bytes (akkamq.broker.data-channel.max-output-bytes)"));
+            Close(new DataChannelLimitException($"{Remote} does not read its answers: {overLimit} bytes queued, over the output limit of " +
+                                                $"{_output!.MaxBytes} bytes (akkamq.broker.data-channel.max-output-bytes)"));
             return;
         }
         Flush();
