@@ -13,33 +13,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NODE_DLL=$ROOT/src/AkkaMq.Node/bin/Release/net10.0/akkamq-node.dll
 CLI_DLL=$ROOT/src/AkkaMq.Cli/bin/Release/net10.0/akkamq.dll
 DIR=${DELAY_BENCH_DIR:-$(mktemp -d /tmp/akkamq-delay-XXXXXX)}
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$DIR"
-cat > "$DIR/node.conf" <<EOF
-akkamq {
-  node { roles = [nameserver, broker] }
-  broker {
-    brokerClusterName = DefaultCluster
-    brokerName = broker-a
-    brokerId = 0
-    namesrvAddr = "127.0.0.1:$PORT"
-    brokerIP1 = "127.0.0.1"
-    listenPort = $PORT
-    flushDiskType = ASYNC_FLUSH
-  }
-  store { data-dir = "$DIR/data" }
-}
-EOF
+source "$ROOT/bench/lib.sh"
+PORT=$(free_port)
+node_conf "$DIR" "$PORT" -1
 NODE_PID=
-start_node() {
-  DOTNET_TC_CallCountingDelayMs=0 dotnet "$NODE_DLL" --config "$DIR/node.conf" >> "$DIR/node.log" 2>&1 &
-  NODE_PID=$!
-  for _ in $(seq 1 120); do
-    if grep -q "registered" "$DIR/node.log" 2>/dev/null && (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then return 0; fi
-    sleep 1
-  done
-  echo "node did not start"; tail -20 "$DIR/node.log"; exit 1
-}
+start_node() { node_start "$NODE_DLL" "$DIR"; node_wait "$DIR" "$PORT" || exit 1; }
 rss() { awk '/VmRSS|VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' /proc/$NODE_PID/status; echo; }
 sample_rss() { while kill -0 "$NODE_PID" 2>/dev/null; do echo "$(date -u +%T) $(awk '/VmRSS/ {print int($2/1024)}' /proc/$NODE_PID/status 2>/dev/null) MiB" >> "$DIR/rss-$1.txt"; sleep 10; done; }
 cli() { timeout 3600 dotnet "$CLI_DLL" bench delay --namesrv "127.0.0.1:$PORT" --topic DelayBench --queues 8 --warmup 0 --size "$SIZE" \

@@ -27,17 +27,15 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$root" && dotnet build src/AkkaMq.Node -c Release >"$work/build.log" 2>&1 && dotnet build src/AkkaMq.Cli -c Release >>"$work/build.log" 2>&1) \
     || { tail -5 "$work/build.log"; echo "build failed"; exit 2; }
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$root/bench/lib.sh"
 start_node() {
-  port=$(free_port); gport=$(free_port); local d="$work/node"; rm -rf "$d"; mkdir -p "$d"
-  printf 'include "%s/hocon/standalone.conf"\nakkamq.broker.namesrvAddr = "127.0.0.1:%s"\nakkamq.broker.listenPort = %s\nakkamq.store.data-dir = "%s/data"\nakkamq.proxy.grpc.port = %s\n' \
-    "$root" "$port" "$port" "$d" "$gport" > "$d/node.conf"
-  DOTNET_TC_CallCountingDelayMs=0 taskset -c 1 dotnet "$nodedll" --config "$d/node.conf" >"$d/node.log" 2>&1 &
-  npid=$!
-  for _ in $(seq 1 240); do grep -q 'registered with the NameServer' "$d/node.log" && return 0; sleep 0.5; done
-  echo "node did not start:"; tail -20 "$d/node.log"; exit 2
+  port=$(free_port); gport=$(free_port); local d="$work/node"; rm -rf "$d"
+  node_conf "$d" "$port" "$gport"
+  node_start "$nodedll" "$d" taskset -c 1
+  npid=$NODE_PID
+  node_wait "$d" "$port" || exit 2
 }
-stop_node() { kill -TERM "$npid"; wait "$npid" 2>/dev/null; npid=; }
+stop_node() { node_stop; npid=; }
 akkamq() { taskset -c 0 dotnet "$cli" "$@"; }
 run_side() {  # $1 side, $2 round
   start_node

@@ -12,29 +12,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NODE_DLL=$ROOT/src/AkkaMq.Node/bin/$CONFIG/net10.0/akkamq-node.dll
 CLI_DLL=$ROOT/src/AkkaMq.Cli/bin/$CONFIG/net10.0/akkamq.dll
 DIR=$(mktemp -d /tmp/akkamq-txbench-XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$DIR/node.conf" <<CONF
-akkamq {
-  node { roles = [nameserver, broker] }
-  broker {
-    brokerClusterName = DefaultCluster
-    brokerName = broker-a
-    brokerId = 0
-    namesrvAddr = "127.0.0.1:$PORT"
-    brokerIP1 = "127.0.0.1"
-    listenPort = $PORT
-    flushDiskType = ASYNC_FLUSH
-  }
-  store { data-dir = "$DIR/data" }
-}
-CONF
-DOTNET_TC_CallCountingDelayMs=0 dotnet "$NODE_DLL" --config "$DIR/node.conf" >> "$DIR/node.log" 2>&1 &
-NODE_PID=$!
-trap 'kill $NODE_PID 2>/dev/null || true; wait $NODE_PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
-for _ in $(seq 1 120); do
-  if grep -q "registered" "$DIR/node.log" 2>/dev/null; then break; fi
-  sleep 1
-done
+source "$ROOT/bench/lib.sh"
+PORT=$(free_port)
+node_conf "$DIR" "$PORT" -1
+node_start "$NODE_DLL" "$DIR"
+trap 'node_stop; rm -rf "$DIR"' EXIT
+node_wait "$DIR" "$PORT"
 echo "== $(date -u +%FT%TZ) transaction vs normal: $ROUNDS rounds, $INFLIGHT in flight, $COUNT sends per run, 1 KiB, node pid $NODE_PID ($CONFIG)"
 for round in $(seq 1 "$ROUNDS"); do
   for kind in normal transaction; do

@@ -92,6 +92,20 @@ public sealed class CliSecurityTests : IClassFixture<SecureNodeFixture>, IDispos
     }
 
     [Fact]
+    public async Task UpdateAcl_replaces_an_existing_entry_and_refuses_a_resource_without_one()
+    {
+        File.WriteAllText(Path.Combine(_dir, "none"), "");
+        await _fx.Root.CreateUserAsync("cli-upd", "cli-secret-1", null);
+        await _fx.Root.CreateAclAsync("User:cli-upd", "Topic:upd", "Pub", null, "Allow");
+        var updated = await Cli(new[] { "updateAcl", "-s", "User:cli-upd", "-r", "Topic:upd", "-a", "Sub", "-d", "Deny", "--json" }.Concat(Admin).ToArray());
+        Assert.True(updated.Code == 0, updated.ToString());
+        Assert.Equal("Deny", JsonDocument.Parse(updated.Out).RootElement.GetProperty("policies")[0].GetProperty("decision").GetString());
+        var missing = await Cli(new[] { "updateAcl", "-s", "User:cli-upd", "-r", "Topic:other", "-a", "Sub", "-d", "Deny" }.Concat(Admin).ToArray());
+        Assert.True(missing.Code != 0, missing.ToString());
+        Assert.Single((await _fx.Root.GetAclAsync("cli-upd")).Policies);
+    }
+
+    [Fact]
     public async Task A_normal_user_is_forbidden_and_bad_input_changes_nothing()
     {
         File.WriteAllText(Path.Combine(_dir, "none"), "");

@@ -21,25 +21,18 @@ public sealed record CliRun(int ExitCode, string Out, string Err)
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
-    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "akkamq-cli-" + Guid.NewGuid().ToString("N"));
-    public int Port { get; } = NodeProcess.FreePort();
-    public string NamesrvAddr => $"127.0.0.1:{Port}";
+    private readonly StandaloneNodeProcess _process = new("akkamq-cli-");
+    public string Dir => _process.Directory;
+    public int Port => _process.Port;
+    public string NamesrvAddr => _process.NamesrvAddr;
     public string HttpUrl { get; private set; } = "";
     public NodeProcess Node { get; private set; } = null!;
-    private string ConfigFile => Path.Combine(Dir, "node.conf");
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Dir);
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        File.WriteAllText(ConfigFile, standalone + $"""
-
-            akkamq.broker.listenPort = {Port}
-            akkamq.broker.namesrvAddr = "127.0.0.1:{Port}"
-            akkamq.store.data-dir = "{Path.Combine(Dir, "data")}"
+        _process.WriteConfig("""
             akkamq.node.http.enabled = on
             akkamq.node.http.port = 0
-            akkamq.proxy.grpc.port = 0
             # Short delay levels (level n = n * 100 ms) so retries reach the DLQ within a test.
             akkamq.broker.messageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms 700ms 800ms 900ms 1s 1100ms 1200ms 1300ms 1400ms 1500ms 1600ms 1700ms 1800ms"
             """);
@@ -48,8 +41,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        Node = NodeProcess.Start(ConfigFile);
-        await Node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        Node = await _process.StartAsync();
         await Node.WaitForOutputAsync("AkkaMq HTTP endpoint listening on ", TimeSpan.FromSeconds(30));
         HttpUrl = Regex.Match(Node.Output, @"AkkaMq HTTP endpoint listening on (http://\S+)").Groups[1].Value;
     }
@@ -67,7 +59,7 @@ public sealed class NodeFixture : IAsyncLifetime
         try { await Node.TerminateAsync(TimeSpan.FromSeconds(20)); }
         catch (OperationCanceledException) { }
         Node.Dispose();
-        try { Directory.Delete(Dir, true); } catch (IOException) { }
+        _process.Dispose();
     }
 
     private static readonly SemaphoreSlim ConsoleLock = new(1, 1);

@@ -40,16 +40,9 @@ public sealed class BrokerIdentityProcessTests : IDisposable
     [Fact]
     public async Task A_second_node_with_a_held_identity_exits_naming_both_nodes_and_another_groups_journal_is_refused()
     {
-        var holderPort = NodeProcess.FreePort();
-        var standalone = File.ReadAllText(System.IO.Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        using var holder = NodeProcess.Start(Config("holder", standalone + $"""
-
-            akkamq.broker.listenPort = {holderPort}
-            akkamq.broker.namesrvAddr = "127.0.0.1:{holderPort}"
-            akkamq.proxy.grpc.port = 0
-            akkamq.store.data-dir = "{DataDir("holder")}"
-            """));
-        await holder.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        using var holderProcess = new StandaloneNodeProcess("akkamq-identity-holder-", DataDir("holder")).WriteConfig();
+        var holderPort = holderProcess.Port;
+        using var holder = await holderProcess.StartAsync();
 
         var claimantPort = NodeProcess.FreePort();
         using var claimant = NodeProcess.Start(BrokerOnly("claimant", "broker-a", claimantPort, holderPort, DataDir("claimant")));

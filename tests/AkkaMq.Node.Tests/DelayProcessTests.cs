@@ -2,7 +2,6 @@ using Akka.Actor;
 using AkkaMq.Client;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Consumer;
-using AkkaMq.TestKit;
 
 namespace AkkaMq.Node.Tests;
 
@@ -15,37 +14,13 @@ public sealed class DelayProcessTests : IDisposable
     private const string Topic = "DelayedAfterKill";
     private const int Count = 300;
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkamq-delay-" + Guid.NewGuid().ToString("N"));
-    private readonly int _port = NodeProcess.FreePort();
-    private readonly string _configFile;
+    private readonly StandaloneNodeProcess _process = new("akkamq-delay-");
 
-    public DelayProcessTests(ITestOutputHelper output)
-    {
-        _output = output;
-        Directory.CreateDirectory(_dir);
-        _configFile = Path.Combine(_dir, "node.conf");
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        File.WriteAllText(_configFile, standalone + $"""
+    public DelayProcessTests(ITestOutputHelper output) => _output = output;
 
-            akkamq.broker.listenPort = {_port}
-            akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
-            akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"
-            """);
-    }
+    public void Dispose() => _process.Dispose();
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
-
-    private ActorSystem Client() => ActorSystem.Create("delay-client", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}"));
-
-    private async Task<NodeProcess> StartNode()
-    {
-        var node = NodeProcess.Start(_configFile);
-        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
-        return node;
-    }
+    private ActorSystem Client() => _process.Client("delay-client");
 
     [Fact]
     public async Task Delayed_messages_acknowledged_before_SIGKILL_arrive_after_restart_once_and_never_early()
@@ -53,7 +28,7 @@ public sealed class DelayProcessTests : IDisposable
         // Due 30-33 s from now: after the kill and the restart, one bucket per 10 ms step spread over several seconds.
         var first = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 30_000;
         long DeliverAt(int i) => first + i * 10L;
-        using (var node = await StartNode())
+        using (var node = await _process.StartAsync())
         {
             var client = Client();
             try
@@ -72,7 +47,7 @@ public sealed class DelayProcessTests : IDisposable
             _output.WriteLine($"killed node pid {node.Pid} with SIGKILL, {first - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} ms before the first delivery");
         }
 
-        using (var node = await StartNode())
+        using (var node = await _process.StartAsync())
         {
             var readyAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var client = Client();

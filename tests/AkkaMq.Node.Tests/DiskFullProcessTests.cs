@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Akka.Actor;
 using AkkaMq.Client;
 using AkkaMq.Protocol;
-using AkkaMq.TestKit;
 
 namespace AkkaMq.Node.Tests;
 
@@ -16,16 +14,12 @@ namespace AkkaMq.Node.Tests;
 /// is full"), every acknowledged message stays readable, /health says writes are refused, and once
 /// space is freed sends are taken again by themselves.
 /// </summary>
-public sealed class DiskFullProcessTests : IDisposable
+public sealed class DiskFullProcessTests
 {
     private const string Topic = "DiskFullTopic";
     private readonly ITestOutputHelper _output;
-    private readonly TempDirectory _dir = new("akkamq-diskfull-");
-    private readonly int _port = NodeProcess.FreePort();
 
     public DiskFullProcessTests(ITestOutputHelper output) => _output = output;
-
-    public void Dispose() => _dir.Dispose();
 
     private static byte[] Body(int i)
     {
@@ -42,27 +36,19 @@ public sealed class DiskFullProcessTests : IDisposable
         var filler = Path.Combine(fs.Path, "filler.bin");
         await File.WriteAllBytesAsync(filler, new byte[24 << 20]);
         var dataDir = Path.Combine(fs.Path, "data");
-        var config = Path.Combine(_dir.Path, "node.conf");
-        var standalone = await File.ReadAllTextAsync(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
         // Sized for a 40 MiB disk: its last 10% is 4 MiB, filled in well under a second, so a faster
         // check; and a WAL cut back at 1 MiB, where the default 16 MiB would be 40% of the disk.
-        await File.WriteAllTextAsync(config, standalone + $"""
-
-            akkamq.broker.listenPort = {_port}
-            akkamq.proxy.grpc.port = 0
-            akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
+        using var process = new StandaloneNodeProcess("akkamq-diskfull-", dataDir).WriteConfig("""
             akkamq.broker.disk-check-interval = 100ms
-            akkamq.store.data-dir = "{dataDir}"
             akkamq.store.wal-autocheckpoint = 4 MiB
             akkamq.store.wal-restart-size = 1 MiB
-            akkamq.node.http {"{"} enabled = on, port = 0 {"}"}
+            akkamq.node.http { enabled = on, port = 0 }
             """);
 
-        using var node = NodeProcess.Start(config);
-        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        using var node = await process.StartAsync();
         await node.WaitForOutputAsync("AkkaMq HTTP endpoint listening on", TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = new Uri(Regex.Match(node.Output, @"http://127\.0\.0\.1:\d+").Value), Timeout = TimeSpan.FromSeconds(30) };
-        var client = ActorSystem.Create("diskfull-client", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}"));
+        var client = process.Client("diskfull-client");
         try
         {
             var producer = AkkaMqProducer.Create(client);

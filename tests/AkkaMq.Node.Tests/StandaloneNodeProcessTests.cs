@@ -3,7 +3,6 @@ using System.Text;
 using Akka.Actor;
 using AkkaMq.Client;
 using AkkaMq.Protocol;
-using AkkaMq.TestKit;
 
 namespace AkkaMq.Node.Tests;
 
@@ -15,35 +14,11 @@ public sealed class StandaloneNodeProcessTests : IDisposable
 {
     private const string Topic = "E2ETopic";
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkamq-e2e-" + Guid.NewGuid().ToString("N"));
-    private readonly int _port = NodeProcess.FreePort();
-    private readonly string _configFile;
+    private readonly StandaloneNodeProcess _process = new("akkamq-e2e-");
 
-    public StandaloneNodeProcessTests(ITestOutputHelper output)
-    {
-        _output = output;
-        Directory.CreateDirectory(_dir);
-        _configFile = Path.Combine(_dir, "node.conf");
-    }
+    public StandaloneNodeProcessTests(ITestOutputHelper output) => _output = output;
 
-    /// <summary>The shipped standalone config, with only the port, data directory and flush mode set for the test.</summary>
-    private void WriteConfig(string flushDiskType)
-    {
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        File.WriteAllText(_configFile, standalone + $"""
-
-            akkamq.broker.listenPort = {_port}
-            akkamq.proxy.grpc.port = 0
-            akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
-            akkamq.broker.flushDiskType = {flushDiskType}
-            akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"
-            """);
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
+    public void Dispose() => _process.Dispose();
 
     private sealed record Expected(string Key, string? Tags, Dictionary<string, string> Props, byte[] Body, CommunicationMode Mode);
 
@@ -60,14 +35,7 @@ public sealed class StandaloneNodeProcessTests : IDisposable
         return new Expected($"key-{i}", i % 4 == 0 ? null : $"Tag{i % 5}", props, body, mode);
     }
 
-    private ActorSystem Client() => ActorSystem.Create("e2e-client", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}"));
-
-    private async Task<NodeProcess> StartNode()
-    {
-        var node = NodeProcess.Start(_configFile);
-        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
-        return node;
-    }
+    private ActorSystem Client() => _process.Client("e2e-client");
 
     private static async Task<Dictionary<string, MessageExt>> ReadAll(AkkaMqPullConsumer consumer)
     {
@@ -100,13 +68,14 @@ public sealed class StandaloneNodeProcessTests : IDisposable
     [InlineData("SYNC_FLUSH")]
     public async Task Acknowledged_messages_survive_SIGKILL_and_restart(string flushDiskType)
     {
-        WriteConfig(flushDiskType);
+        // The shipped standalone config, with only the port, data directory and flush mode set for the test.
+        _process.WriteConfig($"akkamq.broker.flushDiskType = {flushDiskType}");
         const int count = 10_000;
         var expected = Enumerable.Range(0, count).Select(Make).ToList();
         var acked = new ConcurrentDictionary<string, SendResult>();
         Dictionary<string, MessageExt> before;
 
-        using (var node = await StartNode())
+        using (var node = await _process.StartAsync())
         {
             Assert.Contains(flushDiskType == "SYNC_FLUSH" ? "synchronous=FULL" : "synchronous=NORMAL", node.Output);
             var client = Client();
@@ -168,7 +137,7 @@ public sealed class StandaloneNodeProcessTests : IDisposable
             _output.WriteLine($"killed node pid {node.Pid} with SIGKILL");
         }
 
-        using (var node = await StartNode())
+        using (var node = await _process.StartAsync())
         {
             var client = Client();
             try

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Akka.Actor;
 using AkkaMq.Client;
 using AkkaMq.Protocol;
-using AkkaMq.TestKit;
 
 namespace AkkaMq.Node.Tests;
 
@@ -16,38 +14,15 @@ public sealed class TransactionProcessTests : IDisposable
     private const string Topic = "TxAfterKill";
     private const string Group = "tx-kill-group";
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkamq-tx-" + Guid.NewGuid().ToString("N"));
-    private readonly int _port = NodeProcess.FreePort();
-    private readonly string _configFile;
+    private readonly StandaloneNodeProcess _process = new StandaloneNodeProcess("akkamq-tx-").WriteConfig("""
+        akkamq.proxy.grpc.port = -1
+        akkamq.broker.transactionTimeOut = 1s
+        akkamq.broker.transactionCheckInterval = 500ms
+        """);
 
-    public TransactionProcessTests(ITestOutputHelper output)
-    {
-        _output = output;
-        Directory.CreateDirectory(_dir);
-        _configFile = Path.Combine(_dir, "node.conf");
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        File.WriteAllText(_configFile, standalone + $"""
+    public TransactionProcessTests(ITestOutputHelper output) => _output = output;
 
-            akkamq.broker.listenPort = {_port}
-            akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
-            akkamq.store.data-dir = "{Path.Combine(_dir, "data")}"
-            akkamq.proxy.grpc.port = -1
-            akkamq.broker.transactionTimeOut = 1s
-            akkamq.broker.transactionCheckInterval = 500ms
-            """);
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
-
-    private async Task<NodeProcess> StartNode()
-    {
-        var node = NodeProcess.Start(_configFile);
-        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
-        return node;
-    }
+    public void Dispose() => _process.Dispose();
 
     /// <summary>Commits what the test's "database" committed, rolls back the rest: the check answers from the same truth.</summary>
     private sealed class Ledger : ITransactionListener
@@ -81,15 +56,15 @@ public sealed class TransactionProcessTests : IDisposable
     public async Task After_a_SIGKILL_between_half_message_and_commit_the_commit_lands_and_nothing_rolled_back_is_delivered()
     {
         var ledger = new Ledger();
-        var client = ActorSystem.Create("tx-client", Akka.Configuration.ConfigurationFactory.ParseString("""
+        var client = _process.Client("tx-client", """
                 akkamq.client.producer.heartbeatBrokerInterval = 1s
                 # A loaded shared runner answers slowly; the default 3 s is for a quiet one.
                 akkamq.client.request-timeout = 10s
-                """).WithFallback(AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}")));
+                """);
         try
         {
             Task<TransactionSendResult> inDoubt;
-            using (var node = await StartNode())
+            using (var node = await _process.StartAsync())
             {
                 var context = AkkaMqPullConsumer.Create(client, "tx-kill-reader").Context;
                 await Eventually.ReturnsAsync(() => context.CreateTopicAsync(TopicConfig.Create(Topic, 2)), TimeSpan.FromSeconds(60),
@@ -107,7 +82,7 @@ public sealed class TransactionProcessTests : IDisposable
             ledger.Gate.SetResult(LocalTransactionState.Commit);
             Assert.Equal(LocalTransactionState.Commit, (await inDoubt.WaitAsync(TimeSpan.FromSeconds(60))).LocalTransactionState);
 
-            using (var node = await StartNode())
+            using (var node = await _process.StartAsync())
             {
                 var consumer = AkkaMqPullConsumer.Create(client, "tx-kill-reader");
                 var bodies = new List<string>();

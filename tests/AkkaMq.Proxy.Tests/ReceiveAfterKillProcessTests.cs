@@ -23,39 +23,30 @@ public sealed class ReceiveAfterKillProcessTests : IDisposable
     private static readonly TimeSpan Invisible = TimeSpan.FromSeconds(10);
 
     private readonly ITestOutputHelper _output;
-    private readonly TempDirectory _dir = new();
-    private readonly int _port = NodeProcess.FreePort();
     private readonly int _grpcPort = NodeProcess.FreePort();
-    private readonly string _configFile;
+    private readonly StandaloneNodeProcess _process = new();
 
     public ReceiveAfterKillProcessTests(ITestOutputHelper output)
     {
         _output = output;
-        _configFile = Path.Combine(_dir.Path, "node.conf");
-        var standalone = File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "standalone.conf"));
-        File.WriteAllText(_configFile, standalone + $"""
-
-            akkamq.broker.listenPort = {_port}
-            akkamq.broker.namesrvAddr = "127.0.0.1:{_port}"
+        _process.WriteConfig($"""
             akkamq.broker.autoCreateSubscriptionGroup = false
-            akkamq.store.data-dir = "{Path.Combine(_dir.Path, "data").Replace("\\", "/")}"
             akkamq.proxy.grpc.port = {_grpcPort}
             """);
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _process.Dispose();
 
     /// <summary>A started node whose gRPC endpoint routes the topic (created on the first start).</summary>
     private async Task<(NodeProcess Node, GrpcChannel Channel, V2Consumer Consumer)> StartAsync(bool createTopicAndGroup)
     {
-        var node = NodeProcess.Start(_configFile);
-        await node.WaitForOutputAsync("registered with the NameServer", TimeSpan.FromSeconds(90));
+        var node = await _process.StartAsync();
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
         var client = new MessagingService.MessagingServiceClient(channel);
         var consumer = new V2Consumer(client, Group, Topic);
         if (createTopicAndGroup)
         {
-            var system = ActorSystem.Create("grpc-kill-admin", AkkaMqTestNode.ClientConfigFor($"127.0.0.1:{_port}"));
+            var system = _process.Client("grpc-kill-admin");
             try
             {
                 // The node prints its registration before its NameServer answers clients under load: retried.
