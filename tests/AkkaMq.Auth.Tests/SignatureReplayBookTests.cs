@@ -140,4 +140,20 @@ public class SignatureReplayBookTests
         Assert.Equal(version + 1, cache.Version);
         Assert.False(cache.NextChange.IsCompleted);
     }
+
+    [Fact]
+    public void The_native_request_guard_refuses_a_signed_request_repeated_without_a_reply_address()
+    {
+        // A replay needs no answer, so it may come with no sender: with the book on, that repeat is refused.
+        var users = new TestUsers().With(Normal("alice", "alice-secret"), Rule("Topic:orders", "Pub"));
+        var settings = new AuthSettings(true, "admin", "admin-secret", Skew, true, "", TimeSpan.FromSeconds(5)) { RejectReplayedSignatures = true };
+        var auth = new Authenticator(users, Skew, () => Now, new SignatureReplayBook(Skew, 100));
+        var guard = new RequestGuard(settings, auth, users, "c", _ => false);
+        var signed = new RequestSigner("alice", "alice-secret").Sign(new AkkaMq.Protocol.Broker.GetDataChannel("broker-a"), Now);
+        Assert.False(guard.CheckSigned(signed, Akka.Actor.ActorRefs.Nobody).Refused);
+        var replay = guard.CheckSigned(signed, Akka.Actor.ActorRefs.Nobody);
+        Assert.True(replay.Refused);
+        Assert.Equal(AkkaMq.Protocol.ResponseCode.Unauthorized, replay.Code);
+        Assert.Contains("replayed", replay.Error);
+    }
 }

@@ -93,6 +93,44 @@ public sealed class GrpcTelemetryAccessTests(GrpcSecureNodeFixture fx, ITestOutp
     }
 
     [Fact]
+    public async Task A_consumer_whose_user_is_disabled_leaves_its_group()
+    {
+        await fx.Root.CreateUserAsync("cory", "cory-secret-1", "Normal");
+        await fx.Root.CreateAclAsync("User:cory", "Topic:orders-eu", "Sub", null, "Allow");
+        await fx.Root.CreateAclAsync("User:cory", "Group:audit", "Sub", null, "Allow");
+        using var call = fx.Client("cory", "cory-secret-1").Telemetry(new Metadata { { "x-mq-client-id", "cory-consumer" } }, deadline: DateTime.UtcNow.AddSeconds(90));
+        var settings = new Settings
+        {
+            ClientType = ClientType.SimpleConsumer,
+            Subscription = new Subscription { Group = new Resource { Name = "audit" }, Subscriptions = { new SubscriptionEntry { Topic = new Resource { Name = "orders-eu" } } } },
+        };
+        await call.RequestStream.WriteAsync(new TelemetryCommand { Settings = settings });
+        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.Equal(Code.Ok, call.ResponseStream.Current.Status.Code);
+        await Eventually.TrueAsync(() => ConsumerListedAsync("audit", "cory-consumer"), () => "cory-consumer never joined audit", TimeSpan.FromSeconds(30));
+
+        await fx.Root.UpdateUserAsync("cory", null, null, "disable");
+
+        var status = await EndingStatusAsync(call);
+        Assert.Equal(Code.Unauthorized, status.Code);
+        Assert.Contains("cory", status.Message);
+        await Eventually.TrueAsync(async () => !await ConsumerListedAsync("audit", "cory-consumer"),
+            () => "cory-consumer is still in consumerConnection of audit", TimeSpan.FromSeconds(30));
+    }
+
+    private async Task<bool> ConsumerListedAsync(string group, string clientId)
+    {
+        try
+        {
+            return (await fx.Root.ConsumerConnectionAsync(group)).Connections.Any(c => c.ClientId == clientId);
+        }
+        catch (AkkaMqException e) when (e.Code != ResponseCode.ConsumerGroupIllegal)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Producer_settings_for_a_topic_without_Pub_are_forbidden_and_not_registered()
     {
         using var call = fx.Client("alice", GrpcSecureNodeFixture.AliceSecret)
