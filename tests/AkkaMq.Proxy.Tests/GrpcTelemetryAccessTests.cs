@@ -222,3 +222,31 @@ public sealed class TelemetryAccessTests
         Assert.Null(new TelemetryAccess(users, root, null).Recheck(Producer("payroll")));
     }
 }
+
+/// <summary>akkamq.auth.reject-replayed-signatures on the gRPC check: the Node.js client signs each call, so the peer IP is the origin.</summary>
+public sealed class GrpcReplayedSignatureTests
+{
+    private sealed class OneUser(User user) : IUserDirectory
+    {
+        public User? FindUser(string username) => username == user.Username ? user : null;
+        public UserAcl? FindAcl(string username) => null;
+    }
+
+    [Fact]
+    public void A_signature_repeated_from_another_peer_is_unauthorized_and_the_same_peer_may_repeat_it()
+    {
+        var now = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
+        var skew = TimeSpan.FromMinutes(5);
+        var root = new User("root", "root-secret", UserType.Super, UserStatus.Enabled);
+        var check = new GrpcAuthCheck(new Authenticator(new OneUser(root), skew, () => now, new SignatureReplayBook(skew, 100)), new OneUser(root));
+        var date = RequestSignature.FormatDateTime(now);
+        var header = RequestSignature.AuthorizationHeader("root", "root-secret", date);
+        var request = new QueryRouteRequest { Topic = new Resource { Name = "orders-eu" } };
+        Assert.Null(check.Refusal("QueryRoute", request, header, date, System.Net.IPAddress.Parse("10.0.0.1")));
+        Assert.Null(check.Refusal("QueryRoute", request, header, date, System.Net.IPAddress.Parse("10.0.0.1")));
+        var replay = check.Refusal("QueryRoute", request, header, date, System.Net.IPAddress.Parse("10.0.0.9"));
+        Assert.NotNull(replay);
+        Assert.Equal(Code.Unauthorized, replay.Code);
+        Assert.Contains("replayed", replay.Message);
+    }
+}
