@@ -64,7 +64,8 @@ public sealed class GrpcAuthInterceptor : Interceptor
         var rpc = context.Method[(context.Method.LastIndexOf('/') + 1)..];
         var refusal = _check.Refusal(rpc, request, context.RequestHeaders.GetValue(GrpcAuthCheck.AuthorizationHeader),
             context.RequestHeaders.GetValue(GrpcAuthCheck.DateTimeHeader), GrpcAuthCheck.SourceOf(context.Peer), out var user);
-        if (refusal == null && user != null) context.UserState[UserKey] = user;
+        // Only Telemetry (the duplex stream, no request) keeps its user: a unary call need not allocate the state.
+        if (refusal == null && user != null && request == null) context.UserState[UserKey] = user;
         return refusal;
     }
 }
