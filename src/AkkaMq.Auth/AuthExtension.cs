@@ -13,7 +13,8 @@ public sealed class AuthExtension : IExtension
     public AuthExtension(ExtendedActorSystem system)
     {
         Settings = AuthSettings.Create(system.Settings.Config);
-        Authenticator = new Authenticator(Cache, Settings.MaxClockSkew);
+        var replays = Settings.RejectReplayedSignatures ? new SignatureReplayBook(Settings.MaxClockSkew, Settings.ReplayedSignaturesCapacity) : null;
+        Authenticator = new Authenticator(Cache, Settings.MaxClockSkew, replays: replays);
         var provider = system.Provider as Akka.Cluster.ClusterActorRefProvider;
         Func<Address, bool> isMember = provider == null
             ? _ => false

@@ -6,6 +6,12 @@ namespace AkkaMq.Auth;
 public sealed record AuthSettings(bool Enabled, string InitUsername, string? InitPassword, TimeSpan MaxClockSkew, bool MetricsOpen,
     string DurableDir, TimeSpan WriteTimeout)
 {
+    /// <summary>Refuse a valid signature repeated from another origin within the skew (<see cref="SignatureReplayBook"/>).</summary>
+    public bool RejectReplayedSignatures { get; init; }
+
+    /// <summary>Most signatures the replay book remembers.</summary>
+    public int ReplayedSignaturesCapacity { get; init; } = 100_000;
+
     public static readonly Config DefaultConfig = ConfigurationFactory.FromResource<AuthSettings>("AkkaMq.Auth.reference.conf");
 
     /// <param name="environment">Reads an environment variable (tests pass their own).</param>
@@ -33,6 +39,12 @@ public sealed record AuthSettings(bool Enabled, string InitUsername, string? Ini
         if (skew <= TimeSpan.Zero) throw new ConfigurationException("akkamq.auth.max-clock-skew must be positive");
         var writeTimeout = c.GetTimeSpan("write-timeout");
         if (writeTimeout <= TimeSpan.Zero) throw new ConfigurationException("akkamq.auth.write-timeout must be positive");
-        return new AuthSettings(enabled, username, password, skew, c.GetBoolean("metrics-open"), c.GetString("durable-dir", "") ?? "", writeTimeout);
+        var replayCapacity = c.GetInt("replayed-signatures-capacity");
+        if (replayCapacity <= 0) throw new ConfigurationException($"akkamq.auth.replayed-signatures-capacity must be positive, not {replayCapacity}");
+        return new AuthSettings(enabled, username, password, skew, c.GetBoolean("metrics-open"), c.GetString("durable-dir", "") ?? "", writeTimeout)
+        {
+            RejectReplayedSignatures = c.GetBoolean("reject-replayed-signatures"),
+            ReplayedSignaturesCapacity = replayCapacity,
+        };
     }
 }

@@ -29,14 +29,19 @@ public sealed class Authenticator
     private readonly IUserDirectory _users;
     private readonly Func<DateTimeOffset> _now;
 
-    public Authenticator(IUserDirectory users, TimeSpan maxClockSkew, Func<DateTimeOffset>? now = null)
+    /// <param name="replays">With akkamq.auth.reject-replayed-signatures on: the signatures already used, and from where.</param>
+    public Authenticator(IUserDirectory users, TimeSpan maxClockSkew, Func<DateTimeOffset>? now = null, SignatureReplayBook? replays = null)
     {
         _users = users;
         MaxClockSkew = maxClockSkew;
         _now = now ?? (() => DateTimeOffset.UtcNow);
+        Replays = replays;
     }
 
     public TimeSpan MaxClockSkew { get; }
+
+    /// <summary>Null when replays within the skew are accepted (RocketMQ's behaviour, the default).</summary>
+    public SignatureReplayBook? Replays { get; }
 
     public DateTimeOffset Now => _now();
 
@@ -47,6 +52,16 @@ public sealed class Authenticator
         return RequestSignature.Matches(RequestSignature.Sign(user!.Password, dateTime!), signature)
             ? new AuthnResult(user, null)
             : AuthnResult.Fail($"access key '{accessKey}': the signature does not match (wrong secret key)");
+    }
+
+    /// <summary>As above, and with a replay book a valid signature already used from another origin is refused.</summary>
+    /// <param name="origin">Where the request came from (peer IP, Akka.Remote address); null when unknown.</param>
+    public AuthnResult VerifySignature(string? accessKey, string? dateTime, string? signature, string? origin)
+    {
+        var result = VerifySignature(accessKey, dateTime, signature);
+        if (!result.Ok || Replays == null) return result;
+        RequestSignature.TryParseDateTime(dateTime, out var signedAt);
+        return Replays.Use(accessKey!, dateTime!, signature!, signedAt, origin, Now) is { } replayed ? AuthnResult.Fail(replayed) : result;
     }
 
     private string? CheckDateAndUser(string? accessKey, string? dateTime, out User? user)
@@ -64,12 +79,19 @@ public sealed class Authenticator
     /// RocketMQ's gRPC header: "MQv2-HMAC-SHA1 Credential=AK, SignedHeaders=x-mq-date-time, Signature=HEX",
     /// with the date-time from the x-mq-date-time header.
     /// </summary>
-    public AuthnResult VerifyAuthorizationHeader(string? authorization, string? dateTime)
+    public AuthnResult VerifyAuthorizationHeader(string? authorization, string? dateTime) =>
+        VerifyAuthorizationHeader(authorization, dateTime, null, checkReplay: false);
+
+    /// <summary>As above, refusing a replay from another origin when the replay book is on.</summary>
+    public AuthnResult VerifyAuthorizationHeader(string? authorization, string? dateTime, string? origin) =>
+        VerifyAuthorizationHeader(authorization, dateTime, origin, checkReplay: true);
+
+    private AuthnResult VerifyAuthorizationHeader(string? authorization, string? dateTime, string? origin, bool checkReplay)
     {
         if (string.IsNullOrWhiteSpace(authorization)) return AuthnResult.Fail("no credentials: the request has no authorization header");
         if (!TryParseHeader(authorization, out var accessKey, out var signature))
             return AuthnResult.Fail($"authorization header is not '{RequestSignature.Algorithm} Credential=..., SignedHeaders={RequestSignature.DateTimeHeader}, Signature=...'");
-        return VerifySignature(accessKey, dateTime, signature);
+        return checkReplay ? VerifySignature(accessKey, dateTime, signature, origin) : VerifySignature(accessKey, dateTime, signature);
     }
 
     /// <summary>HTTP "Basic base64(accessKey:secretKey)": the secret crosses the wire, so only over TLS in production.</summary>

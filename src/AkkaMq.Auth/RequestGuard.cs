@@ -60,7 +60,9 @@ public sealed class RequestGuard
     public GuardResult CheckSigned(SignedRequest signed, IActorRef sender)
     {
         var inner = signed.Request;
-        var authn = _authenticator.VerifySignature(signed.AccessKey, signed.DateTime, signed.Signature);
+        // The sender's system address is where a repeat must come from (replay book on); no sender, no origin.
+        var origin = sender.IsNobody() ? null : sender.Path.Address.ToString();
+        var authn = _authenticator.VerifySignature(signed.AccessKey, signed.DateTime, signed.Signature, origin);
         if (!authn.Ok) return new GuardResult(inner, ResponseCode.Unauthorized, authn.Error, null);
         var decision = Authorize(authn.User!, inner, SourceAddress(sender));
         return decision.Allowed ? new GuardResult(inner, ResponseCode.Success, null, authn.User) : new GuardResult(inner, ResponseCode.Forbidden, decision.Error, authn.User);
@@ -99,6 +101,7 @@ public sealed class RequestGuard
         CreateTopic m => new CreateTopicReply(m.Config.TopicName, code, error, Array.Empty<string>()),
         DeleteTopicInNameServer m => new DeleteTopicReply(m.Topic, code, error, Array.Empty<string>()),
         IAuthAdminRequest => AuthAdminReply.Failed(code, error),
+        ProducerHeartbeat m => new ProducerHeartbeatReply(m.BrokerName, m.ProducerGroup, m.ClientId, code, error),
         _ => new AccessRefused(code, error),
     };
 }

@@ -10,7 +10,7 @@ namespace AkkaMq.Auth;
 
 /// <summary>
 /// What each client request needs (the table): sends Topic Pub; pulls, receives, acks,
-/// offsets and heartbeats Topic Sub and Group Sub; topic, group and user administration the
+/// offsets and consumer heartbeats Topic Sub and Group Sub; a producer heartbeat Topic Pub; topic, group and user administration the
 /// matching admin action. An empty list means any authenticated user (route and cluster
 /// lookups); null means no client may send it (cluster-internal traffic): Super users only.
 /// One table for every surface, so the gRPC endpoint can use it too.
@@ -40,8 +40,10 @@ public static class RequestPermissions
         // A decision makes the half message visible in its topic: the same right as the send.
         EndTransaction m => new[] { Topic(m.Topic, AclAction.Pub) },
         QueryHalfMessages m => new[] { m.Topic is { } t ? Topic(t, AclAction.Get) : new Permission(ResourceType.Cluster, clusterName, AclAction.Get) },
-        // A producer's presence in its group (connections, check-backs) needs no right of its own, as in RocketMQ.
-        ProducerHeartbeat or UnregisterProducer => AnyUser,
+        // Membership receives the group's check-backs (half message bodies): Pub on the topic the group is named by.
+        // A gRPC producer's group is its topic; a native transactional producer's user needs Pub on Topic:<its group>.
+        ProducerHeartbeat m => new[] { Topic(m.ProducerGroup, AclAction.Pub) },
+        UnregisterProducer => AnyUser,
         GetProducerConnection m => new[] { Group(m.ProducerGroup, AclAction.Get) },
         GetDataChannel => AnyUser,
         GetRouteInfo => AnyUser,

@@ -108,8 +108,9 @@ public sealed class BrokerAccess
         };
     }
 
-    /// <summary>A one-way request (an unregister) to the local gateway.</summary>
-    public void Tell(IBrokerRequest request) => _system.ActorSelection(GatewayPath).Tell(request, ActorRefs.NoSender);
+    /// <summary>A one-way request (an unregister) to the local gateway, admitted: the endpoint checked its caller, and with auth on no sender is no proof.</summary>
+    public void Tell(IBrokerRequest request) =>
+        _system.ActorSelection(GatewayPath).Tell(AkkaMq.Auth.AuthExtension.For(_system).Guard.Admit(request), ActorRefs.NoSender);
 
     /// <summary>The topic's config on this broker group, or null when the group has no such topic.</summary>
     public async Task<TopicConfig?> TopicAsync(string topic, CancellationToken ct)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using AkkaMq.Protocol;
+using AkkaMq.Proxy.Security;
 using AkkaMq.Proxy.Telemetry;
 using Apache.Rocketmq.V2;
 using Grpc.Core;
@@ -75,6 +76,24 @@ public sealed partial class MessagingServiceImpl
             // The next Heartbeat tries again.
         }
         return producer;
+    }
+
+    /// <summary>The re-checks of a Telemetry stream opened by an authenticated user; null with auth off.</summary>
+    private TelemetryStreamGuard? GuardOf(ServerCallContext context, CancellationTokenSource end) =>
+        _authCache != null && context.UserState.TryGetValue(GrpcAuthInterceptor.UserKey, out var u) && u is Protocol.Auth.User user
+            ? new TelemetryStreamGuard(new TelemetryAccess(_authCache, user, GrpcAuthCheck.SourceOf(context.Peer)), end)
+            : null;
+
+    /// <summary>
+    /// A stream whose user was refused: the refusal is its last command, and the client leaves the broker's groups
+    /// (its producer has stopped; a consumer is unregistered), so it gets no more check-backs or messages through them.
+    /// </summary>
+    private async Task EndRevokedAsync(Status refusal, TelemetryWriter writer, ServerCallContext context)
+    {
+        _metrics.Record(nameof(Telemetry), refusal.Code, 0);
+        if (ClientIdOf(context) is { } id && _clients.Remove(id) is { Group: not null } consumer)
+            foreach (var unregister in GrpcClients.Unregisters(consumer, _broker.Broker.BrokerName)) _broker.Tell(unregister);
+        await writer.WriteAsync(new TelemetryCommand { Status = refusal });
     }
 
     private void StopProducer(IActorRef producer)

@@ -3,6 +3,7 @@ using Akka.Actor;
 using AkkaMq.Protocol;
 using AkkaMq.Proxy.Producer;
 using AkkaMq.Proxy.Route;
+using AkkaMq.Proxy.Security;
 using AkkaMq.Proxy.Telemetry;
 using Apache.Rocketmq.V2;
 using Grpc.Core;
@@ -22,6 +23,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
     private readonly ClientSettingsAnswer _settingsAnswer;
     private readonly SendMessageCheck _sendCheck;
     private readonly GrpcClients _clients;
+    // With auth on: the node's users and ACLs, which open Telemetry streams are checked against again on every change.
+    private readonly AkkaMq.Auth.AuthCache? _authCache;
     // Client id -> the GrpcProducer of its open Telemetry stream.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IActorRef> _producers = new(StringComparer.Ordinal);
 
@@ -32,6 +35,8 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
         _settingsAnswer = new ClientSettingsAnswer(settings, broker.Broker.Limits.MaxMessageSize);
         _clients = new GrpcClients(broker.Broker.ConsumerManager.ChannelExpiredTimeout);
         _sendCheck = new SendMessageCheck(broker.Broker.BrokerName, broker.Broker.Limits, broker.Broker.Schedule.TimerMaxDelay);
+        var auth = AkkaMq.Auth.AuthExtension.For(broker.System);
+        _authCache = auth.Settings.Enabled ? auth.Cache : null;
     }
 
     public override Task<QueryRouteResponse> QueryRoute(QueryRouteRequest request, ServerCallContext context) =>
@@ -90,33 +95,47 @@ public sealed partial class MessagingServiceImpl : MessagingService.MessagingSer
     /// <summary>
     /// The client's Settings come in (first at start, again on changes); each is answered with the server's. A producer's
     /// stream also carries the check-backs of its topics' half messages (GrpcProducer, MessagingServiceImpl.Clients.cs).
+    /// With auth on, every command and every change of users or ACLs checks the user again (<see cref="TelemetryAccess"/>):
+    /// a refusal is the stream's last command, and the client's registrations with the broker go with it.
     /// </summary>
     public override async Task Telemetry(IAsyncStreamReader<TelemetryCommand> requestStream, IServerStreamWriter<TelemetryCommand> responseStream,
         ServerCallContext context)
     {
         var writer = new TelemetryWriter(responseStream, context.CancellationToken);
         IActorRef? producer = null;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var guard = GuardOf(context, ended);
+        var watch = guard == null || _authCache == null ? Task.CompletedTask : guard.WatchAsync(_authCache, ended.Token);
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken))
+            // WaitAsync: a revocation ends the wait for the client's next command at once.
+            while (await requestStream.MoveNext(ended.Token).WaitAsync(ended.Token))
             {
                 var command = requestStream.Current;
-                if (command.CommandCase != TelemetryCommand.CommandOneofCase.Settings) continue;
+                var isSettings = command.CommandCase == TelemetryCommand.CommandOneofCase.Settings;
+                // Settings are checked for what they would register before they are answered.
+                if (guard != null && !guard.Check(isSettings ? command.Settings : guard.Held)) break;
+                if (!isSettings) continue;
                 var started = Stopwatch.GetTimestamp();
                 var answer = _settingsAnswer.Answer(command.Settings, await ConsumerGroupAsync(command.Settings, context.CancellationToken));
                 await writer.WriteAsync(answer);
                 _metrics.Record(nameof(Telemetry), answer.Status.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (answer.Status.Code == Code.Ok) producer = await RegisterClientAsync(producer, command.Settings, writer, context);
+                if (answer.Status.Code != Code.Ok) continue;
+                if (guard != null) guard.Held = command.Settings;
+                producer = await RegisterClientAsync(producer, command.Settings, writer, context);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
         {
-            // The client went away: the stream simply ends.
+            // The client went away, or its access was revoked: the stream ends.
         }
         finally
         {
+            ended.Cancel();
+            await watch;
             // It unregisters, and the broker, watching it, no longer sends it check-backs.
             if (producer != null) StopProducer(producer);
+            if (guard?.Refusal is { } refusal) await EndRevokedAsync(refusal, writer, context);
         }
     }
 

@@ -107,4 +107,36 @@ public sealed class NativeClientSecurityTests : IClassFixture<SecureNodeFixture>
         await _fx.Root.DeleteUserAsync("frank");
         Assert.False(await _fx.UserExistsAsync("frank"));
     }
+
+    /// <summary>Collects what the broker sends a producer group member (heartbeat replies, check-backs).</summary>
+    private sealed class Member : Akka.Actor.ReceiveActor
+    {
+        public Member(System.Threading.Channels.ChannelWriter<object> received) => ReceiveAny(m => received.TryWrite(m));
+    }
+
+    [Fact]
+    public async Task A_producer_heartbeat_needs_Pub_on_the_topic_its_group_is_named_by_and_a_refused_one_is_not_registered()
+    {
+        // Check-backs of a group carry its half messages' bodies: joining the group is joining those topics' publishers.
+        await using var alice = _fx.Admin("alice", SecureNodeFixture.AliceSecret);
+        var gateway = await alice.Context.GatewayAsync(_fx.Node.Address);
+        var received = System.Threading.Channels.Channel.CreateUnbounded<object>();
+        var member = alice.Context.System.ActorOf(Akka.Actor.Props.Create(() => new Member(received.Writer)));
+        var channel = new AkkaMq.Protocol.Broker.ClientChannel(null, "DOTNET", "test");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        gateway.Tell(new AkkaMq.Protocol.Broker.ProducerHeartbeat("broker-a", "payroll", "alice-in-payroll", channel), member);
+        var refused = Assert.IsType<AkkaMq.Protocol.Broker.ProducerHeartbeatReply>(await received.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(ResponseCode.Forbidden, refused.Code);
+        Assert.Contains("alice", refused.Error);
+        Assert.Contains("Pub on Topic:payroll", refused.Error);
+
+        gateway.Tell(new AkkaMq.Protocol.Broker.ProducerHeartbeat("broker-a", "orders-eu", "alice-in-orders", channel), member);
+        var accepted = Assert.IsType<AkkaMq.Protocol.Broker.ProducerHeartbeatReply>(await received.Reader.ReadAsync(timeout.Token));
+        Assert.True(accepted.Code == ResponseCode.Success, accepted.Error);
+
+        Assert.Contains((await _fx.Root.ProducerConnectionAsync("orders-eu", "orders-eu")).Connections, c => c.ClientId == "alice-in-orders");
+        var none = await Assert.ThrowsAsync<AkkaMqException>(() => _fx.Root.ProducerConnectionAsync("payroll", "payroll"));
+        Assert.Equal(ResponseCode.QueryNotFound, none.Code);
+    }
 }

@@ -72,7 +72,8 @@ public sealed class HttpAccess
         }
         var header = http.Request.Headers.Authorization.ToString();
         var authn = header.StartsWith(RequestSignature.Algorithm, StringComparison.Ordinal)
-            ? _auth.Authenticator.VerifyAuthorizationHeader(header, http.Request.Headers[RequestSignature.DateTimeHeader].ToString())
+            ? _auth.Authenticator.VerifyAuthorizationHeader(header, http.Request.Headers[RequestSignature.DateTimeHeader].ToString(),
+                http.Connection.RemoteIpAddress?.ToString())
             : _auth.Authenticator.VerifyBasic(header);
         if (!authn.Ok)
         {

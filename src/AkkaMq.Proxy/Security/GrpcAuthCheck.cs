@@ -2,6 +2,8 @@ using System.Net;
 using AkkaMq.Auth;
 using Apache.Rocketmq.V2;
 using Google.Protobuf;
+using AkkaMq.Protocol.Auth;
+using Permission = AkkaMq.Auth.Permission;
 using Status = Apache.Rocketmq.V2.Status;
 
 namespace AkkaMq.Proxy.Security;
@@ -25,12 +27,23 @@ public sealed class GrpcAuthCheck
         _users = users;
     }
 
-    public Status? Refusal(string rpc, IMessage? request, string? authorization, string? dateTime, IPAddress? source)
+    public Status? Refusal(string rpc, IMessage? request, string? authorization, string? dateTime, IPAddress? source) =>
+        Refusal(rpc, request, authorization, dateTime, source, out _);
+
+    /// <summary>As above; user is who the headers proved, when they did.</summary>
+    public Status? Refusal(string rpc, IMessage? request, string? authorization, string? dateTime, IPAddress? source, out User? user)
     {
-        var authn = _authenticator.VerifyAuthorizationHeader(authorization, dateTime);
+        // The peer's IP is where a repeat of the signature must come from (replay book on).
+        var authn = _authenticator.VerifyAuthorizationHeader(authorization, dateTime, source?.ToString());
+        user = authn.User;
         if (!authn.Ok) return ProxyStatus.Of(Code.Unauthorized, $"{rpc}: {authn.Error}");
-        var user = authn.User!;
         var permissions = GrpcPermissions.For(request);
+        return Authorize(rpc, user!, permissions, source);
+    }
+
+    /// <summary>FORBIDDEN naming user and resource, or null; null permissions: Super users only.</summary>
+    public Status? Authorize(string rpc, User user, IReadOnlyList<Permission>? permissions, IPAddress? source)
+    {
         if (permissions == null)
             return user.IsSuper ? null : ProxyStatus.Of(Code.Forbidden, $"{rpc}: user '{user.Username}' may not call it: only Super users may");
         var decision = Authorizer.CheckAll(user, _users.FindAcl(user.Username), permissions, source);

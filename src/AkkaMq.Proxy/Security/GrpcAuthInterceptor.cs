@@ -16,6 +16,9 @@ public sealed class GrpcAuthInterceptor : Interceptor
 {
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> StatusProperties = new();
 
+    /// <summary>ServerCallContext.UserState key of the authenticated user (an AkkaMq.Protocol.Auth.User), for Telemetry's re-checks.</summary>
+    public const string UserKey = "akkamq.user";
+
     private readonly GrpcAuthCheck _check;
 
     public GrpcAuthInterceptor(GrpcAuthCheck check) => _check = check;
@@ -59,7 +62,10 @@ public sealed class GrpcAuthInterceptor : Interceptor
     private Status? Check(IMessage? request, ServerCallContext context)
     {
         var rpc = context.Method[(context.Method.LastIndexOf('/') + 1)..];
-        return _check.Refusal(rpc, request, context.RequestHeaders.GetValue(GrpcAuthCheck.AuthorizationHeader),
-            context.RequestHeaders.GetValue(GrpcAuthCheck.DateTimeHeader), GrpcAuthCheck.SourceOf(context.Peer));
+        var refusal = _check.Refusal(rpc, request, context.RequestHeaders.GetValue(GrpcAuthCheck.AuthorizationHeader),
+            context.RequestHeaders.GetValue(GrpcAuthCheck.DateTimeHeader), GrpcAuthCheck.SourceOf(context.Peer), out var user);
+        // Only Telemetry (the duplex stream, no request) keeps its user: a unary call need not allocate the state.
+        if (refusal == null && user != null && request == null) context.UserState[UserKey] = user;
+        return refusal;
     }
 }

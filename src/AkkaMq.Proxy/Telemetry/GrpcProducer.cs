@@ -70,7 +70,8 @@ public sealed class GrpcProducer : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         if (_client == null) return;
-        foreach (var unregister in GrpcClients.Unregisters(_client, _brokerName)) Gateway.Tell(unregister, ActorRefs.NoSender);
+        // From this local actor, so the gateway's guard takes it with auth on (no sender proves nothing).
+        foreach (var unregister in GrpcClients.Unregisters(_client, _brokerName)) Gateway.Tell(unregister, Self);
     }
 
     private void SendHeartbeats()
