@@ -40,9 +40,9 @@ public static class RequestPermissions
         // A decision makes the half message visible in its topic: the same right as the send.
         EndTransaction m => new[] { Topic(m.Topic, AclAction.Pub) },
         QueryHalfMessages m => new[] { m.Topic is { } t ? Topic(t, AclAction.Get) : new Permission(ResourceType.Cluster, clusterName, AclAction.Get) },
-        // Membership receives the group's check-backs (half message bodies): Pub on the topic the group is named by.
-        // A gRPC producer's group is its topic; a native transactional producer's user needs Pub on Topic:<its group>.
-        ProducerHeartbeat m => new[] { Topic(m.ProducerGroup, AclAction.Pub) },
+        // Membership receives the group's check-backs (half message bodies): Pub on the group, as Kafka's
+        // transactional.id Write. gRPC producers register under their topics, checked at their Settings.
+        ProducerHeartbeat m => new[] { Group(m.ProducerGroup, AclAction.Pub) },
         UnregisterProducer => AnyUser,
         GetProducerConnection m => new[] { Group(m.ProducerGroup, AclAction.Get) },
         GetDataChannel => AnyUser,

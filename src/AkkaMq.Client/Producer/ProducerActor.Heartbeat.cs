@@ -36,6 +36,8 @@ public sealed partial class ProducerActor
         return new ClientChannel(a.Host != null && a.Port != null ? $"{a.Host}:{a.Port}" : null, "DOTNET", ClientVersion);
     }
 
+    private readonly HashSet<string> _heartbeatRefusedBy = new();
+
     private void ReceiveHeartbeats()
     {
         Receive<HeartbeatTick>(_ =>
@@ -46,7 +48,10 @@ public sealed partial class ProducerActor
         });
         Receive<ProducerHeartbeatReply>(m =>
         {
-            if (m.Code != ResponseCode.Success) _log.Warning("Broker {0} refused the heartbeat of producer group {1}: {2}", m.BrokerName, m.ProducerGroup, m.Error);
+            // Once per broker: a refusal repeats every heartbeat interval until an admin grants the right.
+            if (m.Code != ResponseCode.Success && _heartbeatRefusedBy.Add(m.BrokerName))
+                _log.Warning("Broker {0} refused the heartbeat of producer group {1}: {2}", m.BrokerName, m.ProducerGroup, m.Error);
+            else if (m.Code == ResponseCode.Success) _heartbeatRefusedBy.Remove(m.BrokerName);
         });
     }
 
