@@ -63,6 +63,7 @@ public static class AkkaMqHostingExtensions
         var (config, journal) = AkkaMqNode.Compose(settings, nodeConfig);
         builder.AddHocon(config, HoconAddMode.Prepend);
         if (journal != null) builder.AddSetup(journal.DataOptions);
+        if (ClusterTls.Setup(config) is { } pinned) builder.AddSetup(pinned);
         return builder.WithActors((system, registry) =>
         {
             AkkaMqNode.StartRoles(system, settings);

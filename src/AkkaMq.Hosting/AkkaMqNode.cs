@@ -41,6 +41,7 @@ public static class AkkaMqNode
         var bootstrap = BootstrapSetup.Create().WithConfig(config);
         var setup = ActorSystemSetup.Create(bootstrap);
         if (journal != null) setup = setup.And(journal.DataOptions);
+        if (ClusterTls.Setup(config) is { } pinned) setup = setup.And(pinned);
         foreach (var s in extraSetups) setup = setup.And(s);
         var system = ActorSystem.Create(settings.SystemName, setup);
         if (joinTo != null) Cluster.Get(system).Join(joinTo);

@@ -45,6 +45,7 @@ try
     NodeHttpSettings.Create(fileConfig);
     AkkaMq.Proxy.ProxySettings.Create(fileConfig);
     AkkaMq.Auth.AuthSettings.Create(fileConfig);
+    AkkaMq.Hosting.ClusterTls.Setup(fileConfig);
 }
 catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or InvalidOperationException)
 {

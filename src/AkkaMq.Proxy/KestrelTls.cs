@@ -9,7 +9,8 @@ namespace AkkaMq.Proxy;
 
 /// <summary>
 /// akkamq.tls on a Kestrel listener (the gRPC and HTTP endpoints): enforcing runs TLS on every connection;
-/// permissive peeks the first byte and runs TLS only for a TLS handshake record (0x16), plaintext otherwise.
+/// permissive peeks the first byte and runs TLS only for a TLS handshake record (0x16), plaintext otherwise; client-auth
+/// asks TLS clients for a certificate that client-ca-path signed (mutual TLS).
 /// </summary>
 public static class KestrelTls
 {
@@ -21,6 +22,12 @@ public static class KestrelTls
     {
         if (!tls.Enabled || certificate == null) return;
         var https = new HttpsConnectionAdapterOptions { ServerCertificate = certificate };
+        if (tls.ClientAuth != TlsClientAuth.None)
+        {
+            // Refused in the handshake: the connection fails before any request, and the listener keeps serving others.
+            https.ClientCertificateMode = tls.ClientAuth == TlsClientAuth.Require ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
+            https.ClientCertificateValidation = TlsClientAuthentication.Validator(tls.ClientCaPath);
+        }
         if (tls.ServerMode == TlsServerMode.Enforcing)
         {
             listen.UseHttps(https);

@@ -166,4 +166,18 @@ public sealed class TlsSettingsTests : IDisposable
             $"akkamq.tls {{ server-mode = enforcing, certificate-path = \"{_certs.CertPemPath}\" }}"));
         Assert.Contains("akkamq.tls.client.ca-path: no file", Refusal("akkamq.tls.client.ca-path = \"/nonexistent/ca.crt\""));
     }
+
+    [Fact]
+    public void Bad_client_auth_values_name_the_setting()
+    {
+        var server = _certs.Hocon("enforcing") + "\n";
+        Assert.Contains("akkamq.tls.client-auth 'maybe' is not one of none, request, require", Refusal(server + "akkamq.tls.client-auth = maybe"));
+        Assert.Contains("akkamq.tls.client-ca-path is required when akkamq.tls.client-auth is require", Refusal(server + "akkamq.tls.client-auth = require"));
+        Assert.Contains("akkamq.tls.client-ca-path: no file", Refusal(server + "akkamq.tls { client-auth = request, client-ca-path = \"/nonexistent/ca.crt\" }"));
+        var notPem = Path.Combine(_certs.Directory, "not-a-ca.txt");
+        File.WriteAllText(notPem, "not a certificate");
+        Assert.Contains("akkamq.tls.client-ca-path", Refusal(server + $"akkamq.tls {{ client-auth = require, client-ca-path = \"{notPem}\" }}"));
+        var defaults = TlsSettings.Create(ConfigurationFactory.ParseString(server).WithFallback(AkkaMq.Protocol.Configuration.ProtocolConfig.Default));
+        Assert.Equal((TlsClientAuth.None, ""), (defaults.ClientAuth, defaults.ClientCaPath));
+    }
 }

@@ -11,8 +11,9 @@ namespace AkkaMq.Node.Tests;
 
 /// <summary>
 /// Akka.Remote over TLS with hocon/secure/remote-tls.conf: two nodes form a cluster, a plaintext
-/// system cannot reach them, and with the cluster's CA pinned (DotNettySslSetup) a peer whose
-/// certificate another CA signed cannot associate either. Certificates are made in process.
+/// system cannot reach them, and with the cluster's CA pinned (DotNettySslSetup in code, or
+/// akkamq.cluster.tls.ca-path on a node started from HOCON) a peer whose certificate another CA
+/// signed cannot associate either. Certificates are made in process.
 /// </summary>
 public sealed class RemoteTlsTests : IDisposable
 {
@@ -121,7 +122,7 @@ public sealed class RemoteTlsTests : IDisposable
     {
         var (ca, node) = Certificates("AkkaMq Cluster CA");
         var (_, foreign) = Certificates("Some Other CA");
-        // Accept a peer only if its chain ends at the cluster's CA: the check HOCON alone cannot express.
+        // Accept a peer only if its chain ends at the cluster's CA (what akkamq.cluster.tls.ca-path wires for a node).
         CertificateValidationCallback pinned = (certificate, _, _, _, _) =>
         {
             using var chain = new X509Chain();
@@ -138,5 +139,65 @@ public sealed class RemoteTlsTests : IDisposable
 
         Assert.True(await Reaches(b, a, TimeSpan.FromSeconds(10)));
         Assert.False(await Reaches(rogue, a, TimeSpan.FromSeconds(3)));
+    }
+
+    /// <summary>remote-tls.conf with this test's certificate and akkamq.cluster.tls.ca-path naming the cluster's CA file.</summary>
+    private static string Pinned(string pfx, string caPath) => $$"""
+        {{File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "secure", "remote-tls.conf"))}}
+        akka.remote.dot-netty.tcp.ssl.certificate { path = "{{pfx.Replace("\\", "/")}}", password = "{{Password}}" }
+        akkamq.cluster.tls.ca-path = "{{caPath.Replace("\\", "/")}}"
+        """;
+
+    [Fact]
+    public async Task A_node_started_from_hocon_with_the_cluster_ca_path_lets_its_peers_join_and_refuses_a_peer_of_another_ca()
+    {
+        var (ca, node) = Certificates("AkkaMq Cluster CA");
+        var (_, foreign) = Certificates("Some Other CA");
+        var caPath = Path.Combine(_dir, "cluster-ca.crt");
+        File.WriteAllText(caPath, ca.ExportCertificatePem());
+        var pinned = Pinned(WritePfx(node, "node"), caPath);
+        // The node's own startup path: AkkaMqNode.Start reads the CA from HOCON and builds the pinned setup.
+        await using var started = await TestNodes.StartStandaloneAsync(pinned);
+        var address = AddressOf(started.System);
+        Assert.StartsWith("akka.ssl.tcp://", address.ToString());
+
+        // A peer with a certificate the cluster CA signed, pinned the same way, joins: the CA is in no trust store, so
+        // without the pinned validator the node would refuse it.
+        var peerConfig = ConfigurationFactory.ParseString(pinned).WithFallback(Base("cluster"));
+        var peer = Start(address.System, peerConfig, AkkaMq.Hosting.ClusterTls.Setup(peerConfig));
+        await Akka.Cluster.Cluster.Get(peer).JoinAsync(address).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A rogue whose certificate another CA signed (and which accepts anything itself) can neither join nor reach the node.
+        var rogueConfig = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true").WithFallback(Base("cluster"));
+        var rogue = Start(address.System, rogueConfig, new DotNettySslSetup(foreign, false, true, (_, _, _, _, _) => true));
+        Akka.Cluster.Cluster.Get(rogue).Join(address);
+        Assert.False(await Reaches(rogue, started.System, TimeSpan.FromSeconds(3)));
+        Assert.True(await Reaches(peer, started.System, TimeSpan.FromSeconds(10)));
+        await Eventually.AssertAsync(() =>
+        {
+            Assert.Equal(2, Akka.Cluster.Cluster.Get(started.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        Assert.DoesNotContain(Akka.Cluster.Cluster.Get(started.System).State.Members, m => m.Address.Equals(AddressOf(rogue)));
+    }
+
+    [Fact]
+    public void Bad_cluster_tls_settings_name_the_setting()
+    {
+        var (ca, node) = Certificates("AkkaMq Cluster CA");
+        var caPath = Path.Combine(_dir, "cluster-ca.crt");
+        File.WriteAllText(caPath, ca.ExportCertificatePem());
+        var pfx = WritePfx(node, "node");
+        string Refusal(string hocon) => Assert.Throws<ConfigurationException>(() => AkkaMq.Hosting.ClusterTls.Setup(ConfigurationFactory.ParseString(hocon))).Message;
+        Assert.Null(AkkaMq.Hosting.ClusterTls.Setup(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true")));
+        // The example names /etc/akkamq/tls/ca.crt, absent here: the node would stop at start, naming the setting.
+        Assert.Contains("akkamq.cluster.tls.ca-path: no file /etc/akkamq/tls/ca.crt",
+            Refusal(File.ReadAllText(Path.Combine(NodeProcess.RepoRoot(), "hocon", "secure", "remote-tls.conf"))));
+        Assert.Contains("akkamq.cluster.tls.ca-path: no file", Refusal("akkamq.cluster.tls.ca-path = \"/nonexistent/ca.crt\""));
+        Assert.Contains("enable-ssl is off", Refusal($"akkamq.cluster.tls.ca-path = \"{caPath}\""));
+        Assert.Contains("suppress-validation is on", Refusal(Pinned(pfx, caPath) + "\nakka.remote.dot-netty.tcp.ssl.suppress-validation = true"));
+        Assert.Contains("ssl.certificate.path: no file", Refusal(Pinned("/nonexistent/node.pfx", caPath)));
+        Assert.Contains("not a PKCS#12 file", Refusal(Pinned(pfx, caPath) + "\nakka.remote.dot-netty.tcp.ssl.certificate.password = wrong"));
+        Assert.NotNull(AkkaMq.Hosting.ClusterTls.Setup(ConfigurationFactory.ParseString(Pinned(pfx, caPath))));
     }
 }

@@ -167,6 +167,7 @@ public sealed class GrpcSecurityTests(GrpcSecureNodeFixture fx, ITestOutputHelpe
             ["AKKAMQ_RESULT"] = resultFile,
             ["AKKAMQ_ACCESS_KEY"] = "alice",
             ["AKKAMQ_SECRET_KEY"] = GrpcSecureNodeFixture.AliceSecret,
+            ["AKKAMQ_FORBIDDEN_TOPIC"] = "payroll",
             ["HOME"] = home.Path,
         }, TimeSpan.FromMinutes(2));
         output.WriteLine(run.Output);
@@ -174,5 +175,6 @@ public sealed class GrpcSecurityTests(GrpcSecureNodeFixture fx, ITestOutputHelpe
         using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
         Assert.Equal(1, result.RootElement.GetProperty("sent").GetArrayLength());
         Assert.Equal(1, await fx.StoredAsync("orders-node"));
+        Assert.Equal(0, await fx.StoredAsync("payroll")); // the script's forbidden send stored nothing
     }
 }

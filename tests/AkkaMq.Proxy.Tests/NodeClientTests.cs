@@ -17,13 +17,18 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
 {
     public static TheoryData<string> Scripts => new() { "producer-normal.test.js", "producer-fifo.test.js", "producer-delay.test.js", "shutdown.test.js",
         "consumer-simple.test.js", "consumer-redelivery.test.js", "consumer-fifo.test.js", "consumer-push.test.js", "consumer-push-fifo.test.js",
-        "producer-transaction.test.js" };
+        "producer-transaction.test.js", "tls.test.js" };
 
     [Theory]
     [MemberData(nameof(Scripts))]
     public async Task The_official_nodejs_client_script_passes(string script)
     {
         var topic = "Node" + Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(script)).Replace("-", "") + Guid.NewGuid().ToString("N")[..6];
+        if (script == "tls.test.js")
+        {
+            await RunOverTlsAsync(script, topic);
+            return;
+        }
         var queues = script switch { "consumer-redelivery.test.js" => 1, "consumer-fifo.test.js" => 2, _ => 4 };
         await fx.CreateTopicAsync(topic, queues, queues, messageType: script switch
         {
@@ -53,6 +58,31 @@ public sealed class NodeClientTests(GrpcNodeFixture fx, ITestOutputHelper output
             using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
             await VerifyAsync(script, topic, result.RootElement);
         }
+    }
+
+    /// <summary>tls.test.js against its own node with TLS enforcing: the client trusts the test CA through GRPC_DEFAULT_SSL_ROOTS_FILE_PATH.</summary>
+    private async Task RunOverTlsAsync(string script, string topic)
+    {
+        await using var node = await TlsGrpcNode.StartAsync(topic);
+        using var home = new TempDirectory();
+        var resultFile = Path.Combine(home.Path, "sent.json");
+        var run = await NodeJsClient.RunScriptAsync(script, new Dictionary<string, string>
+        {
+            ["AKKAMQ_GRPC_ENDPOINT"] = node.Proxy.Endpoint,
+            ["AKKAMQ_TOPIC"] = topic,
+            ["AKKAMQ_RESULT"] = resultFile,
+            ["AKKAMQ_GROUP"] = "node-" + topic,
+            // grpc-js reads its roots from this file (the client's sslEnabled passes no CA); NODE_EXTRA_CA_CERTS alone was not trusted.
+            ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = node.CaPath,
+            ["HOME"] = home.Path,
+        }, TimeSpan.FromMinutes(2));
+        output.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, $"node --test {script} exited {run.ExitCode}:\n{run.Output}");
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultFile));
+        var sent = Assert.Single(result.RootElement.GetProperty("sent").EnumerateArray()).GetString();
+        Assert.Equal(sent, Assert.Single(result.RootElement.GetProperty("received").EnumerateArray()).GetString());
+        // The one TLS send is stored once; the refused plaintext client stored nothing.
+        Assert.Equal(1, await node.CountAsync(topic));
     }
 
     /// <summary>Subscription groups a script needs before its consumers start, as updateSubGroup would store them.</summary>

@@ -63,6 +63,12 @@ public sealed record TlsSettings(TlsServerMode ServerMode, string CertificatePat
 
     public bool Enabled => ServerMode != TlsServerMode.Disabled;
 
+    /// <summary>akkamq.tls.client-auth: whether TLS clients of the gRPC and HTTP endpoints must show a certificate.</summary>
+    public TlsClientAuth ClientAuth { get; init; } = TlsClientAuth.None;
+
+    /// <summary>akkamq.tls.client-ca-path: PEM file of the CA that signs client certificates.</summary>
+    public string ClientCaPath { get; init; } = "";
+
     /// <summary>Reads akkamq.tls; a bad mode, a missing file or an unreadable certificate throws a ConfigurationException naming the setting.</summary>
     public static TlsSettings Create(Config config)
     {
@@ -77,6 +83,8 @@ public sealed record TlsSettings(TlsServerMode ServerMode, string CertificatePat
         };
         var settings = new TlsSettings(mode, c.GetString("certificate-path", "") ?? "", c.GetString("key-path", "") ?? "",
             c.GetString("password-env", "") ?? "", TlsClientSettings.Create(config, P + "client"));
+        var (clientAuth, clientCa) = TlsClientAuthentication.Read(c);
+        settings = settings with { ClientAuth = clientAuth, ClientCaPath = clientCa };
         // Loaded once here so that a wrong path or password stops the node at start, naming the setting.
         if (settings.Enabled) settings.LoadCertificate().Dispose();
         return settings;
