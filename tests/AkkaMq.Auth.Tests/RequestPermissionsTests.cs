@@ -37,8 +37,8 @@ public class RequestPermissionsTests
         Assert.Equal(new[] { Topic("t", AclAction.Get) }, For(new AkkaMq.Protocol.Transaction.QueryHalfMessages("b", "t", null, 10), "c"));
         Assert.Equal(new[] { new Permission(ResourceType.Cluster, "c", AclAction.Get) },
             For(new AkkaMq.Protocol.Transaction.QueryHalfMessages("b", null, null, 10), "c"));
-        // A member of a producer group receives its check-backs: Pub on the topic the group is named by.
-        Assert.Equal(new[] { Topic("pg", AclAction.Pub) }, For(new ProducerHeartbeat("b", "pg", "c1", new ClientChannel(null, "DOTNET", "1")), "c"));
+        // A member of a producer group receives its check-backs: Pub on the group.
+        Assert.Equal(new[] { Group("pg", AclAction.Pub) }, For(new ProducerHeartbeat("b", "pg", "c1", new ClientChannel(null, "DOTNET", "1")), "c"));
         Assert.Equal(new[] { Group("pg", AclAction.Get) }, For(new GetProducerConnection("b", "pg"), "c"));
     }
 
