@@ -25,8 +25,9 @@ ${NODE_CONFIG:-}" --client-config "akkamq.client.request-timeout = 30s" >"$out" 
   while [ -z "$node" ] && kill -0 "$bench" 2>/dev/null; do sleep 1; node=$(pgrep -P "$bench" -f akkamq-node | head -1); done
   echo "# max-cache-bytes = $budget: node pid $node ${NODE_ENV:-} ${NODE_CONFIG:-}; MiB every 5 s: rss, budget used (cache+pending),"
   echo "# GC heap after the last collection, GC committed, fragmentation; gen2 = gen2 collections so far"
-  t=0; m=$(mktemp)
+  start=$(date +%s); m=$(mktemp)
   while kill -0 "$bench" 2>/dev/null; do
+    t=$(( $(date +%s) - start ))
     rss=$(awk '/^VmRSS:/ {printf "%.0f", $2/1024}' "/proc/$node/status" 2>/dev/null)
     if [ -n "$rss" ]; then
       curl -s -m 3 "http://127.0.0.1:$port/metrics" >"$m" 2>/dev/null
@@ -37,7 +38,7 @@ ${NODE_CONFIG:-}" --client-config "akkamq.client.request-timeout = 30s" >"$out" 
       gen2=$(awk '$1 ~ /^dotnet_gc_collections(_total)?\{.*gen2/ { print $2 }' "$m")
       echo "SAMPLE budget=${budget// /} t=${t}s rss_mib=$rss budget_used_mib=$used gc_heap_mib=$heap gc_committed_mib=$comm gc_frag_mib=$frag gen2=${gen2:-?}"
     fi
-    sleep 5; t=$((t + 5))
+    sleep 5
   done
   cat "$out"; grep -E "akkamq bench: (produce|warmup|[0-9]+ send)|rror|xception" "$out.err" | grep -v "bench: topic" | head -5 | sed "s/^/# /"
   cp "$out.err" /tmp/membudget-last.err; cp "$m" /tmp/membudget-last.metrics; rm -f "$out" "$out.err" "$m"
