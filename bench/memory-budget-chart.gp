@@ -1,12 +1,12 @@
 # Chart of bench/memory-budget.sh runs: node RSS and the GC heap over time, against the budget and budget + base.
 # Input: whitespace columns "t_s rss_mib budget_used_mib gc_heap_mib", one file per run, made from a run's SAMPLE lines by
-#   grep 'SAMPLE budget=512MiB' run.txt | sed -E 's/[a-z0-9_]+=//g; s/s / /' | awk '{print $2, $3, $4, $5}' > run.dat
+#   grep 'SAMPLE budget=512MiB' run.txt | sed -E 's/[a-z0-9_]+=//g; s/s / /' | awk '{print $3, $4, $5, $6}' > run.dat
 # Usage: gnuplot -e "a='before.dat'; b='after.dat'; c='small.dat'; out='chart.png'; budget=512; small=64; base=620" bench/memory-budget-chart.gp
 if (!exists("out")) out = 'memory-budget.png'
 if (!exists("base")) base = 620
 set terminal pngcairo size 1100,800 font 'sans,10'
 set output out
-set key top left opaque
+set key bottom right box
 set grid
 set lmargin 12
 set rmargin 6
