@@ -44,6 +44,7 @@ public sealed partial class BrokerGateway
             {
                 _topics.Remove(m.Topic); // its own creation was refused (a heartbeat's retry topic past the cap): not served
                 _log.Warning("Topic {0} not created on broker {1}: {2}", m.Topic, BrokerName, m.Error);
+                Register(); // a registration since the optimistic entry may have published it
             }
         });
         Receive<DeleteTopicInBroker>(m =>

@@ -121,8 +121,11 @@ public sealed class MemoryBudgetNodeTests : BrokerTestBase
         Gateway.Tell(new GetConsumerList(BrokerName, "cg-past"), TestActor);
         Assert.Contains("c-2", ExpectMsg<ConsumerList>(TimeSpan.FromSeconds(10)).ClientIds); // the consumer itself is registered
         AwaitAssert(() => Assert.DoesNotContain(TopicNames(), t => t == MessageConst.GetRetryTopic("cg-past")), TimeSpan.FromSeconds(10));
-        NameServer.Tell(new GetRouteInfo(MessageConst.GetRetryTopic("cg-past"), false), TestActor);
-        Assert.Equal(ResponseCode.TopicNotExist, ExpectMsg<RouteInfoReply>().Code);
+        AwaitAssert(() =>
+        {
+            NameServer.Tell(new GetRouteInfo(MessageConst.GetRetryTopic("cg-past"), false), TestActor);
+            Assert.Equal(ResponseCode.TopicNotExist, ExpectMsg<RouteInfoReply>().Code);
+        }, TimeSpan.FromSeconds(10));
     }
 
     private IReadOnlyList<string> TopicNames()
