@@ -148,7 +148,7 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
             // As RocketMQ's heartbeat does: a clustering group gets its retry topic before its first failure.
             if (m.MessageModel == MessageModel.Clustering && m.BrokerName == BrokerName && Validators.CheckGroup(m.ConsumerGroup) == null
                 && Validators.CheckTopic(MessageConst.GetRetryTopic(m.ConsumerGroup)) == null)
-                EnsureGroupTopic(MessageConst.GetRetryTopic(m.ConsumerGroup));
+                EnsureGroupTopic(MessageConst.GetRetryTopic(m.ConsumerGroup), autoCreate: true);
             ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null);
         });
         Receive<UnregisterConsumer>(m => ForwardToGroup(m, m.BrokerName, m.ConsumerGroup, m.ClientId, null));
@@ -329,12 +329,13 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
     }
 
     /// <summary>Retry and dead-letter topics are created on first use with one queue, as RocketMQ does.</summary>
-    private void EnsureGroupTopic(string topic)
+    /// A heartbeat's retry topic is auto-created (any client can name a new group), so autoCreateQueueLimit counts it.
+    private void EnsureGroupTopic(string topic, bool autoCreate = false)
     {
         if (_topics.Contains(topic)) return;
         var config = TopicConfig.Create(topic, 1);
-        _topics.Put(topic, config); // served at once; the reply of the update below confirms it
-        _region.Tell(new UpdateTopicConfig(BrokerName, config), Self);
+        _topics.Put(topic, config); // served at once; the reply of the update below confirms it (or takes it back)
+        _region.Tell(new UpdateTopicConfig(BrokerName, config) { AutoCreate = autoCreate }, Self);
     }
 
     private void OnSend(SendMessages m)

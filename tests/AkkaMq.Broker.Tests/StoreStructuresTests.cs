@@ -149,6 +149,15 @@ public sealed class SparseOffsetIndexTests
     }
 
     [Fact]
+    public void A_full_index_never_holds_room_for_more_than_max_entries_plus_one()
+    {
+        var index = new SparseOffsetIndex(4096);
+        for (var i = 0; i < 20_000; i++) index.Add(i, i + 1, 1000 + i);
+        Assert.InRange(index.Count, 1, 4096);
+        Assert.Equal(4097, index.Capacity); // List<T> doubling would have left room for 8,192
+    }
+
+    [Fact]
     public void Stride_1_indexes_every_event_until_full()
     {
         var index = new SparseOffsetIndex(16);

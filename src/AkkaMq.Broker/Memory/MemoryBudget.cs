@@ -71,6 +71,9 @@ public sealed class MemoryBudget
     /// <summary>Appends refused because pending sends filled the budget, since the node started.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
+    /// <summary>Asks the GC for a gen2 once caches gave back enough (set once, at start); null: never.</summary>
+    public GivenBackCollector? Collector { get; init; }
+
     public void AddHolder() => Interlocked.Increment(ref _holders);
 
     public void RemoveHolder() => Interlocked.Decrement(ref _holders);
@@ -81,6 +84,7 @@ public sealed class MemoryBudget
         if (delta == 0) return;
         var cached = Interlocked.Add(ref _cached, delta);
         if (delta > 0 && cached + Pending > Limit) RequestShrink();
+        else if (delta < 0) Collector?.Note(-delta);
     }
 
     /// <summary>
@@ -166,6 +170,9 @@ public sealed class MemoryBudgetExtension : ExtensionIdProvider<MemoryBudgetHold
     {
         var settings = MemorySettings.Create(system.Settings.Config.GetConfig("akkamq.broker") ?? Akka.Configuration.Config.Empty);
         var stream = system.EventStream;
-        return new MemoryBudgetHolder(new MemoryBudget(settings.MaxCacheBytes, () => stream.Publish(ShrinkCaches.Instance)));
+        var collector = settings.CollectAfterGivenBack > 0
+            ? new GivenBackCollector(settings.CollectAfterGivenBack, static () => GC.CollectionCount(2), GivenBackCollector.Background)
+            : null;
+        return new MemoryBudgetHolder(new MemoryBudget(settings.MaxCacheBytes, () => stream.Publish(ShrinkCaches.Instance)) { Collector = collector });
     }
 }

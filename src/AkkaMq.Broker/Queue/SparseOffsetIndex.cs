@@ -23,6 +23,9 @@ public sealed class SparseOffsetIndex
 
     public int Stride { get; private set; }
     public int Count => _entries.Count;
+
+    /// <summary>Entries the index has room for without growing: at most MaxEntries + 1.</summary>
+    public int Capacity => _entries.Capacity;
     public IReadOnlyList<QueueIndexEntry> Entries => _entries;
 
     /// <summary>Restores a snapshot taken when the last event had sequence number atSeqNr.</summary>
@@ -40,6 +43,9 @@ public sealed class SparseOffsetIndex
     {
         if (++_eventsSinceEntry < Stride && _entries.Count > 0) return;
         _eventsSinceEntry = 0;
+        // Doubling would take the list to twice MaxEntries for one extra entry: an idle share of the node's base, per queue.
+        if (_entries.Count == _entries.Capacity && _entries.Capacity <= _maxEntries)
+            _entries.Capacity = (int)Math.Min(Math.Max(4L, _entries.Capacity * 2L), Math.Min(_maxEntries + 1L, Array.MaxLength));
         _entries.Add(new QueueIndexEntry(offset, seqNr, storeTimestamp));
         if (_entries.Count <= _maxEntries) return;
         // Keep the first entry and every second one after it.

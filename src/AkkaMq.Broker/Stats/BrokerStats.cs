@@ -27,37 +27,62 @@ public sealed class QueueStats
 
     // The last BatchCapacity group commits (base offset, store time), oldest first from _head:
     // a message's store time is its batch's, so the lag latency needs no journal read.
-    private const int BatchCapacity = 4096;
-    private readonly long[] _batchOffsets = new long[BatchCapacity];
-    private readonly long[] _batchTimes = new long[BatchCapacity];
+    // The rings grow as batches come, so 2,000 idle queues do not hold 64 KiB each of the node's base.
+    public const int BatchCapacity = 4096;
+    private const int InitialBatchCapacity = 64;
+    private readonly object _lock = new();
+    private long[] _batchOffsets = new long[InitialBatchCapacity];
+    private long[] _batchTimes = new long[InitialBatchCapacity];
     private int _head, _count;
+
+    /// <summary>Batches the rings have room for now (at most <see cref="BatchCapacity"/>).</summary>
+    public int BatchRoom => _batchOffsets.Length;
 
     internal void AddBatch(long baseOffset, long storeTimestamp)
     {
-        lock (_batchOffsets)
+        lock (_lock)
         {
-            var i = (_head + _count) % BatchCapacity;
+            if (_count == _batchOffsets.Length && _count < BatchCapacity) GrowBatches();
+            var length = _batchOffsets.Length;
+            var i = (_head + _count) % length;
             _batchOffsets[i] = baseOffset;
             _batchTimes[i] = storeTimestamp;
-            if (_count < BatchCapacity) _count++;
-            else _head = (_head + 1) % BatchCapacity;
+            if (_count < length) _count++;
+            else _head = (_head + 1) % length;
         }
     }
 
-    /// <summary>Store time of the message at offset; for an offset older than the remembered batches, the oldest one's (a lower bound on its age).</summary>
-    internal long StoreTimeAt(long offset)
+    private void GrowBatches()
     {
-        lock (_batchOffsets)
+        var length = Math.Min(BatchCapacity, _batchOffsets.Length * 2);
+        var offsets = new long[length];
+        var times = new long[length];
+        for (var k = 0; k < _count; k++)
+        {
+            var j = (_head + k) % _batchOffsets.Length;
+            offsets[k] = _batchOffsets[j];
+            times[k] = _batchTimes[j];
+        }
+        _batchOffsets = offsets;
+        _batchTimes = times;
+        _head = 0;
+    }
+
+    /// <summary>Store time of the message at offset; for an offset older than the remembered batches, the oldest one's (a lower bound on its age).</summary>
+    public long StoreTimeAt(long offset)
+    {
+        lock (_lock)
         {
             if (_count == 0) return -1;
+            var length = _batchOffsets.Length;
             int lo = 0, hi = _count - 1, found = 0;
             while (lo <= hi)
             {
                 var mid = (lo + hi) / 2;
-                if (_batchOffsets[(_head + mid) % BatchCapacity] <= offset) { found = mid; lo = mid + 1; }
+                if (_batchOffsets[(_head + mid) % length] <= offset) { found = mid; lo = mid + 1; }
                 else hi = mid - 1;
             }
-            return _batchTimes[(_head + found) % BatchCapacity];
+            return _batchTimes[(_head + found) % length];
         }
     }
 }

@@ -5,8 +5,9 @@ namespace AkkaMq.Broker.Topics;
 /// <summary>
 /// The node-wide cap on queues auto-create may add (akkamq.broker.autoCreateQueueLimit). It counts
 /// every queue of the broker group (a topic counts its larger queue number), explicit ones too,
-/// but refuses only auto-create of a topic the group does not have: updateTopic and retry/DLQ
-/// topics are an administrator's or the broker's own decision, as RocketMQ's caps on auto-create are.
+/// but refuses only auto-create of a topic the group does not have: a producer's first send, and the
+/// retry topic a consumer heartbeat of a new group would add (any client can name one). updateTopic
+/// and the retry/DLQ topics of a send-back are an administrator's or the broker's own decision.
 /// </summary>
 public static class AutoCreateCap
 {

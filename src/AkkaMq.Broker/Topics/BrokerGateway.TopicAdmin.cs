@@ -40,6 +40,12 @@ public sealed partial class BrokerGateway
                 foreach (var r in list) r.Tell(m);
             else if (m.Code == ResponseCode.Success)
                 Register(); // a topic this gateway created itself (retry, DLQ): publish its route now
+            else
+            {
+                _topics.Remove(m.Topic); // its own creation was refused (a heartbeat's retry topic past the cap): not served
+                _log.Warning("Topic {0} not created on broker {1}: {2}", m.Topic, BrokerName, m.Error);
+                Register(); // a registration since the optimistic entry may have published it
+            }
         });
         Receive<DeleteTopicInBroker>(m =>
         {

@@ -60,6 +60,8 @@ public sealed class NodeHttpServer : IAsyncDisposable
         }
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(BrokerStats.MeterName, ClientMetrics.MeterName, NodeMetrics.MeterName, AkkaMq.Proxy.ProxyMetrics.MeterName)
+            // The runtime's own meter: GC heap, committed and fragmentation sizes, working set, so RSS can be read against the memory budget.
+            .AddMeter("System.Runtime")
             // A scrape reads the instruments now, not a cached answer from an earlier scrape.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();

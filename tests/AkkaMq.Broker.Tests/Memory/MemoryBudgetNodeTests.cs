@@ -2,6 +2,7 @@ using System.Text;
 using AkkaMq.Broker.Memory;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.Consumer;
 using AkkaMq.Protocol.NameServer;
 
 namespace AkkaMq.Broker.Tests.Memory;
@@ -104,5 +105,32 @@ public sealed class MemoryBudgetNodeTests : BrokerTestBase
         Assert.Equal(ResponseCode.Success, Assert.Single(Send(Entry(Text("Explicit", "still here"), 7))).Code);
         CreateTopic("ExplicitPastTheCap", 4);
         Assert.Equal(ResponseCode.Success, Assert.Single(Send(Entry(Text("ExplicitPastTheCap", "admin's choice"), 1))).Code);
+    }
+
+    [Fact]
+    public void A_heartbeat_of_a_new_group_adds_its_retry_topic_only_within_the_queue_cap()
+    {
+        CreateTopic("Explicit", 11);                                  // 11 of the cap of 12
+        var member = CreateTestProbe();
+        var subs = new[] { new SubscriptionData("Explicit", "*") };
+        Gateway.Tell(new ConsumerHeartbeat(BrokerName, "cg-within", "c-1", MessageModel.Clustering, subs), member.Ref);
+        AwaitAssert(() => Assert.Contains(TopicNames(), t => t == MessageConst.GetRetryTopic("cg-within")), TimeSpan.FromSeconds(10));
+
+        // 12 queues now: another new group's retry topic would pass the cap, so it is not created.
+        Gateway.Tell(new ConsumerHeartbeat(BrokerName, "cg-past", "c-2", MessageModel.Clustering, subs), member.Ref);
+        Gateway.Tell(new GetConsumerList(BrokerName, "cg-past"), TestActor);
+        Assert.Contains("c-2", ExpectMsg<ConsumerList>(TimeSpan.FromSeconds(10)).ClientIds); // the consumer itself is registered
+        AwaitAssert(() => Assert.DoesNotContain(TopicNames(), t => t == MessageConst.GetRetryTopic("cg-past")), TimeSpan.FromSeconds(10));
+        AwaitAssert(() =>
+        {
+            NameServer.Tell(new GetRouteInfo(MessageConst.GetRetryTopic("cg-past"), false), TestActor);
+            Assert.Equal(ResponseCode.TopicNotExist, ExpectMsg<RouteInfoReply>().Code);
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    private IReadOnlyList<string> TopicNames()
+    {
+        Gateway.Tell(new GetTopicConfigs(BrokerName), TestActor);
+        return ExpectMsg<TopicConfigs>().Configs.Select(c => c.TopicName).ToList();
     }
 }
