@@ -71,7 +71,7 @@ public sealed class DataChannelSession : ReceiveActor
         else
         {
             _connection.Send(auth.Challenge());
-            _connection.Start(Secured(auth, serve, accepts), expectPreamble: true, window);
+            _connection.Start(Secured(auth, serve, accepts), expectPreamble: true, window, sessionHandshake: true);
         }
         _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
 
@@ -117,6 +117,7 @@ public sealed class DataChannelSession : ReceiveActor
             if (error == null)
             {
                 state = 1;
+                connection.SessionHandshakeDone();
                 connection.Send(new Auth.DataChannelAuthResult(ResponseCode.Success, null));
                 return;
             }

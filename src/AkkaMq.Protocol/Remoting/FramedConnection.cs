@@ -105,7 +105,8 @@ public sealed class FramedConnection : IDisposable
 
     /// <summary>Starts reading and writing. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
     /// <param name="window">Requests not yet answered: while it is full the reader waits before the next frame.</param>
-    public void Start(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window = null)
+    /// <param name="sessionHandshake">The handshake (for the server's timeout) ends at <see cref="SessionHandshakeDone"/>, not at the preamble.</param>
+    public void Start(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window = null, bool sessionHandshake = false)
     {
         lock (_gate)
         {
@@ -113,8 +114,11 @@ public sealed class FramedConnection : IDisposable
             _writing = _pending.WrittenCount > 0;
         }
         if (_writing) Flush();
-        _ = ReadLoop(onMessage, expectPreamble, window);
+        _ = ReadLoop(onMessage, expectPreamble, window, sessionHandshake);
     }
+
+    /// <summary>The session handshake succeeded: the handshake timeout no longer applies.</summary>
+    public void SessionHandshakeDone() => Volatile.Write(ref _handshaken, true);
 
     /// <summary>Whether frames travel over TLS.</summary>
     public bool Tls => _tls != null;
@@ -266,7 +270,7 @@ public sealed class FramedConnection : IDisposable
         Flush();
     }
 
-    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window)
+    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window, bool sessionHandshake)
     {
         var buf = new byte[BufferBytes];
         Volatile.Write(ref _readBufferBytes, buf.Length);
@@ -282,7 +286,7 @@ public sealed class FramedConnection : IDisposable
                     throw new InvalidDataException($"{Remote} is not an AkkaMq data-channel client (bad preamble)");
             }
             Volatile.Write(ref _lastReadAt, Environment.TickCount64);
-            Volatile.Write(ref _handshaken, true);
+            if (!sessionHandshake) Volatile.Write(ref _handshaken, true);
             while (true)
             {
                 while (end - start >= HeaderBytes)
