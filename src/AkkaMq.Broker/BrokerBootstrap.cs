@@ -5,7 +5,9 @@ using AkkaMq.Broker.Gateway;
 using AkkaMq.Broker.Storage;
 using AkkaMq.Broker.Store;
 using AkkaMq.Protocol.Broker;
+using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Remoting;
+using AkkaMq.Protocol.Security;
 
 namespace AkkaMq.Broker;
 
@@ -38,19 +40,32 @@ public static class BrokerBootstrap
         var nameServer = system.ActorOf(ClusterSingletonProxy.Props("/user/namesrv-singleton", proxy), "broker-namesrv-proxy");
         // Bound here, before anything serves, so that a port in use stops the node at start; the
         // listener lives beside the gateway (not under it), so a gateway restart keeps the port.
-        // With auth on the data channel stays closed until its session handshake checks users (clients use Akka.Remote, signed);
-        // with TLS enforcing too, as it has no TLS yet (clients use Akka.Remote, whose own TLS covers them).
-        var listener = settings.FastListenPort >= 0 && !AkkaMq.Auth.AuthExtension.For(system).Settings.Enabled
-            && AkkaMq.Protocol.Security.TlsSettings.Create(system.Settings.Config).ServerMode != AkkaMq.Protocol.Security.TlsServerMode.Enforcing
-            ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
+        // With auth on each session opens with a handshake and its requests are authorized; with akkamq.tls on it serves TLS too.
+        var auth = AkkaMq.Auth.AuthExtension.For(system);
+        var tls = TlsSettings.Create(system.Settings.Config);
+        var listener = settings.FastListenPort >= 0 ? DataChannelServer.Bind(settings.BrokerIP1, settings.FastListenPort) : null;
         var port = listener != null ? ((IPEndPoint)listener.LocalEndPoint!).Port : 0;
-        var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port), BrokerGateway.Name);
+        var gateway = system.ActorOf(BrokerGateway.Props(settings, region, nameServer, port, auth.Settings.Enabled, tls.ServerMode), BrokerGateway.Name);
         if (listener != null)
             // Sends and pulls only: admin and group commands stay on Akka.Remote.
             system.ActorOf(DataChannelServer.Props(listener, gateway,
                 m => m is SendMessages or PullMessage or AkkaMq.Protocol.Auth.SignedRequest { Request: SendMessages or PullMessage }, settings.MaxFrameBytes,
-                limits: settings.DataChannel), DataChannelName);
+                limits: settings.DataChannel, auth: auth.Settings.Enabled ? DataChannelAuth(system, settings, auth) : null,
+                tls: tls.Enabled ? new DataChannelTlsServer(tls.ServerMode, tls.LoadCertificate()) : null), DataChannelName);
         return gateway;
+    }
+
+    private static AkkaMq.Auth.DataChannelAuth DataChannelAuth(ActorSystem system, BrokerSettings settings, AkkaMq.Auth.AuthExtension auth)
+    {
+        BrokerIdentity? identity = null;
+        // A refused request gets its own failure reply (a send's failed acks, a pull's failed result), as over Akka.Remote.
+        object? Refusal(object request, AkkaMq.Protocol.ResponseCode code, string error)
+        {
+            if (request is not IBrokerRequest b) return new AkkaMq.Protocol.Auth.AccessRefused(code, error);
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+            return b.FailureReply(identity ??= settings.Identity($"{self.Host}:{self.Port}"), code, error);
+        }
+        return new AkkaMq.Auth.DataChannelAuth(auth.Authenticator, auth.Cache, auth.Guard.Authorize, Refusal, settings.DataChannel.HandshakeTimeout);
     }
 
     /// <summary>Name of the data channel's listener actor (/user/broker-data-channel); its sessions are its children.</summary>

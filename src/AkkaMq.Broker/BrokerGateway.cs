@@ -48,18 +48,27 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
     private readonly BrokerRuntimeReport _report;
     // Port of the node's data channel; 0 when it has none.
     private readonly int _dataChannelPort;
+    // How the data channel is reached: with a session handshake (auth on) and in which TLS mode.
+    private readonly bool _channelHandshake;
+    private readonly AkkaMq.Protocol.Security.TlsServerMode _channelTls;
     private BrokerIdentity? _identity;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
     /// <param name="dataChannelPort">Port of the node's data channel (BrokerBootstrap binds it), 0 for none.</param>
-    public static Props Props(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort = 0) =>
-        Akka.Actor.Props.Create(() => new BrokerGateway(settings, region, nameServer, dataChannelPort));
+    /// <param name="channelHandshake">The data channel opens each session with a handshake (auth on).</param>
+    /// <param name="channelTls">The data channel's TLS mode.</param>
+    public static Props Props(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort = 0, bool channelHandshake = false,
+        AkkaMq.Protocol.Security.TlsServerMode channelTls = AkkaMq.Protocol.Security.TlsServerMode.Disabled) =>
+        Akka.Actor.Props.Create(() => new BrokerGateway(settings, region, nameServer, dataChannelPort, channelHandshake, channelTls));
 
-    public BrokerGateway(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort)
+    public BrokerGateway(BrokerSettings settings, IActorRef region, IActorRef nameServer, int dataChannelPort, bool channelHandshake,
+        AkkaMq.Protocol.Security.TlsServerMode channelTls)
     {
         _dataChannelPort = dataChannelPort;
+        _channelHandshake = channelHandshake;
+        _channelTls = channelTls;
         _settings = settings;
         _region = region;
         _stats = BrokerStatsExtension.For(Context.System);
@@ -126,7 +135,10 @@ public sealed partial class BrokerGateway : ReceiveActor, IWithTimers, IWithStas
 
     private void Serving()
     {
-        Receive<GetDataChannel>(_ => Sender.Tell(new DataChannelAddress(BrokerName, _settings.BrokerIP1, _dataChannelPort)));
+        // Plain channels answer as before; one that challenges or serves TLS says so (clients that cannot follow use Akka.Remote).
+        Receive<GetDataChannel>(_ => Sender.Tell(_channelHandshake || _channelTls != AkkaMq.Protocol.Security.TlsServerMode.Disabled
+            ? new AkkaMq.Protocol.Auth.DataChannelEndpoint(BrokerName, _settings.BrokerIP1, _dataChannelPort, _channelHandshake, _channelTls)
+            : new DataChannelAddress(BrokerName, _settings.BrokerIP1, _dataChannelPort)));
         Receive<ClusterEvent.CurrentClusterState>(s => OnFailoverChange(_failover.OnClusterState(s)));
         Receive<ClusterEvent.IMemberEvent>(e => OnFailoverChange(_failover.OnMemberEvent(e)));
         Receive<ClusterEvent.IReachabilityEvent>(e => OnFailoverChange(_failover.OnReachabilityEvent(e)));

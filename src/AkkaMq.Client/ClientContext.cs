@@ -5,6 +5,7 @@ using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Remoting;
+using DataChannelEndpoint = AkkaMq.Protocol.Auth.DataChannelEndpoint;
 
 namespace AkkaMq.Client;
 
@@ -119,18 +120,29 @@ public sealed class ClientContext
     private async Task<IActorRef> OpenPullChannel(string address)
     {
         var gateway = await GatewayAsync(address);
-        DataChannelAddress channel;
+        DataChannelEndpoint channel;
         try
         {
-            channel = await gateway.Ask<DataChannelAddress>(new GetDataChannel(""), Settings.RequestTimeout);
+            channel = await gateway.Ask<object>(new GetDataChannel(""), Settings.RequestTimeout) switch
+            {
+                DataChannelAddress a => DataChannelPlan.Endpoint(a),
+                DataChannelEndpoint e => e,
+                _ => new DataChannelEndpoint("", "", 0, false, AkkaMq.Protocol.Security.TlsServerMode.Disabled),
+            };
         }
         catch (AskTimeoutException)
         {
             _client.Gateways.TryRemove(address, out _);
             throw new AkkaMqException(ResponseCode.ServiceNotAvailable, $"broker at {address} did not name its data channel within {Settings.RequestTimeout.TotalMilliseconds} ms");
         }
-        if (channel.Port <= 0) return gateway;
-        var client = System.ActorOf(DataChannelClient.Props(channel.Host, channel.Port, Settings.MaxFrameBytes, Settings.RequestTimeout));
+        var plan = DataChannelPlan.Choose(channel, Settings.ChannelSecurity);
+        if (!plan.Use)
+        {
+            if (channel.Port > 0) _client.DataChannelUnreachable(System.Log, "Pulls from the broker", address, plan.Reason!);
+            return gateway;
+        }
+        var client = System.ActorOf(DataChannelClient.Props(channel.Host, channel.Port, Settings.MaxFrameBytes, Settings.RequestTimeout,
+            plan: plan, security: Settings.ChannelSecurity));
         try
         {
             await client.Ask<DataChannelClient.Opened>(DataChannelClient.AwaitOpen.Instance, Settings.RequestTimeout + TimeSpan.FromSeconds(1));

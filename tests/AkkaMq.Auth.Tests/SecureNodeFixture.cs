@@ -17,7 +17,7 @@ namespace AkkaMq.Auth.Tests;
 /// admin (Super, the init user), alice (Normal: Pub and Sub on Topic:orders-*, Sub on Group:billing,
 /// a Deny of Pub on Topic:orders-frozen), bob (Normal, no ACL), carol (disabled, same rules as alice).
 /// </summary>
-public sealed class SecureNodeFixture : IAsyncLifetime
+public class SecureNodeFixture : IAsyncLifetime
 {
     public const string SecretEnv = "AKKAMQ_TEST_ADMIN_SECRET";
     public const string AdminSecret = "admin-secret-1";
@@ -37,6 +37,7 @@ public sealed class SecureNodeFixture : IAsyncLifetime
               init-user { username = "admin", password-env = "{{SecretEnv}}" }
               metrics-open = off
             }
+            {{ExtraHocon}}
             """);
         Http = await NodeHttpServer.StartAsync(Node.System, Node.Settings with { NamesrvAddr = new[] { Node.Address } }, new NodeHttpSettings(true, "127.0.0.1", 0, TimeSpan.FromSeconds(5)));
         var admin = Root = Admin("admin", AdminSecret);
@@ -57,13 +58,18 @@ public sealed class SecureNodeFixture : IAsyncLifetime
     }
 
     /// <summary>A client system signing with these credentials (none: unsigned).</summary>
-    public ActorSystem Client(string? accessKey, string? secretKey, string name = "client")
+    /// <param name="extraHocon">More client HOCON (akkamq.client.tls).</param>
+    public ActorSystem Client(string? accessKey, string? secretKey, string name = "client", string? extraHocon = null)
     {
         var hocon = accessKey == null ? "" : $"akkamq.client.access-key = \"{accessKey}\"\nakkamq.client.secret-key = \"{secretKey}\"\nakkamq.client.request-timeout = 5s";
+        if (extraHocon != null) hocon += "\n" + extraHocon;
         var system = ActorSystem.Create(name, ConfigurationFactory.ParseString(hocon).WithFallback(Node.ClientConfig()));
         lock (_clients) _clients.Add(system);
         return system;
     }
+
+    /// <summary>More node HOCON (a subclass's TLS block).</summary>
+    protected virtual string ExtraHocon => "";
 
     /// <summary>The Super user's admin: the reads that show a refusal stored or changed nothing.</summary>
     public AkkaMqAdmin Root { get; private set; } = null!;
@@ -90,7 +96,7 @@ public sealed class SecureNodeFixture : IAsyncLifetime
         return http;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var c in _clients) await c.Terminate();
         await Http.DisposeAsync();

@@ -36,6 +36,8 @@ internal static class AuthSamples
         ["DataChannelAuthResponse"] = () => new DataChannelAuthResponse("alice", new byte[] { 1, 2, 3 }, "20261206T100001Z", "ff"),
         ["DataChannelAuthResult"] = () => new DataChannelAuthResult(ResponseCode.Unauthorized, "who are you"),
         ["AccessRefused"] = () => new AccessRefused(ResponseCode.Forbidden, Samples.LongUnicode),
+        ["DataChannelEndpoint"] = () => new DataChannelEndpoint("broker-a", "127.0.0.1", 65535, true, AkkaMq.Protocol.Security.TlsServerMode.Enforcing),
+        ["DataChannelEndpoint-none"] = () => new DataChannelEndpoint("broker-a", "", 0, false, AkkaMq.Protocol.Security.TlsServerMode.Disabled),
     };
 
     public static readonly (Type Type, string Manifest)[] PinnedManifests =
@@ -44,7 +46,7 @@ internal static class AuthSamples
         (typeof(DeleteUser), "UDU"), (typeof(GetUser), "UGU"), (typeof(ListUsers), "ULU"), (typeof(CreateAcl), "UCA"), (typeof(UpdateAcl), "UUA"),
         (typeof(DeleteAcl), "UDA"), (typeof(GetAcl), "UGA"), (typeof(ListAcls), "ULA"), (typeof(AuthAdminReply), "UR"),
         (typeof(DataChannelAuthChallenge), "UHC"), (typeof(DataChannelAuthResponse), "UHR"), (typeof(DataChannelAuthResult), "UHS"),
-        (typeof(AccessRefused), "UX"),
+        (typeof(AccessRefused), "UX"), (typeof(DataChannelEndpoint), "UHE"),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(k => new object[] { k });

@@ -82,7 +82,7 @@ public sealed class DataChannelGuardsTests
     };
 
     [Theory]
-    [InlineData(false, 0, 0, false, 0, 1_001, "sent no preamble within the handshake timeout of 1 s")]
+    [InlineData(false, 0, 0, false, 0, 1_001, "sent no preamble (with auth on: no proving session handshake) within the handshake timeout of 1 s")]
     [InlineData(false, 0, 0, false, 0, 999, null)]
     [InlineData(true, 100, 100, false, 0, 2_101, "left a frame incomplete for longer than the frame timeout of 2 s")]
     [InlineData(true, 100, 100, true, 1, 2_101, null)] // waiting on the broker is not the client's fault

@@ -70,7 +70,7 @@ public sealed class SerializerFormatFixtureTests : IClassFixture<SerializerFixtu
         "NRB3", "NRI3", // gRPC endpoints in registrations and routes (issue 20)
         "TPM", "TET", "TER", "TCK", "THQ", "THL", "TSH1", "TSR1", "TSC1", "TSS1", // transactional messages (issue 21)
         "CKH", "CKR", "CKU", "CKG", "CKC", "CKP", "ACC2", // client connections: producerConnection, gRPC clients (issue 20); ClientConnectionSerializerTests
-        "UU1", "UA1", "US", "UCU", "UUU", "UDU", "UGU", "ULU", "UCA", "UUA", "UDA", "UGA", "ULA", "UR", "UHC", "UHR", "UHS", "UX", // users and ACLs (issue 22)
+        "UU1", "UA1", "US", "UCU", "UUU", "UDU", "UGU", "ULU", "UCA", "UUA", "UDA", "UGA", "ULA", "UR", "UHC", "UHR", "UHS", "UX", "UHE", // users and ACLs, data channel endpoint (issue 22)
     };
 
     [Fact]

@@ -71,8 +71,14 @@ public sealed record ClientSettings(
             RemoteProtocol = AkkaMq.Protocol.Configuration.RemoteProtocol.Of(root),
             DataChannel = c.GetBoolean("data-channel"),
             MaxFrameBytes = ProtocolConfig.MaxFrameBytes(root),
+            ChannelSecurity = new AkkaMq.Protocol.Remoting.DataChannelClientSecurity(
+                AkkaMq.Protocol.Security.TlsClientSettings.Create(root.WithFallback(DefaultConfig), "akkamq.client.tls"),
+                c.GetString("access-key", "") ?? "", c.GetString("secret-key", "") ?? ""),
         };
     }
+
+    /// <summary>TLS trust (akkamq.client.tls) and the credentials the data channel's handshake answers with.</summary>
+    public AkkaMq.Protocol.Remoting.DataChannelClientSecurity ChannelSecurity { get; init; } = AkkaMq.Protocol.Remoting.DataChannelClientSecurity.None;
 
     /// <summary>Send over the broker's data channel (plain TCP) where the broker has one; else over Akka.Remote.</summary>
     public bool DataChannel { get; init; } = true;

@@ -3,6 +3,7 @@ using Akka.Event;
 using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.Remoting;
+using DataChannelEndpoint = AkkaMq.Protocol.Auth.DataChannelEndpoint;
 
 namespace AkkaMq.Client;
 
@@ -96,17 +97,22 @@ public sealed partial class ProducerActor
         FlushBroker(conn);
     }
 
-    private void OnDataChannel(DataChannelAddress m)
+    private void OnDataChannel(DataChannelEndpoint m)
     {
         if (!_brokers.TryGetValue(m.BrokerName, out var conn) || conn.State != BrokerConnectionState.AwaitingDataChannel
             || !Sender.Equals(conn.RemoteGateway)) return;
         Timers.Cancel("identify-" + m.BrokerName);
         var remote = conn.RemoteGateway!;
         Context.Watch(remote);
-        if (m.Port > 0)
-            conn.ConnectDataChannel(Context.ActorOf(DataChannelClient.Props(m.Host, m.Port, _settings.MaxFrameBytes, _settings.RequestTimeout, tellParentOpened: true)));
+        var plan = DataChannelPlan.Choose(m, _settings.ChannelSecurity);
+        if (plan.Use)
+            conn.ConnectDataChannel(Context.ActorOf(DataChannelClient.Props(m.Host, m.Port, _settings.MaxFrameBytes, _settings.RequestTimeout,
+                tellParentOpened: true, plan, _settings.ChannelSecurity)));
         else
+        {
+            if (m.Port > 0) _client.DataChannelUnreachable(_log, "Sends to broker " + conn.BrokerName, conn.Address, plan.Reason!);
             conn.UseGateway(remote);
+        }
         Context.Watch(conn.Gateway!);
         FlushBroker(conn);
     }

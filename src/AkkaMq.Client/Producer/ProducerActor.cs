@@ -4,6 +4,7 @@ using AkkaMq.Protocol;
 using AkkaMq.Protocol.Broker;
 using AkkaMq.Protocol.NameServer;
 using AkkaMq.Protocol.Remoting;
+using DataChannelEndpoint = AkkaMq.Protocol.Auth.DataChannelEndpoint;
 
 namespace AkkaMq.Client;
 
@@ -70,7 +71,8 @@ public sealed partial class ProducerActor : ReceiveActor, IWithTimers
         Receive<RouteInfoReply>(OnRoute);
         Receive<RouteRequestTimedOut>(OnRouteTimeout);
         Receive<ActorIdentity>(OnIdentity);
-        Receive<DataChannelAddress>(OnDataChannel);
+        Receive<DataChannelAddress>(m => OnDataChannel(DataChannelPlan.Endpoint(m)));
+        Receive<DataChannelEndpoint>(OnDataChannel);
         Receive<DataChannelClient.Opened>(OnOpened);
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => ExpireDeadlines());

@@ -57,6 +57,12 @@ public sealed record DataChannelAuthResponse(string AccessKey, byte[] Nonce, str
 public sealed record DataChannelAuthResult(ResponseCode Code, string? Error) : IAkkaMqMessage;
 
 /// <summary>
+/// The gateway's answer to GetDataChannel when its data channel challenges (auth on) or serves TLS; otherwise it
+/// answers <see cref="Broker.DataChannelAddress"/> as before. Port 0: no data channel.
+/// </summary>
+public sealed record DataChannelEndpoint(string BrokerName, string Host, int Port, bool Handshake, Security.TlsServerMode Tls) : IAkkaMqMessage;
+
+/// <summary>
 /// A request refused for its credentials (UNAUTHORIZED 40100) or its ACL (FORBIDDEN 40300), for requests
 /// whose reply has no code of its own; the client's ask helpers turn it into an AkkaMqException.
 /// </summary>

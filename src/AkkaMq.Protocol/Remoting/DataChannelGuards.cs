@@ -132,7 +132,7 @@ public static class ConnectionDeadlines
     public static string? Check(ConnectionActivity a, int inflight, long lastAnswerAt, long now, DataChannelLimits limits, TimeSpan stuckAfter)
     {
         if (!a.Handshaken && Over(limits.HandshakeTimeout, now - a.OpenedAt))
-            return $"sent no preamble within the handshake timeout of {Text(limits.HandshakeTimeout)} (akkamq.broker.data-channel.handshake-timeout)";
+            return $"sent no preamble (with auth on: no proving session handshake) within the handshake timeout of {Text(limits.HandshakeTimeout)} (akkamq.broker.data-channel.handshake-timeout)";
         if (a.Handshaken && a.FrameStartedAt > 0 && !a.ReadPaused && Over(limits.FrameTimeout, now - a.FrameStartedAt))
             return $"left a frame incomplete for longer than the frame timeout of {Text(limits.FrameTimeout)} (akkamq.broker.data-channel.frame-timeout)";
         if (inflight == 0 && a.FrameStartedAt == 0 && Over(limits.IdleTimeout, now - a.LastReadAt))

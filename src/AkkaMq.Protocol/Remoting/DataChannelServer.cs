@@ -12,11 +12,14 @@ namespace AkkaMq.Protocol.Remoting;
 /// before this actor starts, so the port is known (and advertised) at once. It holds the
 /// connection limits (<see cref="DataChannelLimits"/>): a connection past the node's or its source
 /// address's cap is closed at once, and a periodic sweep closes connections past a timeout.
+/// With TLS (<see cref="DataChannelTlsServer"/>) a connection is secured before its session starts; with
+/// auth (<see cref="IDataChannelAuth"/>) each session opens with a challenge (docs/security.md).
 /// </summary>
 public sealed class DataChannelServer : ReceiveActor, IWithTimers
 {
     private sealed record Accepted(Socket Socket) : INoSerializationVerificationNeeded;
     private sealed record AcceptFailed(Exception Error) : INoSerializationVerificationNeeded;
+    private sealed record TlsDone(Socket Socket, IPAddress Source, Stream? Tls, Exception? Error) : INoSerializationVerificationNeeded;
 
     private sealed class AcceptAgain : INoSerializationVerificationNeeded
     {
@@ -49,6 +52,8 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ConnectionAdmission _admission;
     private readonly Dictionary<IActorRef, Session> _open = new();
+    private readonly IDataChannelAuth? _auth;
+    private readonly DataChannelTlsServer? _tls;
     private int _sessions;
     private long _refused;
     // Refusals are logged at most once a second, with the count of those not logged.
@@ -61,10 +66,12 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
     /// <param name="accepts">Which decoded messages are requests this channel serves; anything else closes the connection.</param>
     /// <param name="askTimeout">How long a session waits for the target's answer to an asked request beyond its suspend time (default 30 s).</param>
     /// <param name="limits">Connection caps, timeouts and per-connection budgets (default <see cref="DataChannelLimits.Default"/>).</param>
+    /// <param name="auth">Users and ACLs: each session opens with a challenge; null with auth off.</param>
+    /// <param name="tls">TLS served on the port (permissive or enforcing); null for plaintext only.</param>
     public static Props Props(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan? askTimeout = null,
-        DataChannelLimits? limits = null) =>
+        DataChannelLimits? limits = null, IDataChannelAuth? auth = null, DataChannelTlsServer? tls = null) =>
         Akka.Actor.Props.Create(() => new DataChannelServer(listener, target, accepts, maxFrameBytes, askTimeout ?? DataChannelSession.DefaultAskTimeout,
-            limits ?? DataChannelLimits.Default));
+            limits ?? DataChannelLimits.Default, auth, tls));
 
     /// <summary>Binds host:port (0 = a free port) for <see cref="Props"/>.</summary>
     public static Socket Bind(string host, int port)
@@ -85,8 +92,10 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
     }
 
     public DataChannelServer(Socket listener, IActorRef target, Func<object, bool> accepts, int maxFrameBytes, TimeSpan askTimeout,
-        DataChannelLimits limits)
+        DataChannelLimits limits, IDataChannelAuth? auth, DataChannelTlsServer? tls)
     {
+        _auth = auth;
+        _tls = tls;
         _listener = listener;
         _target = target;
         _accepts = accepts;
@@ -115,11 +124,25 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(AcceptAgain.Instance, AcceptAgain.Instance, TimeSpan.FromMilliseconds(100));
         });
         Receive<AcceptAgain>(_ => AcceptNext());
+        Receive<TlsDone>(m =>
+        {
+            if (m.Error == null)
+            {
+                StartSession(m.Socket, m.Tls, m.Source);
+                return;
+            }
+            _admission.Release(m.Source);
+            m.Socket.Dispose();
+            LogRefusal(m.Source, m.Error is OperationCanceledException
+                ? $"no TLS handshake within {_limits.HandshakeTimeout.TotalSeconds:0.#} s (akkamq.broker.data-channel.handshake-timeout)"
+                : m.Error.Message);
+        });
     }
 
     protected override void PreStart()
     {
-        _log.Info("Data channel listening on {0}", _listener.LocalEndPoint);
+        _log.Info("Data channel listening on {0}{1}{2}", _listener.LocalEndPoint, _tls == null ? "" : $", TLS {_tls.Mode.ToString().ToLowerInvariant()}",
+            _auth == null ? "" : ", with session handshake");
         Context.Watch(_target);
         Timers.StartPeriodicTimer(Sweep.Instance, Sweep.Instance, _limits.SweepInterval);
         AcceptNext();
@@ -136,17 +159,36 @@ public sealed class DataChannelServer : ReceiveActor, IWithTimers
             socket.Dispose();
             return;
         }
+        if (_tls != null)
+        {
+            // The first byte decides (TLS or plaintext) before the session starts; a client that sends nothing is closed by the timeout.
+            var cancel = new CancellationTokenSource(_limits.HandshakeTimeout > TimeSpan.Zero ? _limits.HandshakeTimeout : TimeSpan.FromSeconds(10));
+            _tls.AcceptAsync(socket, cancel.Token).ContinueWith(t =>
+            {
+                cancel.Dispose();
+                return new TlsDone(socket, source, t.IsCompletedSuccessfully ? t.Result : null,
+                    t.IsCompletedSuccessfully ? null : t.IsCanceled ? new OperationCanceledException() : t.Exception!.GetBaseException());
+            }, TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+            return;
+        }
+        StartSession(socket, null, source);
+    }
+
+    private void StartSession(Socket socket, Stream? tls, IPAddress source)
+    {
         try
         {
-            var connection = new FramedConnection(socket, Serializer(Context.System), _maxFrameBytes, writePreamble: false, _limits.MaxOutputBytes);
+            var connection = new FramedConnection(socket, tls, Serializer(Context.System), _maxFrameBytes, writePreamble: false, _limits.MaxOutputBytes);
             var window = new InflightWindow(_limits.MaxInflightRequests);
-            var session = Context.ActorOf(DataChannelSession.Props(connection, window, _target, _accepts, _askTimeout), "session-" + ++_sessions);
+            var session = Context.ActorOf(DataChannelSession.Props(connection, window, _target, _accepts, _askTimeout, _auth?.Begin(source)),
+                "session-" + ++_sessions);
             _open[Context.Watch(session)] = new Session(connection, window, source);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             // Reset before it could be set up.
             _admission.Release(source);
+            tls?.Dispose();
             socket.Dispose();
         }
     }

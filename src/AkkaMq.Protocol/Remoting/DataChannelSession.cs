@@ -9,6 +9,8 @@ namespace AkkaMq.Protocol.Remoting;
 /// their own correlation ids); a request with one is asked, and its reply goes back under that id.
 /// Requests read and not answered count in the connection's <see cref="InflightWindow"/>: a send
 /// batch counts its acked (not one-way) messages, anything else one; the reader waits while it is full.
+/// With auth on (<see cref="IDataChannelSessionAuth"/>) the session opens with a challenge; any frame but a
+/// proving answer closes it, and after it every request is authorized for the bound user before it is passed on.
 /// </summary>
 public sealed class DataChannelSession : ReceiveActor
 {
@@ -24,16 +26,19 @@ public sealed class DataChannelSession : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <param name="connection">Accepted and not started; this actor starts and owns it.</param>
-    public static Props Props(FramedConnection connection, InflightWindow window, IActorRef target, Func<object, bool> accepts, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new DataChannelSession(connection, window, target, accepts, askTimeout));
+    /// <param name="auth">The connection's handshake and ACL checks; null with auth off (nothing changes on the wire).</param>
+    public static Props Props(FramedConnection connection, InflightWindow window, IActorRef target, Func<object, bool> accepts, TimeSpan askTimeout,
+        IDataChannelSessionAuth? auth = null) =>
+        Akka.Actor.Props.Create(() => new DataChannelSession(connection, window, target, accepts, askTimeout, auth));
 
-    public DataChannelSession(FramedConnection connection, InflightWindow window, IActorRef target, Func<object, bool> accepts, TimeSpan askTimeout)
+    public DataChannelSession(FramedConnection connection, InflightWindow window, IActorRef target, Func<object, bool> accepts, TimeSpan askTimeout,
+        IDataChannelSessionAuth? auth)
     {
         _connection = connection;
         _window = window;
         var self = Self;
         var remote = _remote = _connection.Remote;
-        _connection.Start((m, id) =>
+        Action<object, long> serve = (m, id) =>
         {
             if (!accepts(m)) throw new InvalidDataException($"{m.GetType().Name} from {remote} is not a data-channel request");
             if (id == 0)
@@ -61,7 +66,13 @@ public sealed class DataChannelSession : ReceiveActor
                 try { connection.Send(reply, id); }
                 catch (Exception e) { self.Tell(new WriteFailed(e.Message)); }
             }, TaskContinuationOptions.ExecuteSynchronously);
-        }, expectPreamble: true, window);
+        };
+        if (auth == null) _connection.Start(serve, expectPreamble: true, window);
+        else
+        {
+            _connection.Send(auth.Challenge());
+            _connection.Start(Secured(auth, serve, accepts), expectPreamble: true, window, sessionHandshake: true);
+        }
         _connection.Closed.PipeTo(Self, success: r => new ConnectionClosed(r));
 
         Receive<ConnectionClosed>(m =>
@@ -76,6 +87,44 @@ public sealed class DataChannelSession : ReceiveActor
             try { _connection.Send(m); }
             catch (Exception e) { Fail(e.Message); }
         });
+    }
+
+    /// <summary>Runs on the reading thread: the handshake first, then each request checked for the session's user.</summary>
+    private Action<object, long> Secured(IDataChannelSessionAuth auth, Action<object, long> serve, Func<object, bool> accepts)
+    {
+        var connection = _connection;
+        var remote = _remote;
+        var state = 0; // 0 awaiting the answer, 1 bound to a user, 2 refused (closing)
+        return (m, id) =>
+        {
+            if (state == 1)
+            {
+                if (!accepts(m)) throw new InvalidDataException($"{m.GetType().Name} from {remote} is not a data-channel request");
+                // The session is bound to its user: a signed request is that user's, checked like any other.
+                if (m is Auth.SignedRequest signed) m = signed.Request;
+                if (auth.Refuses(m, out var refusal))
+                {
+                    if (refusal != null) connection.Send(refusal, id);
+                    return;
+                }
+                serve(m, id);
+                return;
+            }
+            if (state == 2) return;
+            string? error = m is Auth.DataChannelAuthResponse answer
+                ? auth.Verify(answer)
+                : $"{m.GetType().Name} before the session handshake: the data channel needs an authenticated session first";
+            if (error == null)
+            {
+                state = 1;
+                connection.SessionHandshakeDone();
+                connection.Send(new Auth.DataChannelAuthResult(ResponseCode.Success, null));
+                return;
+            }
+            state = 2;
+            connection.SendThenClose(new Auth.DataChannelAuthResult(ResponseCode.Unauthorized, error),
+                new UnauthorizedAccessException($"{remote} was refused: {error}"));
+        };
     }
 
     /// <summary>Answers a told request will get: one ack per message that is not one-way, else one.</summary>

@@ -17,6 +17,7 @@ namespace AkkaMq.Protocol.Remoting;
 /// up behind a write leave together in the next one (the coalescing Netty's flush gives RocketMQ).
 /// A frame is held only as its bytes arrive: the read buffer grows with them, never ahead of them
 /// to the declared length, so a header claiming the frame limit costs nothing until it is sent.
+/// Over TLS the same frames go through an <see cref="System.Net.Security.SslStream"/>; plaintext writes go to the socket.
 /// </summary>
 public sealed class FramedConnection : IDisposable
 {
@@ -30,7 +31,11 @@ public sealed class FramedConnection : IDisposable
     private const int ShrinkAfterSmallFrames = 64;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
+    // Set for TLS: writes go through it; null for plaintext, whose writes go straight to the socket.
+    private readonly Stream? _tls;
+    // A refusal written last: the connection closes once it has left (see SendThenClose).
+    private Exception? _closeWhenWritten;
     private readonly SerializerWithStringManifest _serializer;
     private readonly int _maxFrameBytes;
     private readonly CancellationTokenSource _cts = new();
@@ -54,6 +59,13 @@ public sealed class FramedConnection : IDisposable
     /// <param name="writePreamble">The client's side: the preamble goes out ahead of every frame.</param>
     /// <param name="maxOutputBytes">Frames queued and not yet taken by the socket past which the connection is closed (0 = no limit).</param>
     public FramedConnection(Socket socket, SerializerWithStringManifest serializer, int maxFrameBytes, bool writePreamble, long maxOutputBytes = 0)
+        : this(socket, null, serializer, maxFrameBytes, writePreamble, maxOutputBytes)
+    {
+    }
+
+    /// <param name="tls">A TLS stream over socket, already authenticated (it then carries every byte); null for plaintext.</param>
+    public FramedConnection(Socket socket, Stream? tls, SerializerWithStringManifest serializer, int maxFrameBytes, bool writePreamble,
+        long maxOutputBytes = 0)
     {
         if (maxOutputBytes > 0) _output = new OutputBudget(maxOutputBytes);
         if (writePreamble) _pending.Write(Preamble);
@@ -66,7 +78,8 @@ public sealed class FramedConnection : IDisposable
         _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 10);
         _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 3);
         _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _tls = tls;
+        _stream = tls ?? new NetworkStream(socket, ownsSocket: true);
         _serializer = serializer;
         _maxFrameBytes = maxFrameBytes;
     }
@@ -92,7 +105,8 @@ public sealed class FramedConnection : IDisposable
 
     /// <summary>Starts reading and writing. <paramref name="onMessage"/> runs on the reading thread, in order.</summary>
     /// <param name="window">Requests not yet answered: while it is full the reader waits before the next frame.</param>
-    public void Start(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window = null)
+    /// <param name="sessionHandshake">The handshake (for the server's timeout) ends at <see cref="SessionHandshakeDone"/>, not at the preamble.</param>
+    public void Start(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window = null, bool sessionHandshake = false)
     {
         lock (_gate)
         {
@@ -100,7 +114,23 @@ public sealed class FramedConnection : IDisposable
             _writing = _pending.WrittenCount > 0;
         }
         if (_writing) Flush();
-        _ = ReadLoop(onMessage, expectPreamble, window);
+        _ = ReadLoop(onMessage, expectPreamble, window, sessionHandshake);
+    }
+
+    /// <summary>The session handshake succeeded: the handshake timeout no longer applies.</summary>
+    public void SessionHandshakeDone() => Volatile.Write(ref _handshaken, true);
+
+    /// <summary>Whether frames travel over TLS.</summary>
+    public bool Tls => _tls != null;
+
+    /// <summary>Writes a last message (a refusal) and closes the connection once it has left, with reason as the close reason.</summary>
+    public void SendThenClose(object message, Exception reason)
+    {
+        lock (_gate) _closeWhenWritten = reason;
+        Send(message);
+        lock (_gate)
+            if (_writing) return;
+        Close(reason);
     }
 
     /// <summary>Serializes a message and writes it, or queues it behind the write under way.</summary>
@@ -147,20 +177,42 @@ public sealed class FramedConnection : IDisposable
     {
         while (true)
         {
+            var closing = false;
             lock (_gate)
             {
                 if (_pending.WrittenCount == 0 || _closed.Task.IsCompleted)
                 {
                     _writing = false;
-                    return;
+                    if (_closeWhenWritten == null) return;
+                    closing = true;
                 }
-                if (_sending.Capacity > 4 * BufferBytes) _sending = new ArrayBufferWriter<byte>(BufferBytes); // after a huge frame
-                else _sending.ResetWrittenCount();
-                (_pending, _sending) = (_sending, _pending);
+                else
+                {
+                    if (_sending.Capacity > 4 * BufferBytes) _sending = new ArrayBufferWriter<byte>(BufferBytes); // after a huge frame
+                    else _sending.ResetWrittenCount();
+                    (_pending, _sending) = (_sending, _pending);
+                }
+            }
+            if (closing)
+            {
+                // Only after SendThenClose: its last message has left.
+                Close(_closeWhenWritten);
+                return;
             }
             var data = _sending.WrittenMemory;
             try
             {
+                if (_tls != null)
+                {
+                    var secured = _tls.WriteAsync(data, _cts.Token);
+                    if (!secured.IsCompletedSuccessfully)
+                    {
+                        _ = FinishTlsWrite(secured, data.Length);
+                        return;
+                    }
+                    _output?.Written(data.Length);
+                    continue;
+                }
                 while (data.Length > 0)
                 {
                     var write = _socket.SendAsync(data, SocketFlags.None, _cts.Token);
@@ -203,7 +255,22 @@ public sealed class FramedConnection : IDisposable
         Flush();
     }
 
-    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window)
+    private async Task FinishTlsWrite(ValueTask write, int bytes)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+            _output?.Written(bytes);
+        }
+        catch (Exception e)
+        {
+            Close(e);
+            return;
+        }
+        Flush();
+    }
+
+    private async Task ReadLoop(Action<object, long> onMessage, bool expectPreamble, InflightWindow? window, bool sessionHandshake)
     {
         var buf = new byte[BufferBytes];
         Volatile.Write(ref _readBufferBytes, buf.Length);
@@ -219,7 +286,7 @@ public sealed class FramedConnection : IDisposable
                     throw new InvalidDataException($"{Remote} is not an AkkaMq data-channel client (bad preamble)");
             }
             Volatile.Write(ref _lastReadAt, Environment.TickCount64);
-            Volatile.Write(ref _handshaken, true);
+            if (!sessionHandshake) Volatile.Write(ref _handshaken, true);
             while (true)
             {
                 while (end - start >= HeaderBytes)
@@ -296,6 +363,7 @@ public sealed class FramedConnection : IDisposable
         _cts.Cancel();
         try { _socket.Shutdown(SocketShutdown.Both); } catch { /* already gone */ }
         _stream.Dispose();
+        if (_tls != null) _socket.Dispose();
     }
 
     public void Dispose()

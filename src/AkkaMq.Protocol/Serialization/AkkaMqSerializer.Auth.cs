@@ -25,6 +25,7 @@ public sealed partial class AkkaMqSerializer
     private const string DataChannelAuthResponseManifest = "UHR";
     private const string DataChannelAuthResultManifest = "UHS";
     private const string AccessRefusedManifest = "UX";
+    private const string DataChannelEndpointManifest = "UHE";
 
     private static string? AuthManifest(object o) => o switch
     {
@@ -46,6 +47,7 @@ public sealed partial class AkkaMqSerializer
         DataChannelAuthResponse => DataChannelAuthResponseManifest,
         DataChannelAuthResult => DataChannelAuthResultManifest,
         AccessRefused => AccessRefusedManifest,
+        DataChannelEndpoint => DataChannelEndpointManifest,
         _ => null,
     };
 
@@ -106,6 +108,13 @@ public sealed partial class AkkaMqSerializer
                 w.WriteVarInt((int)m.Code);
                 w.WriteString(m.Error);
                 return true;
+            case DataChannelEndpoint m:
+                w.WriteString(m.BrokerName);
+                w.WriteString(m.Host);
+                w.WriteVarInt(m.Port);
+                w.WriteBool(m.Handshake);
+                w.WriteVarInt((int)m.Tls);
+                return true;
             default: return false;
         }
     }
@@ -131,6 +140,8 @@ public sealed partial class AkkaMqSerializer
         DataChannelAuthResponseManifest => new DataChannelAuthResponse(r.ReadRequiredString(), r.ReadBytes(), r.ReadRequiredString(), r.ReadRequiredString()),
         DataChannelAuthResultManifest => new DataChannelAuthResult((ResponseCode)r.ReadVarInt(), r.ReadString()),
         AccessRefusedManifest => new AccessRefused((ResponseCode)r.ReadVarInt(), r.ReadRequiredString()),
+        DataChannelEndpointManifest => new DataChannelEndpoint(r.ReadRequiredString(), r.ReadRequiredString(), r.ReadVarInt(), r.ReadBool(),
+            (Security.TlsServerMode)r.ReadVarInt()),
         _ => null,
     };
 
