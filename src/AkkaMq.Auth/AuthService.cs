@@ -29,6 +29,9 @@ public sealed class AuthService : ReceiveActor, IWithTimers
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, Pending> _pending = new();
+    // Changes applied to the cache whose write the replicator has not answered: a notification sent before
+    // it took them carries the older map, so they are applied again on top of every notification until then.
+    private readonly List<(long Id, AuthChange Change)> _unconfirmed = new();
     private long _nextId;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -85,6 +88,7 @@ public sealed class AuthService : ReceiveActor, IWithTimers
     {
         if (c.Key.Equals(AuthStore.Users)) _cache.ReplaceUsers(c.Get(AuthStore.Users).Entries);
         else if (c.Key.Equals(AuthStore.Acls)) _cache.ReplaceAcls(c.Get(AuthStore.Acls).Entries);
+        foreach (var (_, change) in _unconfirmed) _cache.Apply(change);
         _file?.Write(_cache);
     }
 
@@ -131,6 +135,7 @@ public sealed class AuthService : ReceiveActor, IWithTimers
         foreach (var change in decision.Changes)
         {
             _cache.Apply(change);
+            _unconfirmed.Add((id, change));
             switch (change)
             {
                 case AuthChange.PutUser p:
@@ -156,6 +161,8 @@ public sealed class AuthService : ReceiveActor, IWithTimers
         if (r.Request is not long id || !_pending.TryGetValue(id, out var p)) return;
         if (!r.IsSuccessful)
         {
+            // Not re-applied past its answer: the replica's next notification says whether it was written.
+            _unconfirmed.RemoveAll(u => u.Id == id);
             _pending.Remove(id);
             var why = r is ModifyFailure f ? f.ErrorMessage : $"not confirmed by a majority of the nodes within {_settings.WriteTimeout.TotalSeconds:0.#} s";
             p.ReplyTo.Tell(AuthAdminReply.Failed(ResponseCode.ServiceNotAvailable,
@@ -165,6 +172,7 @@ public sealed class AuthService : ReceiveActor, IWithTimers
         if (p.Remaining > 1) _pending[id] = p with { Remaining = p.Remaining - 1 };
         else
         {
+            _unconfirmed.RemoveAll(u => u.Id == id);
             _pending.Remove(id);
             p.ReplyTo.Tell(p.Reply);
         }
