@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
+using AkkaMq.Protocol.Security;
 
 namespace AkkaMq.Hosting;
 
@@ -60,21 +61,9 @@ public static class ClusterTls
                     log.Warning("Akka.Remote peer {0} refused: its certificate does not name the host", remote);
                     return false;
                 }
-                if (IsSignedBy(ca, peer, chain)) return true;
+                if (TlsClientAuthentication.IsSignedBy(ca, peer, chain)) return true;
                 log.Warning("Akka.Remote peer {0} refused: its certificate {1} is not signed by the cluster CA ({2})", remote, peer?.Subject, CaPathKey);
                 return false;
             });
-    }
-
-    /// <summary>Whether the certificate's chain ends at one of <paramref name="ca"/>; the machine's store is not consulted.</summary>
-    public static bool IsSignedBy(X509Certificate2Collection ca, X509Certificate2? certificate, X509Chain? presented)
-    {
-        if (certificate == null) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented != null) foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        return chain.Build(certificate);
     }
 }

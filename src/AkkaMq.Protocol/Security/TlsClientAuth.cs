@@ -59,15 +59,16 @@ public static class TlsClientAuthentication
         return ca;
     }
 
-    /// <summary>Accepts a client certificate only if its chain ends at one of <paramref name="ca"/> (the system's store is not consulted).</summary>
-    public static bool IsSignedBy(X509Certificate2Collection ca, X509Certificate2? certificate, X509Chain? presented)
+    /// <summary>Whether the certificate's chain ends at one of <paramref name="ca"/> (the system's store is not consulted),
+    /// and, given a <paramref name="usage"/>, whether its extended key usage allows it.</summary>
+    public static bool IsSignedBy(X509Certificate2Collection ca, X509Certificate2? certificate, X509Chain? presented, Oid? usage = null)
     {
         if (certificate == null) return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthUsage);
+        if (usage != null) chain.ChainPolicy.ApplicationPolicy.Add(usage);
         if (presented != null) foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         return chain.Build(certificate);
     }
@@ -76,6 +77,6 @@ public static class TlsClientAuthentication
     public static Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool> Validator(string caPath)
     {
         var ca = LoadCa(caPath);
-        return (certificate, chain, _) => IsSignedBy(ca, certificate, chain);
+        return (certificate, chain, _) => IsSignedBy(ca, certificate, chain, ClientAuthUsage);
     }
 }
